@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+
+/// Mints and checks the bearer tokens that `POST /token` hands out.
+///
+/// Tokens are HS256 JWTs whose `cognito:groups` claim holds `@nullplatform/organization=<id>`, because
+/// nullplatform's clients (the Terraform provider among them) read the organization from that claim.
+/// The key is kept in the database, so tokens stay valid across restarts.
+public struct TokenIssuer: Sendable {
+    public enum Use: String, Sendable { case access, refresh }
+
+    public struct Claims: Sendable, Equatable {
+        public let apiKeyId: Int
+        public let organizationId: String
+        public let use: Use
+        public let expiresAt: Date
+    }
+
+    private let key: SymmetricKey
+    public let accessLifetime: TimeInterval
+    public let refreshLifetime: TimeInterval
+
+    public init(secret: [UInt8], accessLifetime: TimeInterval = 3600, refreshLifetime: TimeInterval = 30 * 86400) {
+        self.key = SymmetricKey(data: secret)
+        self.accessLifetime = accessLifetime
+        self.refreshLifetime = refreshLifetime
+    }
+
+    public func issue(apiKeyId: Int, organizationId: String, use: Use, now: Date = Date()) -> (token: String, expiresAt: Date) {
+        let expiresAt = now.addingTimeInterval(use == .access ? accessLifetime : refreshLifetime)
+        let payload: JSONValue = [
+            "sub": .string("api_key:\(apiKeyId)"),
+            "cognito:groups": [.string("@nullplatform/organization=\(organizationId)")],
+            "token_use": .string(use.rawValue),
+            "iss": "npsim",
+            "iat": .int(Int(now.timeIntervalSince1970)),
+            "exp": .int(Int(expiresAt.timeIntervalSince1970)),
+        ]
+        let header = Self.base64URL(JSONWriter.bytes(["alg": "HS256", "typ": "JWT"]))
+        let body = Self.base64URL(JSONWriter.bytes(payload))
+        let signature = HMAC<SHA256>.authenticationCode(for: Array("\(header).\(body)".utf8), using: key)
+        return ("\(header).\(body).\(Self.base64URL(Array(signature)))", expiresAt)
+    }
+
+    /// Verifies signature, expiry and use; the message says which check failed.
+    public func verify(_ token: String, as use: Use, now: Date = Date()) throws(APIError) -> Claims {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let signature = Self.decodeBase64URL(parts[2]) else {
+            throw .unauthorized("the bearer token is not a JWT issued by npsim; get one with POST /token")
+        }
+        let expected = HMAC<SHA256>.authenticationCode(for: Array("\(parts[0]).\(parts[1])".utf8), using: key)
+        guard Data(expected) == Data(signature) else {
+            throw .unauthorized("the bearer token's signature is invalid (was it issued by another npsim database?); get a new one with POST /token")
+        }
+        guard let payloadBytes = Self.decodeBase64URL(parts[1]), let payload = try? JSONParser.parse(payloadBytes),
+            let exp = payload["exp"]?.intValue, let sub = payload["sub"]?.stringValue,
+            let keyId = Int(sub.replacingOccurrences(of: "api_key:", with: "")),
+            let group = payload["cognito:groups"]?.arrayValue?.first?.stringValue
+        else {
+            throw .unauthorized("the bearer token's claims are unreadable; get a new one with POST /token")
+        }
+        guard payload["token_use"]?.stringValue == use.rawValue else {
+            throw .unauthorized("a \(payload["token_use"]?.stringValue ?? "unknown") token was given where a \(use.rawValue) token is needed")
+        }
+        let expiresAt = Date(timeIntervalSince1970: TimeInterval(exp))
+        guard expiresAt > now else {
+            throw .unauthorized("the bearer token expired at \(ISO8601.string(from: expiresAt)); get a new one with POST /token")
+        }
+        let organizationId = group.replacingOccurrences(of: "@nullplatform/organization=", with: "")
+        return Claims(apiKeyId: keyId, organizationId: organizationId, use: use, expiresAt: expiresAt)
+    }
+
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeBase64URL(_ text: Substring) -> [UInt8]? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).map(Array.init)
+    }
+}

@@ -1,0 +1,60 @@
+/// A JSON object that remembers the order its keys were inserted in.
+///
+/// Equality ignores key order, as JSON's does.
+public struct JSONObject: Sendable, Hashable, Sequence {
+    public private(set) var keys: [String] = []
+    private var storage: [String: JSONValue] = [:]
+
+    public init() {}
+
+    public init(_ pairs: some Sequence<(String, JSONValue)>) {
+        for (key, value) in pairs { self[key] = value }
+    }
+
+    public var count: Int { keys.count }
+    public var isEmpty: Bool { keys.isEmpty }
+
+    public subscript(key: String) -> JSONValue? {
+        get { storage[key] }
+        set {
+            if let newValue {
+                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+            } else if storage.removeValue(forKey: key) != nil {
+                keys.removeAll { $0 == key }
+            }
+        }
+    }
+
+    public func makeIterator() -> some IteratorProtocol<(key: String, value: JSONValue)> {
+        var index = keys.startIndex
+        let keys = keys
+        let storage = storage
+        return AnyIterator {
+            guard index < keys.endIndex else { return nil }
+            defer { index += 1 }
+            return (keys[index], storage[keys[index]]!)
+        }
+    }
+
+    /// Members of `other` replace or extend this object's; nested objects are merged recursively,
+    /// which is how a `PATCH` of `attributes` or `configuration` behaves.
+    public func deepMerged(with other: JSONObject) -> JSONObject {
+        var result = self
+        for (key, value) in other {
+            if case .object(let mine) = result[key], case .object(let theirs) = value {
+                result[key] = .object(mine.deepMerged(with: theirs))
+            } else {
+                result[key] = value
+            }
+        }
+        return result
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.storage == rhs.storage
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(storage)
+    }
+}

@@ -1,0 +1,46 @@
+/// One node of the organization hierarchy (organization, account, namespace, application or scope).
+///
+/// Notifications carry each level's id and slug in their `tags` block, so every NRN an entity is created
+/// at must be known here.
+public struct NRNEntity: Sendable, Equatable {
+    public let nrn: NRN
+    public let name: String
+    public let slug: String
+
+    public init(nrn: NRN, name: String, slug: String) {
+        self.nrn = nrn
+        self.name = name
+        self.slug = slug
+    }
+
+    public var level: NRN.Level { nrn.components.last!.level }
+    public var id: String { nrn.components.last!.id }
+
+    public var json: JSONValue {
+        var object: JSONObject = [
+            "id": Int(id).map(JSONValue.int) ?? .string(id), "name": .string(name), "slug": .string(slug),
+            "nrn": .string(nrn.description),
+        ]
+        if let parent = nrn.parent {
+            object["\(parent.components.last!.level.rawValue)_id"] = Int(parent.components.last!.id).map(JSONValue.int) ?? .string(parent.description)
+        }
+        return .object(object)
+    }
+
+    /// The `tags` block of a notification for an entity owned at `lineage` (outermost first):
+    /// `{"organization_id": "1", "organization": "<slug>", ...}` with ids as strings, as in the real payload.
+    public static func tags(for lineage: [NRNEntity]) -> JSONObject {
+        var tags = JSONObject()
+        for entity in lineage {
+            tags["\(entity.level.rawValue)_id"] = .string(entity.id)
+            tags[entity.level.rawValue] = .string(entity.slug)
+        }
+        return tags
+    }
+}
+
+extension JSONObject: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init(elements)
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NPSimCore
+import NPSimStore
+
+/// What a running npsim tells its user: where it listens and which API key to exchange for a token.
+public struct ServerBanner: Sendable {
+    public let url: String
+    public let apiKey: String
+    public let authEnabled: Bool
+}
+
+/// Builds the whole server: database, seed data, routes and background services. `npsim serve` and the
+/// tests both call this, so what the tests exercise is what users run.
+public func buildApplication(
+    configuration: ServerConfiguration, logger: Logger = Logger(label: "npsim"),
+    onReady: @escaping @Sendable (ServerBanner) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let database = try configuration.databasePath.map(AppDatabase.file(at:)) ?? AppDatabase.inMemory()
+    let orchestrator = Orchestrator(database: database)
+    let (issuer, primaryKey) = try await database.writer.write { db in
+        let secret = try Settings.value("token_signing_key", in: db) { (0..<32).map { _ in UInt8.random(in: 0...255) } }
+        for key in configuration.apiKeys {
+            try APIKeys.insert(name: "command line", secret: key, organizationId: configuration.organizationId, in: db)
+        }
+        var primary = try configuration.apiKeys.first ?? APIKeys.all(in: db).first?.secret
+        if primary == nil {
+            primary = try APIKeys.insert(name: "generated at first start", secret: APIKeys.generateSecret(),
+                                         organizationId: configuration.organizationId, in: db).secret
+        }
+        return (TokenIssuer(secret: secret), primary!)
+    }
+    let seeder = Seeder(orchestrator: orchestrator)
+    var report = Seeder.Report()
+    for path in configuration.seedPaths {
+        for fixture in try FixtureLoader.load(directory: path) {
+            do {
+                try await seeder.seed(fixture.document, report: &report)
+            } catch let error as APIError {
+                throw APIError(status: error.status, code: error.code, message: "fixture \(fixture.file): \(error.message)")
+            }
+        }
+    }
+    if !report.created.isEmpty { logger.info("seeded \(JSONWriter.string(report.json))") }
+
+    let startedAt = Date()
+    let router = Router(context: NPSimRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: AuthMiddleware(issuer: issuer, enabled: configuration.authEnabled))
+    AuthController(database: database, issuer: issuer).register(on: router)
+    HierarchyController(database: database).register(on: router)
+    SpecificationController(orchestrator: orchestrator).register(on: router)
+    InstanceController(orchestrator: orchestrator).register(on: router)
+    ChannelController(orchestrator: orchestrator).register(on: router)
+    AdminController(orchestrator: orchestrator, seeder: seeder, startedAt: startedAt, databasePath: configuration.databasePath)
+        .register(on: router)
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "npsim"),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            await onReady(ServerBanner(url: "http://\(configuration.host):\(port)", apiKey: primaryKey, authEnabled: configuration.authEnabled))
+        },
+        logger: logger
+    )
+}

@@ -1,0 +1,35 @@
+import Logging
+
+/// Everything `npsim serve` can be told. The executable fills it from flags and `NPSIM_*` variables;
+/// tests build it directly. Every property has a default that works offline with no set-up.
+public struct ServerConfiguration: Sendable {
+    /// `--host` / `NPSIM_HOST`.
+    public var host: String
+    /// `--port` / `NPSIM_PORT`; 0 picks a free port (the banner and health endpoint tell which).
+    public var port: Int
+    /// `--db` / `NPSIM_DB`; `nil` keeps everything in memory (`--in-memory`).
+    public var databasePath: String?
+    /// `--seed` / `NPSIM_SEED`: fixture directories or files loaded at start-up.
+    public var seedPaths: [String]
+    /// `--api-key` / `NPSIM_API_KEY`: keys accepted by `POST /token`. When empty and the database has none, one is generated.
+    public var apiKeys: [String]
+    /// `--no-auth` / `NPSIM_NO_AUTH`: serve nullplatform's routes without a bearer token.
+    public var authEnabled: Bool
+    /// The organization that configured keys belong to.
+    public var organizationId: String
+    public var logLevel: Logger.Level
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 4466, databasePath: String? = ".npsim/npsim.sqlite", seedPaths: [String] = [],
+        apiKeys: [String] = [], authEnabled: Bool = true, organizationId: String = "1", logLevel: Logger.Level = .info
+    ) {
+        self.host = host
+        self.port = port
+        self.databasePath = databasePath
+        self.seedPaths = seedPaths
+        self.apiKeys = apiKeys
+        self.authEnabled = authEnabled
+        self.organizationId = organizationId
+        self.logLevel = logLevel
+    }
+}

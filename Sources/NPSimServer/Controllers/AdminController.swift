@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import NPSimCore
+import NPSimStore
+
+/// The emulator's own endpoints under `/_npsim/`: health and seeding a running server.
+struct AdminController {
+    let orchestrator: Orchestrator
+    let seeder: Seeder
+    let startedAt: Date
+    let databasePath: String?
+
+    static let version = "0.1.0"
+
+    func register(on router: Router<NPSimRequestContext>) {
+        router.get("/_npsim/health") { _, _ in
+            let counts = try await orchestrator.database.writer.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document") ?? 0
+            }
+            return JSONResponse.make([
+                "status": "ok",
+                "version": .string(Self.version),
+                "started_at": .string(ISO8601.string(from: startedAt)),
+                "uptime_seconds": .double((Date().timeIntervalSince(startedAt) * 1000).rounded() / 1000),
+                "database": ["mode": databasePath == nil ? "memory" : "file", "path": databasePath.map(JSONValue.string) ?? .null],
+                "records": .int(counts),
+            ])
+        }
+        router.post("/_npsim/seed") { request, _ in
+            let body = try await request.jsonBody()
+            var report = Seeder.Report()
+            for document in body.arrayValue ?? [body] {
+                try await seeder.seed(document, report: &report)
+            }
+            return JSONResponse.make(["created": report.json])
+        }
+    }
+}
+
+import GRDB

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import NPSimCore
+import NPSimStore
+
+/// `POST /token` (API key or refresh token for a bearer token) and `/api_key`.
+struct AuthController {
+    let database: AppDatabase
+    let issuer: TokenIssuer
+
+    func register(on router: Router<NPSimRequestContext>) {
+        router.post("/token") { request, _ in
+            let body = try await request.jsonBody()
+            let key: APIKeys.Key
+            if let secret = body["apikey"]?.stringValue ?? body["api_key"]?.stringValue {
+                guard let found = try await database.writer.read({ db in try APIKeys.find(secret: secret, in: db) }) else {
+                    throw APIError.unauthorized("the API key is not known to this npsim; use the key printed at start-up or one created with POST /api_key")
+                }
+                key = found
+            } else if let refresh = body["refresh_token"]?.stringValue {
+                let claims = try issuer.verify(refresh, as: .refresh)
+                guard let found = try await database.writer.read({ db in try APIKeys.find(id: claims.apiKeyId, in: db) }) else {
+                    throw APIError.unauthorized("the API key behind this refresh token was deleted")
+                }
+                key = found
+            } else {
+                throw APIError.validation("send {\"apikey\": \"...\"} (or \"api_key\"), or {\"refresh_token\": \"...\", \"organization_id\": ...}")
+            }
+            return JSONResponse.make(tokenResponse(for: key))
+        }
+        router.post("/api_key") { request, context in
+            let body = try await request.jsonBody()
+            guard case .object(let object) = body, let name = object["name"]?.stringValue, !name.isEmpty else {
+                throw APIError.validation("api_key.name is required and must be a non-empty string")
+            }
+            let grants = object["grants"] ?? []
+            guard grants.arrayValue != nil else { throw APIError.validation("api_key.grants must be an array, got \(grants.typeName)") }
+            let tags = object["tags"] ?? []
+            guard tags.arrayValue != nil else { throw APIError.validation("api_key.tags must be an array, got \(tags.typeName)") }
+            let organization = try Self.organization(of: grants) ?? context.claims?.organizationId ?? "1"
+            let key = try await database.writer.write { db in
+                try APIKeys.insert(name: name, secret: APIKeys.generateSecret(), organizationId: organization, grants: grants, tags: tags, in: db)
+            }
+            return JSONResponse.make(key.json(revealingSecret: true))
+        }
+        router.get("/api_key") { _, _ in
+            let keys = try await database.writer.read { db in try APIKeys.all(in: db) }
+            return JSONResponse.make([
+                "paging": ["offset": 0, "limit": .int(keys.count), "total": .int(keys.count)],
+                "results": .array(keys.map { $0.json(revealingSecret: false) }),
+            ])
+        }
+        router.get("/api_key/:id") { _, context in
+            let id = try context.pathParameter("id")
+            guard let number = Int(id), let key = try await database.writer.read({ db in try APIKeys.find(id: number, in: db) }) else {
+                throw APIError.notFound("api key", id)
+            }
+            return JSONResponse.make(key.json(revealingSecret: false))
+        }
+        router.delete("/api_key/:id") { _, context in
+            let id = try context.pathParameter("id")
+            guard let number = Int(id), try await database.writer.write({ db in try APIKeys.delete(id: number, in: db) }) else {
+                throw APIError.notFound("api key", id)
+            }
+            return JSONResponse.make(["id": .int(number), "deleted": true])
+        }
+    }
+
+    func tokenResponse(for key: APIKeys.Key) -> JSONValue {
+        let access = issuer.issue(apiKeyId: key.id, organizationId: key.organizationId, use: .access)
+        let refresh = issuer.issue(apiKeyId: key.id, organizationId: key.organizationId, use: .refresh)
+        return [
+            "access_token": .string(access.token),
+            "refresh_token": .string(refresh.token),
+            "organization_id": Int(key.organizationId).map(JSONValue.int) ?? .string(key.organizationId),
+            "token_type": "Bearer",
+            "expires_in": .int(Int(issuer.accessLifetime)),
+            "token_expires_at": .int(Int(access.expiresAt.timeIntervalSince1970 * 1000)),
+        ]
+    }
+
+    /// The organization a key's grants point at (`[{nrn, role_slug}]`).
+    static func organization(of grants: JSONValue) throws -> String? {
+        guard let nrn = grants.arrayValue?.first?["nrn"]?.stringValue else { return nil }
+        return try NRN(parsing: nrn, allowWildcards: true).id(at: .organization)
+    }
+}

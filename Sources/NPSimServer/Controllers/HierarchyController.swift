@@ -1,0 +1,74 @@
+import Hummingbird
+import NPSimCore
+import NPSimStore
+
+/// `/organization`, `/account`, `/namespace`, `/application` and `/scope`: the NRN tree that services and
+/// links are created in, and whose slugs fill a notification's `tags`.
+struct HierarchyController {
+    let database: AppDatabase
+
+    func register(on router: Router<NPSimRequestContext>) {
+        for level in NRN.Level.allCases {
+            let base = "/\(level.rawValue)"
+            router.post(RouterPath(stringLiteral: base)) { request, _ in
+                let body = try await request.jsonBody()
+                return JSONResponse.make(try await database.writer.write { db in try create(level, body: body, in: db) }.json)
+            }
+            router.get(RouterPath(stringLiteral: base)) { request, _ in
+                let parent = try request.nrnFilter()
+                let entities = try await database.writer.read { db in try Hierarchy.list(level: level, under: parent, in: db) }
+                let (limit, offset) = try request.paging()
+                return JSONResponse.make([
+                    "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(entities.count)],
+                    "results": .array(entities.dropFirst(offset).prefix(limit).map(\.json)),
+                ])
+            }
+            router.get("\(base)/:id") { _, context in
+                let id = try context.pathParameter("id")
+                guard let entity = try await database.writer.read({ db in try Hierarchy.find(level: level, id: id, in: db) }) else {
+                    throw APIError.notFound(level.rawValue, id)
+                }
+                return JSONResponse.make(entity.json)
+            }
+        }
+    }
+
+    /// Creates an entity from `{name, slug?, id?, <parent level>_id}`; an organization needs no parent.
+    private func create(_ level: NRN.Level, body: JSONValue, in db: Database) throws -> NRNEntity {
+        guard case .object(let object) = body, let name = object["name"]?.stringValue, !name.isEmpty else {
+            throw APIError.validation("\(level.rawValue).name is required and must be a non-empty string")
+        }
+        let id: String
+        if let given = object["id"] {
+            guard let number = given.intValue ?? given.stringValue.flatMap(Int.init), number > 0 else {
+                throw APIError.validation("\(level.rawValue).id must be a positive integer")
+            }
+            id = String(number)
+        } else {
+            id = String(try Hierarchy.nextId(level: level, in: db))
+        }
+        var components: [NRN.Component] = []
+        if let parentLevel = NRN.Level.allCases.last(where: { $0 < level }) {
+            let field = "\(parentLevel.rawValue)_id"
+            guard let parentId = object[field]?.intValue.map(String.init) ?? object[field]?.stringValue else {
+                throw APIError.validation("\(level.rawValue).\(field) is required")
+            }
+            guard let parent = try Hierarchy.find(level: parentLevel, id: parentId, in: db) else {
+                throw APIError.validation("\(level.rawValue).\(field) '\(parentId)' is not an existing \(parentLevel.rawValue)")
+            }
+            components = parent.nrn.components
+        }
+        components.append(NRN.Component(level: level, id: id))
+        let nrn = NRN(components: components)
+        if try Hierarchy.fetch(nrn, in: db) != nil, object["id"] != nil {
+            throw APIError.conflict("\(level.rawValue) \(id) already exists at \(nrn)")
+        }
+        let slug = object["slug"]?.stringValue ?? Slug.from(name)
+        guard !slug.isEmpty else { throw APIError.validation("\(level.rawValue).name must contain a letter or digit") }
+        let entity = NRNEntity(nrn: nrn, name: name, slug: slug)
+        try Hierarchy.upsert(entity, in: db)
+        return entity
+    }
+}
+
+import GRDB

@@ -1,0 +1,80 @@
+import Hummingbird
+import NPSimCore
+import NPSimStore
+
+/// `/service` and `/link`, and the actions under each.
+struct InstanceController {
+    let orchestrator: Orchestrator
+
+    func register(on router: Router<NPSimRequestContext>) {
+        for kind in [EntityKind.service, .link] {
+            let base = "/\(kind.rawValue)"
+            router.post(RouterPath(stringLiteral: base)) { request, _ in
+                let body = try await request.jsonBody()
+                return JSONResponse.make(kind == .service ? try await orchestrator.createService(body: body) : try await orchestrator.createLink(body: body))
+            }
+            router.get(RouterPath(stringLiteral: base)) { request, _ in
+                var query = DocumentQuery(kind: kind)
+                (query.limit, query.offset) = try request.paging()
+                query.nrn = try request.nrnFilter()
+                query.includeDescendants = try request.queryFlag("show_descendants")
+                query.exactNRN = request.query("entity_nrn")
+                query.ids = request.queryList("id")
+                query.statuses = request.queryList("status")
+                query.specificationIds = request.queryList("specification_id")
+                query.types = request.queryList("type")
+                query.slugs = request.queryList("slug")
+                if kind == .link { query.parentId = request.query("service_id") }
+                return JSONResponse.make(try await orchestrator.list(query, options: try Self.readOptions(request)))
+            }
+            router.get("\(base)/:id") { request, context in
+                JSONResponse.make(try await orchestrator.get(kind, id: try context.pathParameter("id"), options: try Self.readOptions(request)))
+            }
+            router.patch("\(base)/:id") { request, context in
+                JSONResponse.make(try await orchestrator.patchInstance(kind, id: try context.pathParameter("id"), body: try await request.jsonBody()))
+            }
+            router.delete("\(base)/:id") { request, context in
+                JSONResponse.make(try await orchestrator.deleteInstance(kind, id: try context.pathParameter("id"), force: try request.queryFlag("force")))
+            }
+            registerActions(of: kind, base: "\(base)/:id/action", on: router)
+        }
+    }
+
+    private func registerActions(of kind: EntityKind, base: String, on router: Router<NPSimRequestContext>) {
+        let actionKind: EntityKind = kind == .service ? .serviceAction : .linkAction
+        router.post(RouterPath(stringLiteral: base)) { request, context in
+            let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))
+            let createdBy = context.claims.map { String($0.apiKeyId) }
+            return JSONResponse.make(try await orchestrator.createAction(on: parent, body: try await request.jsonBody(), createdBy: createdBy))
+        }
+        router.get(RouterPath(stringLiteral: base)) { request, context in
+            let parentId = try context.pathParameter("id")
+            _ = try await orchestrator.get(kind, id: parentId)
+            var query = DocumentQuery(kind: actionKind)
+            query.parentId = parentId
+            (query.limit, query.offset) = try request.paging()
+            query.ids = request.queryList("id")
+            query.statuses = request.queryList("status")
+            query.types = request.queryList("type")
+            query.specificationIds = request.queryList("specification_id")
+            query.newestFirst = true
+            return JSONResponse.make(try await orchestrator.list(query, options: try Self.readOptions(request)))
+        }
+        router.get("\(base)/:child") { request, context in
+            let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))
+            return JSONResponse.make(try await orchestrator.getAction(on: parent, id: try context.pathParameter("child"), options: try Self.readOptions(request)))
+        }
+        router.patch("\(base)/:child") { request, context in
+            let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))
+            return JSONResponse.make(try await orchestrator.patchAction(on: parent, id: try context.pathParameter("child"), body: try await request.jsonBody()))
+        }
+        router.delete("\(base)/:child") { _, context in
+            let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))
+            return JSONResponse.make(try await orchestrator.deleteAction(on: parent, id: try context.pathParameter("child")))
+        }
+    }
+
+    static func readOptions(_ request: Request) throws -> ReadOptions {
+        ReadOptions(includeMessages: try request.queryFlag("include_messages"), includeSecrets: try request.queryFlag("include_secret_attributes"))
+    }
+}

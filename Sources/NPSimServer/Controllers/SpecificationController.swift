@@ -1,0 +1,95 @@
+import Hummingbird
+import NPSimCore
+import NPSimStore
+
+/// `/service_specification`, `/link_specification` and the action specifications under either.
+struct SpecificationController {
+    let orchestrator: Orchestrator
+
+    func register(on router: Router<NPSimRequestContext>) {
+        for kind in [EntityKind.serviceSpecification, .linkSpecification] {
+            let base = RouterPath(stringLiteral: "/\(kind.rawValue)")
+            router.post(base) { request, _ in
+                JSONResponse.make(try await orchestrator.createSpecification(kind, body: try await request.jsonBody()))
+            }
+            router.get(base) { request, _ in
+                var query = DocumentQuery(kind: kind)
+                (query.limit, query.offset) = try request.paging()
+                query.nrn = try request.nrnFilter()
+                query.includeDescendants = try request.queryFlag("show_descendants")
+                query.ids = request.queryList("id")
+                query.slugs = request.queryList("slug")
+                query.types = request.queryList("type")
+                if kind == .linkSpecification { query.parentId = request.query("specification_id") }
+                return JSONResponse.make(try await orchestrator.list(query))
+            }
+            router.get("\(base)/:id") { _, context in
+                JSONResponse.make(try await orchestrator.get(kind, id: try context.pathParameter("id")))
+            }
+            router.patch("\(base)/:id") { request, context in
+                JSONResponse.make(try await orchestrator.patchSpecification(kind, id: try context.pathParameter("id"), body: try await request.jsonBody()))
+            }
+            router.delete("\(base)/:id") { _, context in
+                JSONResponse.make(try await orchestrator.deleteSpecification(kind, id: try context.pathParameter("id")))
+            }
+            registerActionSpecifications(under: kind, base: "\(base)/:id/action_specification", on: router)
+        }
+        router.get("/service_specification/:id/snapshots") { _, context in
+            _ = try await orchestrator.get(.serviceSpecification, id: try context.pathParameter("id"))
+            return JSONResponse.make(["paging": ["offset": 0, "limit": 30, "total": 0], "results": []])
+        }
+        router.get("/service_specification/:id/link_specification") { request, context in
+            let id = try context.pathParameter("id")
+            _ = try await orchestrator.get(.serviceSpecification, id: id)
+            var query = DocumentQuery(kind: .linkSpecification)
+            query.parentId = id
+            (query.limit, query.offset) = try request.paging()
+            return JSONResponse.make(try await orchestrator.list(query))
+        }
+        router.get("/action_specification/:id") { _, context in
+            JSONResponse.make(try await orchestrator.get(.actionSpecification, id: try context.pathParameter("id")))
+        }
+        router.get("/action_specification") { request, _ in
+            guard let parent = request.query("service_specification_id") ?? request.query("link_specification_id") else {
+                throw APIError.badRequest("list action specifications with service_specification_id or link_specification_id")
+            }
+            var query = DocumentQuery(kind: .actionSpecification)
+            query.parentId = parent
+            query.types = request.queryList("type")
+            (query.limit, query.offset) = try request.paging()
+            return JSONResponse.make(try await orchestrator.list(query))
+        }
+    }
+
+    private func registerActionSpecifications(under parentKind: EntityKind, base: String, on router: Router<NPSimRequestContext>) {
+        let path = RouterPath(stringLiteral: base)
+        router.post(path) { request, context in
+            JSONResponse.make(try await orchestrator.createActionSpecification(
+                parent: parentKind, parentId: try context.pathParameter("id"), body: try await request.jsonBody()))
+        }
+        router.get(path) { request, context in
+            let parentId = try context.pathParameter("id")
+            _ = try await orchestrator.get(parentKind, id: parentId)
+            var query = DocumentQuery(kind: .actionSpecification)
+            query.parentId = parentId
+            query.types = request.queryList("type")
+            query.slugs = request.queryList("slug")
+            (query.limit, query.offset) = try request.paging()
+            return JSONResponse.make(try await orchestrator.list(query))
+        }
+        router.get("\(base)/:child") { _, context in
+            let (parentId, id) = (try context.pathParameter("id"), try context.pathParameter("child"))
+            return JSONResponse.make(try await orchestrator.database.writer.read { db in
+                try orchestrator.actionSpecification(parent: parentKind, parentId: parentId, id: id, in: db)
+            })
+        }
+        router.patch("\(base)/:child") { request, context in
+            JSONResponse.make(try await orchestrator.patchActionSpecification(
+                parent: parentKind, parentId: try context.pathParameter("id"), id: try context.pathParameter("child"), body: try await request.jsonBody()))
+        }
+        router.delete("\(base)/:child") { _, context in
+            JSONResponse.make(try await orchestrator.deleteActionSpecification(
+                parent: parentKind, parentId: try context.pathParameter("id"), id: try context.pathParameter("child")))
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Hummingbird
+import NPSimCore
+
+/// Requires `Authorization: Bearer <token>` on nullplatform's routes, as the real API does.
+///
+/// Open routes: `POST /token`, everything under `/_npsim/` (the emulator's own endpoints, provider
+/// stand-ins included, which check their own credentials) and `/metrics`.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = NPSimRequestContext
+
+    let issuer: TokenIssuer
+    let enabled: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard enabled, !Self.isOpen(path) else { return try await next(request, context) }
+        guard let header = request.headers[.authorization] else {
+            throw APIError.unauthorized("missing Authorization header; send 'Authorization: Bearer <token>' with a token from POST /token")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError.unauthorized("the Authorization header must be 'Bearer <token>'")
+        }
+        var context = context
+        context.claims = try issuer.verify(String(parts[1]).trimmingCharacters(in: .whitespaces), as: .access)
+        return try await next(request, context)
+    }
+
+    static func isOpen(_ path: String) -> Bool {
+        path == "/token" || path.hasPrefix("/_npsim/") || path == "/_npsim" || path == "/metrics" || path == "/"
+    }
+}

@@ -1,0 +1,17 @@
+import Hummingbird
+import NPSimCore
+
+/// Builds responses from ``JSONValue`` with the exact bytes ``JSONWriter`` produces.
+enum JSONResponse {
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(value))))
+    }
+
+    @_disfavoredOverload
+    static func make(_ object: JSONObject, status: HTTPResponse.Status = .ok) -> Response {
+        make(.object(object), status: status)
+    }
+}

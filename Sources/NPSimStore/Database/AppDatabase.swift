@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+import NPSimCore
+
+/// The one owner of npsim's SQLite database: connection set-up, custom SQL functions and the migrator.
+///
+/// The server uses a `DatabasePool` in WAL mode on a file, so readers never wait for the writer; tests and
+/// `--in-memory` use a `DatabaseQueue`. GRDB serialises writers, so concurrent clients never see
+/// `database is locked`.
+public struct AppDatabase: Sendable {
+    public let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    public static func file(at path: String) throws -> AppDatabase {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = Self.configuration()
+        configuration.busyMode = .timeout(10)
+        return try AppDatabase(DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// A private in-memory database, gone when the process exits.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue(configuration: Self.configuration()))
+    }
+
+    init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    private static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            db.add(function: nrnVisibleFunction)
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return configuration
+    }
+
+    /// `nrn_visible(owners, query, descendants)`: ``NRN/isVisible(owners:query:includeDescendants:)`` in SQL,
+    /// so that list filters page and count in the database. `owners` is one NRN or a comma-separated list.
+    private static let nrnVisibleFunction = DatabaseFunction("nrn_visible", argumentCount: 3, pure: true) { values in
+        guard let owners = String.fromDatabaseValue(values[0]), let queryText = String.fromDatabaseValue(values[1]),
+            let query = try? NRN(parsing: queryText, allowWildcards: true)
+        else { return false }
+        let descendants = Bool.fromDatabaseValue(values[2]) ?? false
+        let parsed = owners.split(separator: ",").compactMap { try? NRN(parsing: String($0), allowWildcards: true) }
+        return NRN.isVisible(owners: parsed, query: query, includeDescendants: descendants)
+    }
+}

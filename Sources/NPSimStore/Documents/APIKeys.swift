@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+import NPSimCore
+
+/// API keys: what `POST /token` exchanges for a bearer token. The secret is shown once, at creation.
+public enum APIKeys {
+    public struct Key: Sendable, Equatable {
+        public let id: Int
+        public let name: String
+        public let secret: String
+        public let organizationId: String
+        public let grants: JSONValue
+        public let tags: JSONValue
+        public let createdAt: String
+
+        /// The key as lists show it: the secret reduced to its last four characters.
+        public func json(revealingSecret: Bool) -> JSONValue {
+            var object: JSONObject = [
+                "id": .int(id), "name": .string(name), "organization_id": Int(organizationId).map(JSONValue.int) ?? .string(organizationId),
+                "masked_api_key": .string("\(ChannelType.mask)\(secret.suffix(4))"), "grants": grants, "tags": tags,
+                "created_at": .string(createdAt),
+            ]
+            if revealingSecret { object["api_key"] = .string(secret) }
+            return .object(object)
+        }
+    }
+
+    /// A new random secret in nullplatform's style: hex, long enough to be unguessable.
+    public static func generateSecret() -> String {
+        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
+    @discardableResult
+    public static func insert(
+        name: String, secret: String, organizationId: String, grants: JSONValue = [], tags: JSONValue = [], in db: Database
+    ) throws -> Key {
+        if let existing = try find(secret: secret, in: db) { return existing }
+        let createdAt = ISO8601.string(from: Date())
+        try db.execute(
+            sql: "INSERT INTO api_key (name, secret, organization_id, grants, tags, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [name, secret, organizationId, JSONWriter.string(grants), JSONWriter.string(tags), createdAt])
+        return Key(id: Int(db.lastInsertedRowID), name: name, secret: secret, organizationId: organizationId, grants: grants, tags: tags,
+                   createdAt: createdAt)
+    }
+
+    public static func find(secret: String, in db: Database) throws -> Key? {
+        try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE secret = ?", arguments: [secret]).map(key)
+    }
+
+    public static func find(id: Int, in db: Database) throws -> Key? {
+        try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE id = ?", arguments: [id]).map(key)
+    }
+
+    public static func all(in db: Database) throws -> [Key] {
+        try Row.fetchAll(db, sql: "SELECT * FROM api_key ORDER BY id").map(key)
+    }
+
+    public static func delete(id: Int, in db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM api_key WHERE id = ?", arguments: [id])
+        return db.changesCount > 0
+    }
+
+    private static func key(_ row: Row) throws -> Key {
+        Key(id: row["id"], name: row["name"], secret: row["secret"], organizationId: row["organization_id"],
+            grants: try JSONParser.parse(row["grants"] as String), tags: try JSONParser.parse(row["tags"] as String), createdAt: row["created_at"])
+    }
+}

@@ -1,0 +1,130 @@
+import GRDB
+import NPSimCore
+
+/// Reads and writes entity documents inside a caller's transaction.
+///
+/// Each entity is one row: its JSON body (keys in API order) plus the columns list filters need, which are
+/// derived from the body on every write so they can never drift from it.
+public enum Documents {
+    public struct Page: Sendable {
+        public let items: [JSONObject]
+        public let total: Int
+    }
+
+    public static func fetch(_ kind: EntityKind, id: String, in db: Database) throws -> JSONObject? {
+        guard let body = try String.fetchOne(db, sql: "SELECT body FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id]) else {
+            return nil
+        }
+        return try decode(body)
+    }
+
+    /// Like ``fetch(_:id:in:)``, but a missing record is a 404 naming it.
+    public static func require(_ kind: EntityKind, id: String, in db: Database) throws -> JSONObject {
+        guard let object = try fetch(kind, id: id, in: db) else { throw APIError.notFound(kind.displayName, id) }
+        return object
+    }
+
+    public static func insert(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
+        let columns = indexColumns(kind, body)
+        try db.execute(
+            sql: """
+                INSERT INTO document (kind, id, parent_id, nrn, slug, status, specification_id, type, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [kind.rawValue, columns.id, columns.parent, columns.nrn, columns.slug, columns.status, columns.specification, columns.type,
+                        JSONWriter.string(.object(kind.ordered(body)))])
+    }
+
+    public static func update(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
+        let columns = indexColumns(kind, body)
+        try db.execute(
+            sql: """
+                UPDATE document SET parent_id = ?, nrn = ?, slug = ?, status = ?, specification_id = ?, type = ?, body = ?
+                WHERE kind = ? AND id = ?
+                """,
+            arguments: [columns.parent, columns.nrn, columns.slug, columns.status, columns.specification, columns.type,
+                        JSONWriter.string(.object(kind.ordered(body))), kind.rawValue, columns.id])
+    }
+
+    public static func delete(_ kind: EntityKind, id: String, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id])
+    }
+
+    public static func count(_ kind: EntityKind, where column: String, is value: String, in db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document WHERE kind = ? AND \(column) = ?", arguments: [kind.rawValue, value]) ?? 0
+    }
+
+    public static func list(_ query: DocumentQuery, in db: Database) throws -> Page {
+        var clauses = ["kind = ?"]
+        var arguments: StatementArguments = [query.kind.rawValue]
+        if let parent = query.parentId {
+            clauses.append("parent_id = ?")
+            arguments += [parent]
+        }
+        for (column, values) in [("id", query.ids), ("status", query.statuses), ("specification_id", query.specificationIds),
+                                 ("type", query.types), ("slug", query.slugs)] where !values.isEmpty {
+            clauses.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+            arguments += StatementArguments(values)
+        }
+        if let exact = query.exactNRN {
+            clauses.append("nrn = ?")
+            arguments += [exact]
+        }
+        if let nrn = query.nrn {
+            clauses.append("nrn_visible(nrn, ?, ?)")
+            arguments += [nrn.description, query.includeDescendants]
+        }
+        let whereSQL = clauses.joined(separator: " AND ")
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document WHERE \(whereSQL)", arguments: arguments) ?? 0
+        let bodies = try String.fetchAll(
+            db, sql: "SELECT body FROM document WHERE \(whereSQL) ORDER BY seq \(query.newestFirst ? "DESC" : "ASC") LIMIT ? OFFSET ?",
+            arguments: arguments + [query.limit, query.offset])
+        return Page(items: try bodies.map(decode), total: total)
+    }
+
+    /// Every document of a kind under a parent, oldest first (action specifications of a spec, actions of a service).
+    public static func children(_ kind: EntityKind, of parentId: String, in db: Database) throws -> [JSONObject] {
+        try String.fetchAll(db, sql: "SELECT body FROM document WHERE kind = ? AND parent_id = ? ORDER BY seq", arguments: [kind.rawValue, parentId])
+            .map(decode)
+    }
+
+    private static func decode(_ body: String) throws -> JSONObject {
+        guard case .object(let object) = try JSONParser.parse(body) else {
+            throw APIError.unavailable("a stored document is not a JSON object; the database may be corrupt")
+        }
+        return object
+    }
+
+    private static func indexColumns(_ kind: EntityKind, _ body: JSONObject)
+        -> (id: String, parent: String?, nrn: String?, slug: String?, status: String?, specification: String?, type: String?)
+    {
+        let id = body["id"]?.stringValue ?? body["id"]?.intValue.map(String.init) ?? ""
+        let parent: String?
+        let nrn: String?
+        switch kind {
+        case .actionSpecification:
+            parent = body["service_specification_id"]?.stringValue ?? body["link_specification_id"]?.stringValue
+            nrn = nil
+        case .serviceSpecification, .linkSpecification:
+            parent = kind == .linkSpecification ? body["specification_id"]?.stringValue : nil
+            nrn = body["visible_to"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ",")
+        case .service:
+            parent = nil
+            nrn = body["entity_nrn"]?.stringValue
+        case .link:
+            parent = body["service_id"]?.stringValue
+            nrn = body["entity_nrn"]?.stringValue
+        case .serviceAction:
+            parent = body["service_id"]?.stringValue
+            nrn = nil
+        case .linkAction:
+            parent = body["link_id"]?.stringValue
+            nrn = nil
+        case .channel:
+            parent = nil
+            nrn = body["nrn"]?.stringValue
+        }
+        return (id, parent, nrn, body["slug"]?.stringValue, body["status"]?.stringValue, body["specification_id"]?.stringValue,
+                body["type"]?.stringValue)
+    }
+}

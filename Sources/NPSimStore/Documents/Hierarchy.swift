@@ -1,0 +1,64 @@
+import GRDB
+import NPSimCore
+
+/// The organization hierarchy behind `entity_nrn`: each NRN a service or link is created at must be here.
+public enum Hierarchy {
+    public static func upsert(_ entity: NRNEntity, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO nrn_entity (nrn, level, name, slug) VALUES (?, ?, ?, ?)
+                ON CONFLICT (nrn) DO UPDATE SET name = excluded.name, slug = excluded.slug
+                """,
+            arguments: [entity.nrn.description, entity.level.rawValue, entity.name, entity.slug])
+    }
+
+    public static func fetch(_ nrn: NRN, in db: Database) throws -> NRNEntity? {
+        try Row.fetchOne(db, sql: "SELECT name, slug FROM nrn_entity WHERE nrn = ?", arguments: [nrn.description]).map {
+            NRNEntity(nrn: nrn, name: $0["name"], slug: $0["slug"])
+        }
+    }
+
+    /// The entity at `nrn` and all its ancestors, outermost first; a 400 names the first level that is unknown.
+    public static func lineage(of nrn: NRN, in db: Database) throws -> [NRNEntity] {
+        try nrn.lineage.reversed().map { level in
+            guard let entity = try fetch(level, in: db) else {
+                throw APIError.validation(
+                    "NRN '\(level)' does not exist; create it with POST /\(level.components.last!.level.rawValue) or load fixtures with --seed")
+            }
+            return entity
+        }
+    }
+
+    public static func list(level: NRN.Level?, under parent: NRN?, in db: Database) throws -> [NRNEntity] {
+        var sql = "SELECT nrn, name, slug FROM nrn_entity WHERE 1"
+        var arguments: StatementArguments = []
+        if let level {
+            sql += " AND level = ?"
+            arguments += [level.rawValue]
+        }
+        if let parent {
+            sql += " AND nrn LIKE ?"
+            arguments += ["\(parent.description):%"]
+        }
+        return try Row.fetchAll(db, sql: sql + " ORDER BY rowid", arguments: arguments).compactMap { row in
+            (try? NRN(parsing: row["nrn"])).map { NRNEntity(nrn: $0, name: row["name"], slug: row["slug"]) }
+        }
+    }
+}
+
+extension Hierarchy {
+    /// Finds an entity by its level and id (ids are unique within a level, as in nullplatform).
+    public static func find(level: NRN.Level, id: String, in db: Database) throws -> NRNEntity? {
+        let suffix = "\(level.rawValue)=\(id)"
+        guard let text = try String.fetchOne(
+            db, sql: "SELECT nrn FROM nrn_entity WHERE level = ? AND (nrn = ? OR nrn LIKE ?) LIMIT 1",
+            arguments: [level.rawValue, suffix, "%:\(suffix)"])
+        else { return nil }
+        return try fetch(NRN(parsing: text), in: db)
+    }
+
+    /// The next free id at a level, for entities created without one.
+    public static func nextId(level: NRN.Level, in db: Database) throws -> Int {
+        try Counters.next("nrn_\(level.rawValue)", in: db) + 1000
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import NPSimCore
+
+extension Orchestrator {
+    /// The service or link an action belongs to, and the kinds involved.
+    public struct ActionParent: Sendable {
+        public let kind: EntityKind
+        public let id: String
+
+        public init(kind: EntityKind, id: String) {
+            self.kind = kind
+            self.id = id
+        }
+
+        var actionKind: EntityKind { kind == .service ? .serviceAction : .linkAction }
+        var specificationKind: EntityKind { kind == .service ? .serviceSpecification : .linkSpecification }
+        var specificationField: String { kind == .service ? "service_specification_id" : "link_specification_id" }
+        var idField: String { kind == .service ? "service_id" : "link_id" }
+    }
+
+    /// Runs an action on a service or link: checks its parameters, moves the parent into the action's
+    /// transitional status, and stores the action.
+    public func createAction(on parent: ActionParent, body: JSONValue, createdBy: String?) async throws -> JSONObject {
+        let validated = try parent.actionKind.validatedForCreate(body)
+        return try await database.writer.write { db in
+            var object = validated
+            var entity = try Documents.require(parent.kind, id: parent.id, in: db)
+            let specId = object["specification_id"]!.stringValue!
+            guard let spec = try Documents.fetch(.actionSpecification, id: specId, in: db) else {
+                throw APIError.validation("\(parent.actionKind.rawValue).specification_id '\(specId)' is not an existing action specification")
+            }
+            guard spec[parent.specificationField] == entity["specification_id"] else {
+                throw APIError.validation(
+                    "action specification '\(spec["slug"]?.stringValue ?? specId)' does not belong to the \(parent.kind.displayName)'s specification; list the valid ones at GET /\(parent.specificationKind.rawValue)/\(entity["specification_id"]?.stringValue ?? "")/action_specification")
+            }
+            let type = ActionType(rawValue: spec["type"]?.stringValue ?? "") ?? .custom
+            let current = EntityStatus(rawValue: entity["status"]?.stringValue ?? "") ?? .pending
+            let next = try StatusMachine.parentStatus(startingAction: type, parent: current, entity: parent.kind.displayName)
+            try SchemaValidator.validate(object["parameters"] ?? [:], against: spec["parameters"]?["schema"] ?? [:], at: "parameters")
+            if let messages = object["messages"] { object["messages"] = try Self.normalizedMessages(messages, now: now()) }
+
+            object["id"] = .string(Self.newId())
+            if object["name"] == nil {
+                let specSlug = spec["slug"]?.stringValue ?? type.rawValue
+                object["name"] = .string(type == .custom || type == .diagnose ? specSlug : "\(type.rawValue)-\(entity["slug"]?.stringValue ?? "")")
+            }
+            try assignSlug(&object, kind: parent.actionKind)
+            object["type"] = .string(type.rawValue)
+            object[parent.idField] = .string(parent.id)
+            if parent.kind == .link { object["service_id"] = entity["service_id"] }
+            if let createdBy, object["created_by"] == nil { object["created_by"] = .string(createdBy) }
+            object["created_at"] = .string(timestamp())
+            object["updated_at"] = object["created_at"]
+
+            entity["status"] = .string(next.rawValue)
+            let status = ActionStatus(rawValue: object["status"]?.stringValue ?? "") ?? .pending
+            try applyOutcome(of: object, type: type, status: status, spec: spec, to: &entity, in: db)
+            entity["updated_at"] = object["created_at"]
+            try Documents.update(parent.kind, entity, in: db)
+            try Documents.insert(parent.actionKind, object, in: db)
+            return try present(parent.actionKind, object, options: ReadOptions(includeMessages: true), in: db)
+        }
+    }
+
+    /// What a runner reports: status, results (merged), messages (appended). A terminal status moves the
+    /// parent on, and results whose schema property has a `target` are copied into its attributes.
+    public func patchAction(on parent: ActionParent, id: String, body: JSONValue) async throws -> JSONObject {
+        try await database.writer.write { db in
+            var object = try action(on: parent, id: id, in: db)
+            let changes = try parent.actionKind.validatedForPatch(body, current: object)
+            let spec = try Documents.fetch(.actionSpecification, id: object["specification_id"]?.stringValue ?? "", in: db) ?? [:]
+            let currentStatus = ActionStatus(rawValue: object["status"]?.stringValue ?? "") ?? .pending
+            var nextStatus = currentStatus
+            for (key, value) in changes {
+                switch key {
+                case "messages":
+                    let added = try Self.normalizedMessages(value, now: now())
+                    object["messages"] = .array((object["messages"]?.arrayValue ?? []) + (added.arrayValue ?? []))
+                case "results":
+                    guard case .object(let patch) = value else { continue }
+                    object["results"] = .object((object["results"]?.objectValue ?? JSONObject()).deepMerged(with: patch))
+                    var schema = spec["results"]?["schema"]?.objectValue ?? JSONObject()
+                    schema["required"] = nil
+                    try SchemaValidator.validate(object["results"]!, against: .object(schema), at: "results")
+                case "parameters":
+                    try SchemaValidator.validate(value, against: spec["parameters"]?["schema"] ?? [:], at: "parameters")
+                    object[key] = value
+                case "status":
+                    nextStatus = ActionStatus(rawValue: value.stringValue ?? "") ?? currentStatus
+                    try StatusMachine.checkActionTransition(from: currentStatus, to: nextStatus, retryable: spec["retryable"] == .bool(true))
+                    object[key] = value
+                default:
+                    object[key] = value
+                }
+            }
+            object["updated_at"] = .string(timestamp())
+            if nextStatus != currentStatus {
+                var entity = try Documents.require(parent.kind, id: parent.id, in: db)
+                let type = ActionType(rawValue: object["type"]?.stringValue ?? "") ?? .custom
+                try applyOutcome(of: object, type: type, status: nextStatus, spec: spec, to: &entity, in: db)
+                entity["updated_at"] = object["updated_at"]
+                try Documents.update(parent.kind, entity, in: db)
+            }
+            try Documents.update(parent.actionKind, object, in: db)
+            return try present(parent.actionKind, object, options: ReadOptions(includeMessages: true), in: db)
+        }
+    }
+
+    public func deleteAction(on parent: ActionParent, id: String) async throws -> JSONObject {
+        try await database.writer.write { db in
+            let object = try action(on: parent, id: id, in: db)
+            try Documents.delete(parent.actionKind, id: id, in: db)
+            return try present(parent.actionKind, object, options: ReadOptions(includeMessages: true), in: db)
+        }
+    }
+
+    public func getAction(on parent: ActionParent, id: String, options: ReadOptions) async throws -> JSONObject {
+        try await database.writer.read { db in
+            try present(parent.actionKind, try action(on: parent, id: id, in: db), options: options, in: db)
+        }
+    }
+
+    /// An action, checked to belong to the parent in the path.
+    func action(on parent: ActionParent, id: String, in db: Database) throws -> JSONObject {
+        _ = try Documents.require(parent.kind, id: parent.id, in: db)
+        let object = try Documents.require(parent.actionKind, id: id, in: db)
+        guard object[parent.idField]?.stringValue == parent.id else { throw APIError.notFound(parent.actionKind.displayName, id) }
+        return object
+    }
+
+    /// Moves the parent for an action that reached `status`; on success copies targeted results, and the
+    /// parameters of create and update actions that the specification declares, into the parent's attributes.
+    private func applyOutcome(of action: JSONObject, type: ActionType, status: ActionStatus, spec: JSONObject, to entity: inout JSONObject,
+                              in db: Database) throws {
+        guard let next = StatusMachine.parentStatus(after: type, reached: status) else { return }
+        entity["status"] = .string(next.rawValue)
+        guard status == .success else { return }
+        var attributes = entity["attributes"]?.objectValue ?? JSONObject()
+        if type == .create || type == .update {
+            let entitySpecKind: EntityKind = entity["service_id"] == nil ? .serviceSpecification : .linkSpecification
+            let entitySpec = try Documents.fetch(entitySpecKind, id: entity["specification_id"]?.stringValue ?? "", in: db)
+            let declared = entitySpec?["attributes"]?["schema"]?["properties"]?.objectValue
+            for (name, value) in action["parameters"]?.objectValue ?? JSONObject() where declared?[name] != nil {
+                attributes[name] = value
+            }
+        }
+        for (result, attribute) in SchemaAnnotations.resultTargets(of: spec["results"]?["schema"]) {
+            if let value = action["results"]?[result] { attributes[attribute] = value }
+        }
+        entity["attributes"] = .object(attributes)
+    }
+
+    /// Messages as `{level, message, timestamp}`; `severity` (which Terraform reads) is accepted for `level`.
+    static func normalizedMessages(_ value: JSONValue, now: Date) throws -> JSONValue {
+        guard let items = value.arrayValue else { throw APIError.validation("messages must be an array, got \(value.typeName)") }
+        let levels = ["debug", "info", "information", "warn", "warning", "error", "fatal"]
+        return .array(try items.enumerated().map { offset, item in
+            guard case .object(var message) = item, let text = message["message"]?.stringValue else {
+                throw APIError.validation("messages[\(offset)] must be an object with a string 'message'")
+            }
+            let level = message["level"]?.stringValue ?? message["severity"]?.stringValue ?? "info"
+            guard levels.contains(level) else {
+                throw APIError.validation("messages[\(offset)].level must be one of \(levels.joined(separator: ", ")), got '\(level)'")
+            }
+            message["level"] = .string(level)
+            message["severity"] = nil
+            message["message"] = .string(text)
+            if message["timestamp"] == nil { message["timestamp"] = .int(Int(now.timeIntervalSince1970 * 1000)) }
+            return .object(message)
+        })
+    }
+}

@@ -1,0 +1,58 @@
+import GRDB
+import NPSimCore
+
+extension Orchestrator {
+    /// The notification sources nullplatform defines.
+    static let sources: Set<String> = ["service", "approval", "audit", "alert", "entity", "telemetry", "parameters"]
+
+    public func createChannel(body: JSONValue) async throws -> JSONObject {
+        let validated = try EntityKind.channel.validatedForCreate(body)
+        try Self.checkChannel(validated)
+        return try await database.writer.write { db in
+            var object = validated
+            object["id"] = .int(try Counters.next("notification_channel", in: db))
+            object["created_at"] = .string(timestamp())
+            object["updated_at"] = object["created_at"]
+            try Documents.insert(.channel, object, in: db)
+            return try present(.channel, object, options: ReadOptions(), in: db)
+        }
+    }
+
+    /// `configuration` is merged (a masked secret sent back keeps its value); `source` replaces the whole array.
+    public func patchChannel(id: String, body: JSONValue) async throws -> JSONObject {
+        try await database.writer.write { db in
+            var object = try Documents.require(.channel, id: id, in: db)
+            let changes = try EntityKind.channel.validatedForPatch(body, current: object)
+            for (key, value) in changes {
+                if key == "configuration", case .object(let current) = object[key], case .object(let change) = value {
+                    object[key] = .object(ChannelType.patched(configuration: current, with: change))
+                } else {
+                    object[key] = value
+                }
+            }
+            try Self.checkChannel(object)
+            object["updated_at"] = .string(timestamp())
+            try Documents.update(.channel, object, in: db)
+            return try present(.channel, object, options: ReadOptions(), in: db)
+        }
+    }
+
+    public func deleteChannel(id: String) async throws -> JSONObject {
+        try await database.writer.write { db in
+            let object = try Documents.require(.channel, id: id, in: db)
+            try Documents.delete(.channel, id: id, in: db)
+            return try present(.channel, object, options: ReadOptions(), in: db)
+        }
+    }
+
+    private static func checkChannel(_ object: JSONObject) throws {
+        let type = ChannelType(rawValue: object["type"]?.stringValue ?? "")!
+        try type.validate(configuration: object["configuration"]?.objectValue ?? JSONObject())
+        if let description = object["description"]?.stringValue, description.count > 64 {
+            throw APIError.validation("notification_channel.description must be at most 64 characters, got \(description.count)")
+        }
+        for source in object["source"]?.arrayValue?.compactMap(\.stringValue) ?? [] where !sources.contains(source) {
+            throw APIError.validation("notification_channel.source '\(source)' is not a notification source; use one of \(sources.sorted().joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import GRDB
+import NPSimCore
+
+extension Orchestrator {
+    /// Creates a service (`pending` unless the client imports it with another status).
+    public func createService(body: JSONValue, id: String? = nil) async throws -> JSONObject {
+        try await createInstance(.service, body: body, id: id)
+    }
+
+    /// Creates a link between an application (or scope) and a service.
+    public func createLink(body: JSONValue, id: String? = nil) async throws -> JSONObject {
+        try await createInstance(.link, body: body, id: id)
+    }
+
+    private func createInstance(_ kind: EntityKind, body: JSONValue, id fixedId: String?) async throws -> JSONObject {
+        let validated = try kind.validatedForCreate(body)
+        return try await database.writer.write { db in
+            var object = validated
+            let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
+            let specId = object["specification_id"]!.stringValue!
+            guard let spec = try Documents.fetch(specKind, id: specId, in: db) else {
+                throw APIError.validation("\(kind.rawValue).specification_id '\(specId)' is not an existing \(specKind.displayName)")
+            }
+            let nrn = try NRN(parsing: object["entity_nrn"]!.stringValue!)
+            _ = try Hierarchy.lineage(of: nrn, in: db)
+            if kind == .link {
+                let serviceId = object["service_id"]!.stringValue!
+                guard let service = try Documents.fetch(.service, id: serviceId, in: db) else {
+                    throw APIError.validation("link.service_id '\(serviceId)' is not an existing service")
+                }
+                guard spec["specification_id"] == service["specification_id"] else {
+                    throw APIError.validation("link.specification_id '\(specId)' is a link specification for another service specification than the service's")
+                }
+                if service["status"]?.stringValue == EntityStatus.deleted.rawValue {
+                    throw APIError.conflict("service '\(serviceId)' is deleted; it cannot be linked")
+                }
+                if spec["unique"] == .bool(true) {
+                    let existing = try Documents.list(
+                        { var q = DocumentQuery(kind: .link); q.parentId = serviceId; q.specificationIds = [specId]; q.limit = 1; return q }(), in: db)
+                    if existing.total > 0 {
+                        throw APIError.conflict("link specification '\(spec["slug"]!.stringValue!)' is unique and service '\(serviceId)' is already linked by it")
+                    }
+                }
+            }
+            try Self.checkAttributes(object["attributes"] ?? [:], spec: spec, field: "\(kind.rawValue).attributes")
+            object["id"] = .string(fixedId ?? Self.newId())
+            try assignSlug(&object, kind: kind)
+            try checkSlugIsFree(kind, slug: object["slug"]!.stringValue!, scopeColumn: kind == .service ? "nrn" : "parent_id",
+                                scopeValue: kind == .service ? nrn.description : object["service_id"]?.stringValue, excluding: nil, in: db)
+            if object["linkable_to"] == nil { object["linkable_to"] = [.string(nrn.description)] }
+            object["type"] = spec["type"] ?? "dependency"
+            object["created_at"] = .string(timestamp())
+            object["updated_at"] = object["created_at"]
+            try Documents.insert(kind, object, in: db)
+            return try present(kind, Documents.require(kind, id: object["id"]!.stringValue!, in: db), options: ReadOptions(), in: db)
+        }
+    }
+
+    /// `PATCH /service/{id}` and `PATCH /link/{id}`. `attributes` are merged into the stored ones (runners write
+    /// their outputs this way) and the result is checked against the specification's schema.
+    public func patchInstance(_ kind: EntityKind, id: String, body: JSONValue) async throws -> JSONObject {
+        try await database.writer.write { db in
+            var object = try Documents.require(kind, id: id, in: db)
+            let changes = try kind.validatedForPatch(body, current: object)
+            for (key, value) in changes {
+                if key == "attributes", case .object(let stored) = object["attributes"], case .object(let patch) = value {
+                    object[key] = .object(stored.deepMerged(with: patch))
+                } else {
+                    object[key] = value
+                }
+            }
+            if changes["attributes"] != nil {
+                let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
+                let spec = try Documents.require(specKind, id: object["specification_id"]!.stringValue!, in: db)
+                try Self.checkAttributes(object["attributes"]!, spec: spec, field: "\(kind.rawValue).attributes")
+            }
+            if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
+            try checkSlugIsFree(kind, slug: object["slug"]?.stringValue ?? "", scopeColumn: kind == .service ? "nrn" : "parent_id",
+                                scopeValue: kind == .service ? object["entity_nrn"]?.stringValue : object["service_id"]?.stringValue, excluding: id, in: db)
+            object["updated_at"] = .string(timestamp())
+            try Documents.update(kind, object, in: db)
+            return try present(kind, object, options: ReadOptions(includeSecrets: true), in: db)
+        }
+    }
+
+    /// Removes a service or link record and its actions.
+    ///
+    /// As in nullplatform, a record that something still has to deprovision (its specification has a delete
+    /// action and it is neither `failed` nor `deleted`) is refused with 403 unless `force` is set, and a service
+    /// that still has links cannot be deleted at all.
+    public func deleteInstance(_ kind: EntityKind, id: String, force: Bool) async throws -> JSONObject {
+        try await database.writer.write { db in
+            let object = try Documents.require(kind, id: id, in: db)
+            if kind == .service {
+                let links = try Documents.count(.link, where: "parent_id", is: id, in: db)
+                guard links == 0 else {
+                    throw APIError.conflict("service '\(id)' has \(links) link(s); delete them first (DELETE /link/{id})")
+                }
+            }
+            let status = EntityStatus(rawValue: object["status"]?.stringValue ?? "") ?? .pending
+            let specId = object["specification_id"]?.stringValue ?? ""
+            let hasDeleteAction = try Documents.children(.actionSpecification, of: specId, in: db).contains { $0["type"] == "delete" }
+            if !force, hasDeleteAction, status != .failed, status != .deleted {
+                throw APIError.forbidden(
+                    "the \(kind.displayName) is \(status.rawValue): run its delete action (POST /\(kind.rawValue)/\(id)/action) so the runner deprovisions it, or pass force=true to remove only the record")
+            }
+            let actionKind: EntityKind = kind == .service ? .serviceAction : .linkAction
+            try db.execute(sql: "DELETE FROM document WHERE kind = ? AND parent_id = ?", arguments: [actionKind.rawValue, id])
+            try Documents.delete(kind, id: id, in: db)
+            return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)
+        }
+    }
+
+    /// Attributes may be partial (outputs arrive later), so `required` is not enforced; everything else is.
+    static func checkAttributes(_ attributes: JSONValue, spec: JSONObject, field: String) throws {
+        guard case .object(var schema) = spec["attributes"]?["schema"] else { return }
+        schema["required"] = nil
+        try SchemaValidator.validate(attributes, against: .object(schema), at: field)
+    }
+}

@@ -1,0 +1,123 @@
+import GRDB
+import NPSimCore
+
+extension Orchestrator {
+    /// Creates a service or link specification; with `use_default_actions` it also creates the create, update and
+    /// delete action specifications derived from the attributes schema.
+    public func createSpecification(_ kind: EntityKind, body: JSONValue, id fixedId: String? = nil) async throws -> JSONObject {
+        let validated = try kind.validatedForCreate(body)
+        try Self.checkAttributesSchema(validated)
+        return try await database.writer.write { db in
+            var object = validated
+            object["id"] = .string(fixedId ?? Self.newId())
+            try assignSlug(&object, kind: kind)
+            if kind == .linkSpecification {
+                let serviceSpecId = object["specification_id"]!.stringValue!
+                guard try Documents.fetch(.serviceSpecification, id: serviceSpecId, in: db) != nil else {
+                    throw APIError.validation("link_specification.specification_id '\(serviceSpecId)' is not an existing service specification")
+                }
+            }
+            try checkSlugIsFree(kind, slug: object["slug"]!.stringValue!, scopeColumn: kind == .linkSpecification ? "parent_id" : nil,
+                                scopeValue: object["specification_id"]?.stringValue, excluding: nil, in: db)
+            object["created_at"] = .string(timestamp())
+            object["updated_at"] = object["created_at"]
+            try Documents.insert(kind, object, in: db)
+            if object["use_default_actions"] == .bool(true) {
+                for action in DefaultActions.specifications(for: object, kind: kind) {
+                    var action = action
+                    action["id"] = .string(Self.newId())
+                    action["created_at"] = object["created_at"]
+                    action["updated_at"] = object["created_at"]
+                    try Documents.insert(.actionSpecification, action, in: db)
+                }
+            }
+            return try present(kind, Documents.require(kind, id: object["id"]!.stringValue!, in: db), options: ReadOptions(), in: db)
+        }
+    }
+
+    public func patchSpecification(_ kind: EntityKind, id: String, body: JSONValue) async throws -> JSONObject {
+        try await database.writer.write { db in
+            var object = try Documents.require(kind, id: id, in: db)
+            let changes = try kind.validatedForPatch(body, current: object)
+            for (key, value) in changes { object[key] = value }
+            try Self.checkAttributesSchema(object)
+            if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
+            try checkSlugIsFree(kind, slug: object["slug"]?.stringValue ?? "", scopeColumn: kind == .linkSpecification ? "parent_id" : nil,
+                                scopeValue: object["specification_id"]?.stringValue, excluding: id, in: db)
+            object["updated_at"] = .string(timestamp())
+            try Documents.update(kind, object, in: db)
+            return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)
+        }
+    }
+
+    /// Deletes a specification that nothing uses any more, with its action specifications.
+    public func deleteSpecification(_ kind: EntityKind, id: String) async throws -> JSONObject {
+        try await database.writer.write { db in
+            let object = try Documents.require(kind, id: id, in: db)
+            let users = kind == .serviceSpecification
+                ? try Documents.count(.service, where: "specification_id", is: id, in: db) + Documents.count(.linkSpecification, where: "parent_id", is: id, in: db)
+                : try Documents.count(.link, where: "specification_id", is: id, in: db)
+            guard users == 0 else {
+                throw APIError.conflict("the \(kind.displayName) '\(id)' is used by \(users) record(s); delete them first")
+            }
+            try db.execute(sql: "DELETE FROM document WHERE kind = ? AND parent_id = ?", arguments: [EntityKind.actionSpecification.rawValue, id])
+            try Documents.delete(kind, id: id, in: db)
+            return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)
+        }
+    }
+
+    public func createActionSpecification(parent parentKind: EntityKind, parentId: String, body: JSONValue, id fixedId: String? = nil) async throws -> JSONObject {
+        let validated = try EntityKind.actionSpecification.validatedForCreate(body)
+        return try await database.writer.write { db in
+            var object = validated
+            _ = try Documents.require(parentKind, id: parentId, in: db)
+            object["id"] = .string(fixedId ?? Self.newId())
+            try assignSlug(&object, kind: .actionSpecification)
+            object[parentKind == .serviceSpecification ? "service_specification_id" : "link_specification_id"] = .string(parentId)
+            try checkSlugIsFree(.actionSpecification, slug: object["slug"]!.stringValue!, scopeColumn: "parent_id", scopeValue: parentId, excluding: nil, in: db)
+            object["created_at"] = .string(timestamp())
+            object["updated_at"] = object["created_at"]
+            try Documents.insert(.actionSpecification, object, in: db)
+            return try Documents.require(.actionSpecification, id: object["id"]!.stringValue!, in: db)
+        }
+    }
+
+    /// Reads an action specification under the parent named in the path (a wrong parent is a 404).
+    public func actionSpecification(parent parentKind: EntityKind?, parentId: String?, id: String, in db: Database) throws -> JSONObject {
+        let object = try Documents.require(.actionSpecification, id: id, in: db)
+        if let parentKind, let parentId {
+            let field = parentKind == .serviceSpecification ? "service_specification_id" : "link_specification_id"
+            guard object[field]?.stringValue == parentId else { throw APIError.notFound("action specification", id) }
+        }
+        return object
+    }
+
+    public func patchActionSpecification(parent parentKind: EntityKind, parentId: String, id: String, body: JSONValue) async throws -> JSONObject {
+        try await database.writer.write { db in
+            var object = try actionSpecification(parent: parentKind, parentId: parentId, id: id, in: db)
+            let changes = try EntityKind.actionSpecification.validatedForPatch(body, current: object)
+            for (key, value) in changes { object[key] = value }
+            if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
+            try checkSlugIsFree(.actionSpecification, slug: object["slug"]?.stringValue ?? "", scopeColumn: "parent_id", scopeValue: parentId, excluding: id, in: db)
+            object["updated_at"] = .string(timestamp())
+            try Documents.update(.actionSpecification, object, in: db)
+            return try present(.actionSpecification, object, options: ReadOptions(includeMessages: true), in: db)
+        }
+    }
+
+    public func deleteActionSpecification(parent parentKind: EntityKind, parentId: String, id: String) async throws -> JSONObject {
+        try await database.writer.write { db in
+            let object = try actionSpecification(parent: parentKind, parentId: parentId, id: id, in: db)
+            try Documents.delete(.actionSpecification, id: id, in: db)
+            return try present(.actionSpecification, object, options: ReadOptions(includeMessages: true), in: db)
+        }
+    }
+
+    /// `attributes` must be `{schema, values}` with an object schema, so that services can be checked against it.
+    static func checkAttributesSchema(_ object: JSONObject) throws {
+        guard let attributes = object["attributes"] else { return }
+        if let schema = attributes["schema"], schema.objectValue == nil {
+            throw APIError.validation("attributes.schema must be a JSON schema object, got \(schema.typeName)")
+        }
+    }
+}

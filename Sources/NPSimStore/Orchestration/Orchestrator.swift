@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import NPSimCore
+
+/// Carries out nullplatform's use cases: each public method is one transaction over ``AppDatabase`` that
+/// checks the domain rules of `NPSimCore` and writes the result, so a request either happens entirely or not at all.
+public struct Orchestrator: Sendable {
+    public let database: AppDatabase
+    let now: @Sendable () -> Date
+
+    public init(database: AppDatabase, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.now = now
+    }
+
+    static func newId() -> String { UUID().uuidString.lowercased() }
+
+    func timestamp() -> String { ISO8601.string(from: now()) }
+
+    /// Reads one entity, as a client sees it.
+    public func get(_ kind: EntityKind, id: String, options: ReadOptions = ReadOptions()) async throws -> JSONObject {
+        try await database.writer.read { db in
+            try present(kind, try Documents.require(kind, id: id, in: db), options: options, in: db)
+        }
+    }
+
+    /// Whether a record with this id exists; `false` for a `nil` id.
+    public func exists(_ kind: EntityKind, id: String?) async throws -> Bool {
+        guard let id else { return false }
+        return try await database.writer.read { db in try Documents.fetch(kind, id: id, in: db) != nil }
+    }
+
+    /// Whether a channel with the same `nrn`, `type` and `description` exists (how fixtures stay idempotent,
+    /// since channel ids are assigned by the server).
+    public func channelExists(like body: JSONValue) async throws -> Bool {
+        try await database.writer.read { db in
+            var query = DocumentQuery(kind: .channel)
+            query.exactNRN = body["nrn"]?.stringValue
+            query.types = body["type"]?.stringValue.map { [$0] } ?? []
+            query.limit = 1000
+            return try Documents.list(query, in: db).items.contains { $0["description"] == body["description"] }
+        }
+    }
+
+    /// Lists entities with `paging` and `results`, as nullplatform's list endpoints answer.
+    public func list(_ query: DocumentQuery, options: ReadOptions = ReadOptions()) async throws -> JSONValue {
+        try await database.writer.read { db in
+            let page = try Documents.list(query, in: db)
+            let results = try page.items.map { JSONValue.object(try present(query.kind, $0, options: options, in: db)) }
+            return [
+                "paging": ["offset": .int(query.offset), "limit": .int(query.limit), "total": .int(page.total)],
+                "results": .array(results),
+            ]
+        }
+    }
+
+    /// Adds slug uniqueness to a create or rename: a slug is unique among records of `kind` sharing `scope`.
+    func checkSlugIsFree(_ kind: EntityKind, slug: String, scopeColumn: String?, scopeValue: String?, excluding id: String?, in db: Database) throws {
+        var sql = "SELECT id FROM document WHERE kind = ? AND slug = ?"
+        var arguments: StatementArguments = [kind.rawValue, slug]
+        if let scopeColumn, let scopeValue {
+            sql += " AND \(scopeColumn) = ?"
+            arguments += [scopeValue]
+        }
+        if let id {
+            sql += " AND id != ?"
+            arguments += [id]
+        }
+        if let other = try String.fetchOne(db, sql: sql + " LIMIT 1", arguments: arguments) {
+            throw APIError.conflict("a \(kind.displayName) with slug '\(slug)' already exists (id \(other)); choose another name or slug")
+        }
+    }
+
+    /// Fills `slug` from `name` when the client sent none, and refuses an empty result.
+    func assignSlug(_ object: inout JSONObject, kind: EntityKind) throws {
+        if object["slug"]?.stringValue == nil, let name = object["name"]?.stringValue {
+            object["slug"] = .string(Slug.from(name))
+        }
+        guard let slug = object["slug"]?.stringValue, !slug.isEmpty else {
+            throw APIError.validation("\(kind.rawValue).name must contain at least one letter or digit to derive a slug from")
+        }
+    }
+
+    /// The parts of a stored record that a reader may not see are removed or masked here, in one place.
+    func present(_ kind: EntityKind, _ object: JSONObject, options: ReadOptions, in db: Database) throws -> JSONObject {
+        var result = kind.ordered(object)
+        switch kind {
+        case .channel:
+            if let configuration = object["configuration"]?.objectValue {
+                result["configuration"] = .object(ChannelType.masked(configuration: configuration))
+            }
+        case .service, .link:
+            if !options.includeSecrets, let attributes = object["attributes"] {
+                let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
+                let spec = try object["specification_id"]?.stringValue.flatMap { try Documents.fetch(specKind, id: $0, in: db) }
+                result["attributes"] = SchemaAnnotations.masking(attributes, secrets: SchemaAnnotations.secretProperties(of: spec?["attributes"]?["schema"]))
+            }
+        case .serviceAction, .linkAction:
+            if !options.includeMessages { result["messages"] = [] }
+        case .serviceSpecification, .linkSpecification, .actionSpecification:
+            break
+        }
+        return result
+    }
+}
+
+/// What a reader asked to see beyond the defaults.
+public struct ReadOptions: Sendable {
+    public var includeMessages: Bool
+    public var includeSecrets: Bool
+
+    public init(includeMessages: Bool = false, includeSecrets: Bool = false) {
+        self.includeMessages = includeMessages
+        self.includeSecrets = includeSecrets
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `npsim`: a local emulator of nullplatform's service orchestrator.
+@main
+struct NPSim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "npsim",
+        abstract: "A local emulator of nullplatform's service orchestrator.",
+        version: "0.1.0",
+        subcommands: [Serve.self, Seed.self],
+        defaultSubcommand: Serve.self
+    )
+}
