@@ -18,6 +18,8 @@ public func buildApplication(
     configuration: ServerConfiguration, logger: Logger = Logger(label: "npsim"),
     onReady: @escaping @Sendable (ServerBanner) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
+    var logger = logger
+    logger.logLevel = configuration.logLevel
     let database = try configuration.databasePath.map(AppDatabase.file(at:)) ?? AppDatabase.inMemory()
     let orchestrator = Orchestrator(database: database)
     let (issuer, primaryKey) = try await database.writer.write { db in

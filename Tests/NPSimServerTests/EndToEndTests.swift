@@ -1,0 +1,56 @@
+import Foundation
+import NPSimCore
+import Testing
+
+@Suite(.serialized) struct EndToEndTests {
+    @Test func theRealServerKeepsEverythingAcrossARestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-e2e-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = directory.appendingPathComponent("npsim.sqlite").path
+        let arguments = ["--db", database, "--seed", Fixtures.directory]
+
+        let first = try await NPSimProcess(arguments: arguments)
+        let health = try await first.call(.GET, "/_npsim/health")
+        #expect(health.status == 200)
+        #expect(health.json["database"]?["mode"] == "file")
+        var token = try await first.token()
+        let service = try await first.call(.POST, "/service", [
+            "name": "persisted", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
+        ], token: token)
+        #expect(service.status == 200)
+        let serviceId = try #require(service.json["id"]?.stringValue)
+        let action = try await first.call(.POST, "/service/\(serviceId)/action", [
+            "specification_id": .string(Fixtures.createMySQL), "parameters": ["version": "8.4", "size": "medium"],
+        ], token: token)
+        #expect(action.status == 200)
+        let channel = try await first.call(.POST, "/notification/channel", [
+            "nrn": "organization=1:account=2", "type": "http", "configuration": ["url": "http://127.0.0.1:1/hook"],
+        ], token: token)
+        #expect(channel.status == 200)
+        #expect(try await first.stop(signal: SIGINT) == 0)
+
+        let second = try await NPSimProcess(arguments: arguments)
+        token = try await second.token()
+        let reread = try await second.call(.GET, "/service/\(serviceId)", token: token)
+        #expect(reread.json["status"] == "creating")
+        let actions = try await second.call(.GET, "/service/\(serviceId)/action", token: token)
+        #expect(actions.json["results"]?.arrayValue?.first?["parameters"] == ["version": "8.4", "size": "medium"])
+        let channels = try await second.call(.GET, "/notification/channel", token: token)
+        #expect(channels.json["paging"]?["total"] == 1)
+        let specs = try await second.call(.GET, "/service_specification", token: token)
+        #expect(specs.json["paging"]?["total"] == 2)
+        try await second.stop()
+    }
+
+    @Test func aTokenFromBeforeARestartStillWorks() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-e2e-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let arguments = ["--db", directory.appendingPathComponent("db.sqlite").path]
+        let first = try await NPSimProcess(arguments: arguments)
+        let token = try await first.token()
+        try await first.stop()
+        let second = try await NPSimProcess(arguments: arguments)
+        #expect(try await second.call(.GET, "/service", token: token).status == 200)
+        try await second.stop()
+    }
+}

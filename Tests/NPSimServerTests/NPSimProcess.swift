@@ -1,0 +1,113 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NPSimCore
+import Testing
+
+/// The real `npsim` executable, run as a child process on a free loopback port.
+///
+/// End-to-end tests drive it over HTTP exactly as a user would. The binary is the one `swift build` made
+/// (`.build/debug/npsim`), or `NPSIM_BINARY`.
+final class NPSimProcess: Sendable {
+    let process: Process
+    let url: String
+    let apiKey: String
+
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["NPSIM_BINARY"] { return path }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/npsim").path
+    }
+
+    /// Starts npsim and waits (with a deadline, not a sleep) until it prints the URL it listens on.
+    init(arguments: [String], apiKey: String = "e2e-key", deadline: Duration = .seconds(30)) async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw TestFailure("npsim binary not found at \(Self.binary): build it with 'swift build' (the README's test command does) or set NPSIM_BINARY")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--port", "0", "--api-key", apiKey, "--log-level", "warning"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let lines = AsyncStream<String> { continuation in
+            output.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                if data.isEmpty {
+                    continuation.finish()
+                    handle.readabilityHandler = nil
+                } else {
+                    continuation.yield(String(decoding: data, as: UTF8.self))
+                }
+            }
+        }
+        try process.run()
+        self.process = process
+        self.apiKey = apiKey
+        let url = try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask {
+                var text = ""
+                for await chunk in lines {
+                    text += chunk
+                    if let range = text.range(of: #"listening on (http://[0-9.:]+)"#, options: .regularExpression) {
+                        return String(text[range].dropFirst("listening on ".count))
+                    }
+                }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let url else {
+            process.terminate()
+            throw TestFailure("npsim did not report its URL within \(deadline)")
+        }
+        self.url = url
+    }
+
+    /// Sends a signal and waits for the process to exit; returns its exit status.
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM) async throws -> Int32 {
+        kill(process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else { throw TestFailure("npsim did not exit within 20 s of signal \(signal)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// One HTTP request to the process.
+    func call(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, token: String? = nil) async throws -> (status: Int, json: JSONValue) {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = method
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body { request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body))) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        let json = bytes.readableBytes == 0 ? JSONValue.null : try JSONParser.parse(bytes.readableBytesView)
+        return (Int(response.status.code), json)
+    }
+
+    func token() async throws -> String {
+        let reply = try await call(.POST, "/token", ["apikey": .string(apiKey)])
+        guard let token = reply.json["access_token"]?.stringValue else { throw TestFailure("no token: \(JSONWriter.string(reply.json))") }
+        return token
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
