@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// Reads `NPSIM_*` variables, the fallback for every flag.
@@ -9,6 +10,13 @@ enum Environment {
 
     static func flag(_ name: String) -> Bool {
         ["1", "true", "yes"].contains(string(name)?.lowercased() ?? "")
+    }
+
+    /// A numeric variable; a value that is not a number is an error naming the variable.
+    static func number(_ name: String) throws -> Double? {
+        guard let text = string(name) else { return nil }
+        guard let value = Double(text) else { throw ValidationError("\(name) must be a number, got '\(text)'") }
+        return value
     }
 
     /// A list variable: comma-separated.

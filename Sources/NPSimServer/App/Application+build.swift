@@ -3,7 +3,9 @@ import Hummingbird
 import Logging
 import NIOCore
 import NPSimCore
+import NPSimDelivery
 import NPSimStore
+import Prometheus
 
 /// What a running npsim tells its user: where it listens and which API key to exchange for a token.
 public struct ServerBanner: Sendable {
@@ -21,7 +23,11 @@ public func buildApplication(
     var logger = logger
     logger.logLevel = configuration.logLevel
     let database = try configuration.databasePath.map(AppDatabase.file(at:)) ?? AppDatabase.inMemory()
-    let orchestrator = Orchestrator(database: database)
+    let wakeup = DeliveryWakeup()
+    let orchestrator = Orchestrator(database: database, deliveriesQueued: { wakeup.notify() })
+    let registry = PrometheusCollectorRegistry()
+    let dispatcher = Dispatcher(
+        database: database, policy: configuration.delivery, wakeup: wakeup, metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
     let (issuer, primaryKey) = try await database.writer.write { db in
         let secret = try Settings.value("token_signing_key", in: db) { (0..<32).map { _ in UInt8.random(in: 0...255) } }
         for key in configuration.apiKeys {
@@ -56,12 +62,15 @@ public func buildApplication(
     SpecificationController(orchestrator: orchestrator).register(on: router)
     InstanceController(orchestrator: orchestrator).register(on: router)
     ChannelController(orchestrator: orchestrator).register(on: router)
+    NotificationController(orchestrator: orchestrator).register(on: router)
+    MetricsController(database: database, registry: registry).register(on: router)
     AdminController(orchestrator: orchestrator, seeder: seeder, startedAt: startedAt, databasePath: configuration.databasePath)
         .register(on: router)
 
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "npsim"),
+        services: [dispatcher],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             await onReady(ServerBanner(url: "http://\(configuration.host):\(port)", apiKey: primaryKey, authEnabled: configuration.authEnabled))

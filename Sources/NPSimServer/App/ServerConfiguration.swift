@@ -1,4 +1,5 @@
 import Logging
+import NPSimDelivery
 
 /// Everything `npsim serve` can be told. The executable fills it from flags and `NPSIM_*` variables;
 /// tests build it directly. Every property has a default that works offline with no set-up.
@@ -18,11 +19,15 @@ public struct ServerConfiguration: Sendable {
     /// The organization that configured keys belong to.
     public var organizationId: String
     public var logLevel: Logger.Level
+    /// Timeouts, retry schedule, concurrency, attempt retention and the webhook signing secret.
+    public var delivery: DeliveryPolicy
 
     public init(
         host: String = "127.0.0.1", port: Int = 4466, databasePath: String? = ".npsim/npsim.sqlite", seedPaths: [String] = [],
-        apiKeys: [String] = [], authEnabled: Bool = true, organizationId: String = "1", logLevel: Logger.Level = .info
+        apiKeys: [String] = [], authEnabled: Bool = true, organizationId: String = "1", logLevel: Logger.Level = .info,
+        delivery: DeliveryPolicy = DeliveryPolicy()
     ) {
+        self.delivery = delivery
         self.host = host
         self.port = port
         self.databasePath = databasePath

@@ -41,6 +41,57 @@ extension AppDatabase {
                 CREATE TABLE setting (key TEXT PRIMARY KEY, value BLOB NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2: notifications, deliveries, attempts") { db in
+            try db.execute(sql: """
+                CREATE TABLE notification (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    source TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    nrn TEXT NOT NULL,
+                    action_id TEXT,
+                    status TEXT NOT NULL,
+                    routing TEXT NOT NULL,
+                    resent_from TEXT,
+                    created_at TEXT NOT NULL,
+                    body BLOB NOT NULL
+                );
+                CREATE INDEX notification_status ON notification (status);
+                CREATE TABLE delivery (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    notification_id TEXT NOT NULL REFERENCES notification (id) ON DELETE CASCADE,
+                    channel_id INTEGER NOT NULL,
+                    channel_type TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempt_count INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    last_status_code INTEGER,
+                    last_error TEXT,
+                    result TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE INDEX delivery_due ON delivery (status, next_attempt_at);
+                CREATE INDEX delivery_notification ON delivery (notification_id);
+                CREATE INDEX delivery_channel ON delivery (channel_id, status);
+                CREATE TABLE attempt (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    delivery_id INTEGER NOT NULL REFERENCES delivery (id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    started_at TEXT NOT NULL,
+                    duration_ms REAL NOT NULL,
+                    outcome TEXT NOT NULL,
+                    retried INTEGER NOT NULL,
+                    request TEXT NOT NULL,
+                    request_body BLOB,
+                    response_status INTEGER,
+                    response_headers TEXT,
+                    response_body BLOB,
+                    error TEXT
+                );
+                CREATE INDEX attempt_delivery ON attempt (delivery_id);
+                """)
+        }
         return migrator
     }
 }

@@ -48,6 +48,7 @@ extension Orchestrator {
     private static func checkChannel(_ object: JSONObject) throws {
         let type = ChannelType(rawValue: object["type"]?.stringValue ?? "")!
         try type.validate(configuration: object["configuration"]?.objectValue ?? JSONObject())
+        try FilterMatcher.validate(object["filters"]?.objectValue ?? JSONObject())
         if let description = object["description"]?.stringValue, description.count > 64 {
             throw APIError.validation("notification_channel.description must be at most 64 characters, got \(description.count)")
         }

@@ -7,10 +7,13 @@ import NPSimCore
 public struct Orchestrator: Sendable {
     public let database: AppDatabase
     let now: @Sendable () -> Date
+    /// Called after a transaction that queued deliveries has committed, so the dispatcher starts at once.
+    let deliveriesQueued: @Sendable () -> Void
 
-    public init(database: AppDatabase, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: AppDatabase, now: @escaping @Sendable () -> Date = { Date() }, deliveriesQueued: @escaping @Sendable () -> Void = {}) {
         self.database = database
         self.now = now
+        self.deliveriesQueued = deliveriesQueued
     }
 
     static func newId() -> String { UUID().uuidString.lowercased() }

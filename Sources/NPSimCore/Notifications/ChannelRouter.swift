@@ -1,0 +1,26 @@
+/// Decides which channels receive a notification, as nullplatform's notification API does: the channel is
+/// `active`, lists the notification's source, sits at the entity's NRN or an ancestor, and its filters match.
+///
+/// Unlike the real platform, it also says *why* a channel was skipped, because a notification that silently
+/// reaches nobody is the commonest pain of people writing runners.
+public enum ChannelRouter {
+    public enum Decision: Sendable, Equatable {
+        case deliver
+        case skip(reason: String)
+    }
+
+    public static func decide(channel: JSONObject, source: String, entityNRN: NRN, notification: JSONValue) -> Decision {
+        let id = channel["id"]?.intValue.map(String.init) ?? "?"
+        guard channel["status"] == "active" else { return .skip(reason: "channel \(id) is \(channel["status"]?.stringValue ?? "inactive")") }
+        guard channel["source"]?.arrayValue?.contains(.string(source)) == true else {
+            return .skip(reason: "channel \(id) does not list source '\(source)'")
+        }
+        guard let text = channel["nrn"]?.stringValue, let nrn = try? NRN(parsing: text, allowWildcards: true), nrn.isAncestorOrSelf(of: entityNRN) else {
+            return .skip(reason: "channel \(id) at \(channel["nrn"]?.stringValue ?? "?") is not at \(entityNRN) or an ancestor")
+        }
+        if let filters = channel["filters"]?.objectValue, !FilterMatcher.matches(filters, notification) {
+            return .skip(reason: "channel \(id) filters \(JSONWriter.string(.object(filters))) do not match")
+        }
+        return .deliver
+    }
+}

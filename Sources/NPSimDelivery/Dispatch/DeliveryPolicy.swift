@@ -1,0 +1,73 @@
+import Foundation
+
+/// How deliveries are attempted: timeouts, the retry schedule and concurrency limits.
+///
+/// Every value is a setting of `npsim serve` (see the README); the defaults suit a laptop and a CI job.
+public struct DeliveryPolicy: Sendable {
+    /// How long one attempt may take, connection to last byte (`--delivery-timeout`, default 10 s).
+    public var timeout: Duration
+    /// Delays before each retry (`--retry-schedule`); its length is the number of retries before dead-lettering.
+    public var retrySchedule: [Duration]
+    /// Each delay is scaled by a random factor in `1 ± jitter` so that retries of many deliveries spread out.
+    public var jitter: Double
+    /// Deliveries in flight at once, all channels together.
+    public var globalConcurrency: Int
+    /// Deliveries in flight at once to one channel, so one slow target cannot take every slot.
+    public var perChannelConcurrency: Int
+    /// Attempts kept in the database (`--attempt-retention`); the oldest are dropped beyond it.
+    public var attemptRetention: Int
+    /// The server-wide Standard Webhooks secret (`--webhook-secret`); a channel's `signing_secret` overrides it.
+    public var webhookSecret: String?
+    /// How often due retries are looked for when nothing else wakes the dispatcher.
+    public var pollInterval: Duration
+
+    public init(
+        timeout: Duration = .seconds(10), retrySchedule: [Duration] = [.seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600)],
+        jitter: Double = 0.2, globalConcurrency: Int = 64, perChannelConcurrency: Int = 8, attemptRetention: Int = 100_000,
+        webhookSecret: String? = nil, pollInterval: Duration = .milliseconds(100)
+    ) {
+        self.timeout = timeout
+        self.retrySchedule = retrySchedule
+        self.jitter = jitter
+        self.globalConcurrency = globalConcurrency
+        self.perChannelConcurrency = perChannelConcurrency
+        self.attemptRetention = attemptRetention
+        self.webhookSecret = webhookSecret
+        self.pollInterval = pollInterval
+    }
+
+    /// When attempt `number` (1-based) failed in a retryable way: the time of the next one, or `nil` when the
+    /// schedule is used up. A `Retry-After` the target sent wins over the schedule when it is longer.
+    public func nextAttempt(after number: Int, now: Date, retryAfter: Duration? = nil) -> Date? {
+        guard number <= retrySchedule.count else { return nil }
+        let planned = retrySchedule[number - 1]
+        let factor = jitter > 0 ? Double.random(in: (1 - jitter)...(1 + jitter)) : 1
+        var seconds = Double(planned.components.seconds) + Double(planned.components.attoseconds) / 1e18
+        seconds *= factor
+        if let retryAfter {
+            seconds = max(seconds, Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18)
+        }
+        return now.addingTimeInterval(seconds)
+    }
+
+    /// Parses a schedule such as `1s,5s,30s,2m,10m` or `0.5,5,30` (seconds when no unit is given).
+    public static func parseSchedule(_ text: String) throws -> [Duration] {
+        try text.split(separator: ",").map { part in
+            let item = part.trimmingCharacters(in: .whitespaces)
+            let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+            for (suffix, scale) in units where item.hasSuffix(suffix) {
+                if let value = Double(item.dropLast(suffix.count)), value >= 0 { return .milliseconds(Int64(value * scale * 1000)) }
+            }
+            guard let value = Double(item), value >= 0 else {
+                throw DeliveryConfigurationError("retry schedule entry '\(item)' is not a duration like 500ms, 5s, 2m or 1h")
+            }
+            return .milliseconds(Int64(value * 1000))
+        }
+    }
+}
+
+/// A delivery setting that cannot be used; the message says which and what is expected.
+public struct DeliveryConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Metrics
+import NPSimCore
+import NPSimStore
+import ServiceLifecycle
+
+/// The background service that delivers notifications: it claims due deliveries from the outbox, runs each
+/// through its channel's target concurrently (within the global and per-channel limits), records every attempt,
+/// and schedules retries or dead-letters.
+///
+/// On start it puts back whatever a crash left in flight, so delivery is at least once. On graceful shutdown it
+/// stops claiming and lets attempts in flight finish (each is bounded by the delivery timeout).
+public struct Dispatcher: Service {
+    let database: AppDatabase
+    let policy: DeliveryPolicy
+    let wakeup: DeliveryWakeup
+    let targets: [String: any DeliveryTarget]
+    let metrics: DeliveryMetrics
+    let logger: Logger
+    let httpClient: HTTPClient
+
+    public init(database: AppDatabase, policy: DeliveryPolicy, wakeup: DeliveryWakeup, metricsFactory: any MetricsFactory, logger: Logger) {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(2)
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.database = database
+        self.policy = policy
+        self.wakeup = wakeup
+        self.httpClient = client
+        self.targets = ["http": HTTPTarget(client: client, timeout: policy.timeout, serverSecret: policy.webhookSecret)]
+        self.metrics = DeliveryMetrics(factory: metricsFactory)
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let resumed = try await database.writer.write { db in try Outbox.resumeInterrupted(in: db) }
+        if resumed > 0 { logger.notice("resuming \(resumed) deliveries interrupted by the last shutdown or crash") }
+        let slots = DeliverySlots(global: policy.globalConcurrency, perChannel: policy.perChannelConcurrency)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                    try? await Task.sleep(for: policy.pollInterval)
+                    wakeup.notify()
+                }
+                wakeup.finish()
+            }
+            for await _ in wakeup.stream {
+                guard !Task.isShuttingDownGracefully else { break }
+                let claimed: [ClaimedDelivery]
+                do {
+                    claimed = try await claim(slots)
+                } catch {
+                    logger.error("cannot read the delivery queue: \(error); retrying on the next tick")
+                    continue
+                }
+                for delivery in claimed {
+                    group.addTask {
+                        await deliver(delivery)
+                        await slots.release(channelId: delivery.channelId)
+                        wakeup.notify()
+                    }
+                }
+            }
+        }
+        try await httpClient.shutdown()
+    }
+
+    private func claim(_ slots: DeliverySlots) async throws -> [ClaimedDelivery] {
+        let free = await slots.free
+        guard free > 0 else { return [] }
+        let saturated = await slots.saturatedChannels
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let candidates = try await database.writer.read { db in
+            try Outbox.due(nowMilliseconds: now, limit: free * 2, excludingChannels: saturated, in: db)
+        }
+        guard !candidates.isEmpty else { return [] }
+        let chosen = await slots.reserve(candidates)
+        let claimed = try await database.writer.write { db in try Outbox.claim(chosen, in: db) }
+        let claimedIds = Set(claimed.map(\.id))
+        for candidate in candidates where chosen.contains(candidate.id) && !claimedIds.contains(candidate.id) {
+            await slots.release(channelId: candidate.channelId)
+        }
+        return claimed
+    }
+
+    private func deliver(_ delivery: ClaimedDelivery) async {
+        let target = targets[delivery.channelType] ?? UnsupportedTarget()
+        let startedAt = Date()
+        let clock = ContinuousClock.now
+        let outcome = await target.attempt(delivery)
+        let elapsed = ContinuousClock.now - clock
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let conclusion: AttemptRecord.Conclusion
+        var note: String?
+        switch outcome.verdict {
+        case .delivered:
+            conclusion = .delivered
+        case .permanent(let reason):
+            conclusion = .failed
+            note = "not retried: \(reason)"
+        case .retryable(let reason, let retryAfter):
+            if let next = policy.nextAttempt(after: delivery.attemptNumber, now: Date(), retryAfter: retryAfter) {
+                conclusion = .retry(atMilliseconds: Int64(next.timeIntervalSince1970 * 1000))
+                note = "retried: \(reason)"
+            } else {
+                conclusion = .dead
+                note = "dead-lettered after \(delivery.attemptNumber) attempts: \(reason)"
+            }
+        }
+        let record = AttemptRecord(
+            deliveryId: delivery.id, number: delivery.attemptNumber, startedAt: ISO8601.string(from: startedAt), durationMilliseconds: milliseconds,
+            conclusion: conclusion, retryNote: note, request: outcome.request, requestBody: outcome.requestBody, responseStatus: outcome.responseStatus,
+            responseHeaders: outcome.responseHeaders, responseBody: outcome.responseBody, error: outcome.error, result: outcome.result)
+        do {
+            try await database.writer.write { db in
+                try Outbox.record(record, in: db)
+                if db.lastInsertedRowID % 500 == 0 { try Outbox.pruneAttempts(keep: policy.attemptRetention, in: db) }
+            }
+        } catch {
+            logger.error("delivery \(delivery.id): the attempt could not be stored (\(error)); it will be attempted again after a restart")
+        }
+        metrics.record(channelType: delivery.channelType, conclusion: conclusion, duration: elapsed)
+        let status = outcome.responseStatus.map { " \($0)" } ?? ""
+        logger.info(
+            "delivery \(delivery.id) attempt \(delivery.attemptNumber) to channel \(delivery.channelId) (\(delivery.channelType)): \(Self.name(conclusion))\(status) in \(String(format: "%.1f", milliseconds)) ms\(note.map { "; \($0)" } ?? "")",
+            metadata: ["notification": .string(delivery.notificationId)])
+    }
+
+    static func name(_ conclusion: AttemptRecord.Conclusion) -> String {
+        switch conclusion {
+        case .delivered: "delivered"
+        case .retry: "will retry"
+        case .failed: "failed"
+        case .dead: "dead-lettered"
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NPSimCore
+import NPSimStore
+
+/// The `http` channel: POSTs the envelope to the channel's `url` with its `headers`, nullplatform's `np-source`
+/// and `np-event` headers, and Standard Webhooks signature headers when a signing secret is configured.
+///
+/// Success is a 2xx within the timeout. Connection failures, timeouts, 408, 429 and 5xx are worth retrying;
+/// any other status (redirects included: they are not followed) fails the delivery at once.
+public struct HTTPTarget: DeliveryTarget {
+    /// The most of a response body that is kept with an attempt.
+    public static let responseExcerptLimit = 64 * 1024
+    public static let userAgent = "npsim/0.1 (+nullplatform emulator)"
+
+    let client: HTTPClient
+    let timeout: Duration
+    let serverSecret: String?
+
+    public init(client: HTTPClient, timeout: Duration, serverSecret: String?) {
+        self.client = client
+        self.timeout = timeout
+        self.serverSecret = serverSecret
+    }
+
+    public func attempt(_ delivery: ClaimedDelivery) async -> TargetOutcome {
+        let configuration = delivery.channel?["configuration"]?.objectValue ?? JSONObject()
+        let url = configuration["url"]?.stringValue ?? ""
+        var headers: [(String, String)] = []
+        var masked = JSONObject()
+        for (name, value) in configuration["headers"]?.objectValue ?? JSONObject() {
+            headers.append((name, value.stringValue ?? ""))
+            masked[name] = .string(ChannelType.mask)
+        }
+        let fixed = [("Content-Type", "application/json"), ("User-Agent", Self.userAgent), ("np-source", delivery.source), ("np-event", delivery.event)]
+        for (name, value) in fixed {
+            headers.append((name, value))
+            masked[name] = .string(value)
+        }
+        if let secret = configuration["signing_secret"]?.stringValue ?? serverSecret {
+            let id = "msg_\(delivery.notificationId)"
+            let timestamp = Int(Date().timeIntervalSince1970)
+            let signature = WebhookSigner(secret: secret).signature(id: id, timestamp: timestamp, body: delivery.body)
+            for (name, value) in [("webhook-id", id), ("webhook-timestamp", String(timestamp)), ("webhook-signature", signature)] {
+                headers.append((name, value))
+                masked[name] = .string(value)
+            }
+        }
+        let requestRecord: JSONValue = ["method": "POST", "url": .string(url), "headers": .object(masked)]
+        guard delivery.channel != nil else {
+            return TargetOutcome(verdict: .permanent(note: "channel deleted"), request: requestRecord, requestBody: delivery.body,
+                                 error: "channel \(delivery.channelId) was deleted before the notification could be delivered")
+        }
+
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: delivery.body))
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+            var excerpt: [UInt8] = []
+            for try await chunk in response.body {
+                excerpt.append(contentsOf: chunk.readableBytesView.prefix(Self.responseExcerptLimit - excerpt.count))
+                if excerpt.count >= Self.responseExcerptLimit { break }
+            }
+            let status = Int(response.status.code)
+            let responseHeaders = JSONValue.object(JSONObject(response.headers.map { ($0.name.lowercased(), .string($0.value)) }))
+            let verdict = Self.verdict(status: status, retryAfter: response.headers.first(name: "retry-after"))
+            return TargetOutcome(verdict: verdict, request: requestRecord, requestBody: delivery.body, responseStatus: status,
+                                 responseHeaders: responseHeaders, responseBody: excerpt,
+                                 error: status / 100 == 2 ? nil : "the receiver answered \(status)")
+        } catch {
+            return TargetOutcome(verdict: .retryable(note: "no response: \(Self.describe(error))", retryAfter: nil), request: requestRecord,
+                                 requestBody: delivery.body, error: Self.describe(error))
+        }
+    }
+
+    static func verdict(status: Int, retryAfter: String?) -> TargetOutcome.Verdict {
+        switch status {
+        case 200..<300: return .delivered
+        case 408, 429, 500..<600: return .retryable(note: "status \(status) is retryable", retryAfter: retryAfter.flatMap(parseRetryAfter))
+        case 300..<400: return .permanent(note: "status \(status): redirects are not followed; point the channel at the final URL")
+        default: return .permanent(note: "status \(status) is not retryable")
+        }
+    }
+
+    /// `Retry-After` as seconds or an HTTP date.
+    static func parseRetryAfter(_ value: String) -> Duration? {
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout: return "timed out waiting for the receiver"
+            case .connectTimeout: return "timed out connecting to the receiver"
+            case .remoteConnectionClosed: return "the receiver closed the connection"
+            default: return "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+}

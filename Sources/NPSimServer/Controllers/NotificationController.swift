@@ -1,0 +1,77 @@
+import Hummingbird
+import NPSimCore
+import NPSimStore
+
+/// `/notification` (the events nullplatform's orchestrator sent) and the emulator's delivery queue under
+/// `/_npsim/deliveries`.
+struct NotificationController {
+    let orchestrator: Orchestrator
+
+    func register(on router: Router<NPSimRequestContext>) {
+        router.get("/notification") { request, _ in
+            let (limit, offset) = try request.paging()
+            return JSONResponse.make(try await orchestrator.notifications(
+                nrn: try request.nrnFilter(), sources: request.queryList("source"), statuses: request.queryList("status"),
+                actionId: request.query("action_id"), limit: limit, offset: offset))
+        }
+        router.get("/notification/:id") { _, context in
+            JSONResponse.make(try await orchestrator.notification(id: try context.pathParameter("id")))
+        }
+        router.get("/notification/:id/result") { _, context in
+            JSONResponse.make(try await orchestrator.notificationResult(id: try context.pathParameter("id")))
+        }
+        router.post("/notification/:id/resend") { request, context in
+            let body = try await request.jsonBody()
+            return JSONResponse.make(try await orchestrator.resend(notificationId: try context.pathParameter("id"), channelIds: try Self.channelIds(body)))
+        }
+        router.post("/notification/resend") { request, _ in
+            let body = try await request.jsonBody()
+            guard let id = body["notification_id"]?.stringValue ?? body["id"]?.stringValue else {
+                throw APIError.validation("send notification_id (or use POST /notification/{id}/resend)")
+            }
+            return JSONResponse.make(try await orchestrator.resend(notificationId: id, channelIds: try Self.channelIds(body)))
+        }
+        router.get("/_npsim/deliveries") { request, _ in
+            let (limit, offset) = try request.paging()
+            let channel = try request.query("channel_id").map { text in
+                guard let id = Int(text) else { throw APIError.badRequest("channel_id must be an integer, got '\(text)'") }
+                return id
+            }
+            return JSONResponse.make(try await orchestrator.deliveries(
+                statuses: request.queryList("status"), channelId: channel, notificationId: request.query("notification_id"), limit: limit, offset: offset))
+        }
+        router.get("/_npsim/deliveries/:id") { _, context in
+            JSONResponse.make(try await orchestrator.delivery(id: try Self.deliveryId(context)))
+        }
+        router.post("/_npsim/deliveries/:id/retry") { _, context in
+            JSONResponse.make(try await orchestrator.retryDelivery(id: try Self.deliveryId(context)))
+        }
+    }
+
+    /// `channel_ids` as nullplatform's clients send it: absent (every channel), or a non-empty list of ids as
+    /// strings or numbers. The form `channels: [{"id": ...}]` is accepted too.
+    static func channelIds(_ body: JSONValue) throws -> [Int]? {
+        let raw: [JSONValue]
+        if let ids = body["channel_ids"] {
+            guard let list = ids.arrayValue else { throw APIError.validation("channel_ids must be an array, got \(ids.typeName)") }
+            raw = list
+        } else if let channels = body["channels"]?.arrayValue {
+            raw = channels.map { $0["id"] ?? .null }
+        } else {
+            return nil
+        }
+        guard !raw.isEmpty else { throw APIError.validation("channel_ids must not be empty; omit it to resend to every matching channel") }
+        return try raw.map { value in
+            guard let id = value.intValue ?? value.stringValue.flatMap(Int.init) else {
+                throw APIError.validation("channel_ids must hold channel ids (numbers or digit strings), got \(JSONWriter.string(value))")
+            }
+            return id
+        }
+    }
+
+    static func deliveryId(_ context: NPSimRequestContext) throws -> Int64 {
+        let text = try context.pathParameter("id")
+        guard let id = Int64(text) else { throw APIError.notFound("delivery", text) }
+        return id
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import GRDB
+import NPSimCore
+
+extension Orchestrator {
+    /// Builds the notification for a new action and queues a delivery to every channel that routing picks, in
+    /// the caller's transaction: the action, its notification and its deliveries are stored together or not at all.
+    func announce(action: JSONObject, specification: JSONObject, parent: ActionParent, entity: JSONObject, in db: Database) throws {
+        var input: EnvelopeBuilder.Input
+        let entityNRN = entity["entity_nrn"]?.stringValue ?? ""
+        let lineage = try Hierarchy.lineage(of: NRN(parsing: entityNRN), in: db)
+        if parent.kind == .link {
+            let service = try Documents.require(.service, id: entity["service_id"]?.stringValue ?? "", in: db)
+            input = EnvelopeBuilder.Input(
+                action: action, actionSpecification: specification, service: service,
+                serviceSpecification: try Documents.fetch(.serviceSpecification, id: service["specification_id"]?.stringValue ?? "", in: db) ?? [:],
+                link: entity, linkSpecification: try Documents.fetch(.linkSpecification, id: entity["specification_id"]?.stringValue ?? "", in: db),
+                lineage: lineage, entityNRN: entityNRN)
+        } else {
+            input = EnvelopeBuilder.Input(
+                action: action, actionSpecification: specification, service: entity,
+                serviceSpecification: try Documents.fetch(.serviceSpecification, id: entity["specification_id"]?.stringValue ?? "", in: db) ?? [:],
+                lineage: lineage, entityNRN: entityNRN)
+        }
+        let notification = EnvelopeBuilder.notification(input)
+        let envelope = EnvelopeBuilder.envelope(id: Self.newId(), createdAt: now(), notification: notification)
+        try Outbox.enqueue(
+            envelope: envelope, source: EnvelopeBuilder.source, event: EnvelopeBuilder.event, nrn: entityNRN, actionId: action["id"]?.stringValue,
+            routing: try route(.object(notification), nrn: NRN(parsing: entityNRN), in: db), now: now(), in: db)
+    }
+
+    /// The channels a notification goes to, and why each other channel was skipped.
+    func route(_ notification: JSONValue, nrn: NRN, in db: Database) throws -> Outbox.Routing {
+        var query = DocumentQuery(kind: .channel)
+        query.limit = Int(Int32.max)
+        var routing = Outbox.Routing()
+        for channel in try Documents.list(query, in: db).items {
+            switch ChannelRouter.decide(channel: channel, source: EnvelopeBuilder.source, entityNRN: nrn, notification: notification) {
+            case .deliver: routing.channels.append(channel)
+            case .skip(let reason): routing.skipped.append(reason)
+            }
+        }
+        if routing.channels.isEmpty, routing.skipped.isEmpty {
+            routing.skipped.append("no notification channel exists; create one with POST /notification/channel")
+        }
+        return routing
+    }
+
+    /// `POST /notification/{id}/resend`: a new notification (new id, same `notification` payload) to the given
+    /// channels, or to every channel that routing picks now.
+    public func resend(notificationId: String, channelIds: [Int]?) async throws -> JSONObject {
+        let id = try await database.writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT body, nrn, action_id FROM notification WHERE id = ?", arguments: [notificationId]),
+                case .object(let original) = try JSONParser.parse(Array(row["body"] as Data)), let payload = original["notification"]
+            else { throw APIError.notFound("notification", notificationId) }
+            let nrnText: String = row["nrn"]
+            var routing: Outbox.Routing
+            if let channelIds {
+                routing = Outbox.Routing()
+                for channelId in channelIds {
+                    guard let channel = try Documents.fetch(.channel, id: String(channelId), in: db) else {
+                        throw APIError.validation("channel_ids: channel \(channelId) does not exist")
+                    }
+                    routing.channels.append(channel)
+                }
+            } else {
+                routing = try route(payload, nrn: NRN(parsing: nrnText), in: db)
+            }
+            let newId = Self.newId()
+            var envelope = original
+            envelope["id"] = .string(newId)
+            envelope["created_at"] = .string(ISO8601.epochMilliseconds(now()))
+            try Outbox.enqueue(envelope: .object(envelope), source: original["source"]?.stringValue ?? EnvelopeBuilder.source, event: EnvelopeBuilder.event,
+                               nrn: nrnText, actionId: row["action_id"], routing: routing, resentFrom: notificationId, now: now(), in: db)
+            return newId
+        }
+        deliveriesQueued()
+        return try await notification(id: id)
+    }
+
+    /// One notification as the API shows it: summary, routing decision, and the payload as delivered.
+    public func notification(id: String) async throws -> JSONObject {
+        try await database.writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM notification WHERE id = ?", arguments: [id]) else {
+                throw APIError.notFound("notification", id)
+            }
+            return try Self.notificationJSON(row)
+        }
+    }
+
+    public func notifications(nrn: NRN?, sources: [String], statuses: [String], actionId: String?, limit: Int, offset: Int) async throws -> JSONValue {
+        try await database.writer.read { db in
+            var clauses = ["1"]
+            var arguments: StatementArguments = []
+            if let nrn {
+                clauses.append("nrn_visible(nrn, ?, 1)")
+                arguments += [nrn.description]
+            }
+            for (column, values) in [("source", sources), ("status", statuses)] where !values.isEmpty {
+                clauses.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+                arguments += StatementArguments(values)
+            }
+            if let actionId {
+                clauses.append("action_id = ?")
+                arguments += [actionId]
+            }
+            let whereSQL = clauses.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification WHERE \(whereSQL)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM notification WHERE \(whereSQL) ORDER BY seq DESC LIMIT ? OFFSET ?",
+                                        arguments: arguments + [limit, offset])
+            return [
+                "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(total)],
+                "results": .array(try rows.map { .object(try Self.notificationJSON($0)) }),
+            ]
+        }
+    }
+
+    /// `GET /notification/{id}/result`: per channel, the delivery's status, its attempts and the last response.
+    public func notificationResult(id: String) async throws -> JSONObject {
+        try await database.writer.read { db in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM notification WHERE id = ?", arguments: [id]) else {
+                throw APIError.notFound("notification", id)
+            }
+            let deliveries = try Row.fetchAll(db, sql: "SELECT * FROM delivery WHERE notification_id = ? ORDER BY id", arguments: [id])
+            return [
+                "notification_id": .string(id), "status": .string(status),
+                "results": .array(try deliveries.map { .object(try Self.deliveryJSON($0, includeAttempts: true, in: db)) }),
+            ]
+        }
+    }
+
+    public func deliveries(statuses: [String], channelId: Int?, notificationId: String?, limit: Int, offset: Int) async throws -> JSONValue {
+        try await database.writer.read { db in
+            var clauses = ["1"]
+            var arguments: StatementArguments = []
+            if !statuses.isEmpty {
+                clauses.append("status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ",")))")
+                arguments += StatementArguments(statuses)
+            }
+            if let channelId {
+                clauses.append("channel_id = ?")
+                arguments += [channelId]
+            }
+            if let notificationId {
+                clauses.append("notification_id = ?")
+                arguments += [notificationId]
+            }
+            let whereSQL = clauses.joined(separator: " AND ")
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE \(whereSQL)", arguments: arguments) ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM delivery WHERE \(whereSQL) ORDER BY id DESC LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])
+            return [
+                "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(total)],
+                "results": .array(try rows.map { .object(try Self.deliveryJSON($0, includeAttempts: false, in: db)) }),
+            ]
+        }
+    }
+
+    public func delivery(id: Int64) async throws -> JSONObject {
+        try await database.writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM delivery WHERE id = ?", arguments: [id]) else {
+                throw APIError.notFound("delivery", String(id))
+            }
+            return try Self.deliveryJSON(row, includeAttempts: true, in: db)
+        }
+    }
+
+    public func retryDelivery(id: Int64) async throws -> JSONObject {
+        try await database.writer.write { db in try Outbox.retry(deliveryId: id, now: now(), in: db) }
+        deliveriesQueued()
+        return try await delivery(id: id)
+    }
+
+    static func notificationJSON(_ row: Row) throws -> JSONObject {
+        let envelope = try JSONParser.parse(Array(row["body"] as Data))
+        return [
+            "id": .string(row["id"]), "source": .string(row["source"]), "event": .string(row["event"]), "status": .string(row["status"]),
+            "nrn": .string(row["nrn"]), "action_id": (row["action_id"] as String?).map(JSONValue.string) ?? .null,
+            "created_at": .string(row["created_at"]), "resent_from": (row["resent_from"] as String?).map(JSONValue.string) ?? .null,
+            "routing": try JSONParser.parse(row["routing"] as String),
+            "notification": envelope["notification"] ?? .null,
+        ]
+    }
+
+    static func deliveryJSON(_ row: Row, includeAttempts: Bool, in db: Database) throws -> JSONObject {
+        var object: JSONObject = [
+            "id": .int(row["id"]), "notification_id": .string(row["notification_id"]), "channel_id": .int(row["channel_id"]),
+            "channel_type": .string(row["channel_type"]), "status": .string(row["status"]), "attempts": .int(row["attempt_count"]),
+            "next_attempt_at": (row["status"] as String) == "pending" ? .string(ISO8601.string(from: Date(timeIntervalSince1970: Double(row["next_attempt_at"] as Int64) / 1000))) : .null,
+            "last_status_code": (row["last_status_code"] as Int?).map(JSONValue.int) ?? .null,
+            "last_error": (row["last_error"] as String?).map(JSONValue.string) ?? .null,
+            "result": try (row["result"] as String?).map { try JSONParser.parse($0) } ?? .null,
+            "created_at": .string(row["created_at"]), "updated_at": .string(row["updated_at"]),
+        ]
+        if includeAttempts {
+            let attempts = try Row.fetchAll(db, sql: "SELECT * FROM attempt WHERE delivery_id = ? ORDER BY number", arguments: [row["id"] as Int64])
+            object["attempt_log"] = .array(try attempts.map { attempt in
+                let body = (attempt["response_body"] as Data?).map { String(decoding: $0, as: UTF8.self) }
+                return [
+                    "number": .int(attempt["number"]), "started_at": .string(attempt["started_at"]),
+                    "duration_ms": .double(attempt["duration_ms"]), "outcome": .string(attempt["outcome"]),
+                    "request": try JSONParser.parse(attempt["request"] as String),
+                    "request_body": .string(String(decoding: (attempt["request_body"] as Data?) ?? Data(), as: UTF8.self)),
+                    "response": (attempt["response_status"] as Int?).map { status in
+                        [
+                            "status": .int(status),
+                            "headers": (try? (attempt["response_headers"] as String?).map { try JSONParser.parse($0) }) ?? nil ?? [:],
+                            "body": body.map(JSONValue.string) ?? .null,
+                        ] as JSONValue
+                    } ?? .null,
+                    "error": (attempt["error"] as String?).map(JSONValue.string) ?? .null,
+                ]
+            })
+        }
+        return object
+    }
+}

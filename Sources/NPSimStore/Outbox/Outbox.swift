@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+import NPSimCore
+
+/// The transactional outbox: notifications and their deliveries are written in the caller's transaction (the
+/// one that stored the action), then claimed, attempted and concluded by the dispatcher. Nothing accepted is
+/// lost: a crash leaves rows `pending` or `in_flight`, and ``resumeInterrupted(in:)`` picks them up again.
+public enum Outbox {
+    /// What routing decided for one notification.
+    public struct Routing: Sendable {
+        public var channels: [JSONObject] = []
+        public var skipped: [String] = []
+
+        public init(channels: [JSONObject] = [], skipped: [String] = []) {
+            self.channels = channels
+            self.skipped = skipped
+        }
+    }
+
+    /// Stores a notification and one `pending` delivery per routed channel.
+    public static func enqueue(
+        envelope: JSONValue, source: String, event: String, nrn: String, actionId: String?, routing: Routing, resentFrom: String? = nil,
+        now: Date, in db: Database
+    ) throws {
+        let id = envelope["id"]?.stringValue ?? UUID().uuidString.lowercased()
+        let status = routing.channels.isEmpty ? "unmatched" : "pending"
+        let routingJSON: JSONValue = [
+            "channels": .array(routing.channels.compactMap { $0["id"] }),
+            "skipped": .array(routing.skipped.map(JSONValue.string)),
+        ]
+        let timestamp = ISO8601.string(from: now)
+        try db.execute(
+            sql: """
+                INSERT INTO notification (id, source, event, nrn, action_id, status, routing, resent_from, created_at, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [id, source, event, nrn, actionId, status, JSONWriter.string(routingJSON), resentFrom, timestamp, Data(JSONWriter.bytes(envelope))])
+        let due = Int64(now.timeIntervalSince1970 * 1000)
+        for channel in routing.channels {
+            try db.execute(
+                sql: """
+                    INSERT INTO delivery (notification_id, channel_id, channel_type, status, next_attempt_at, created_at, updated_at)
+                    VALUES (?, ?, ?, 'pending', ?, ?, ?)
+                    """,
+                arguments: [id, channel["id"]?.intValue, channel["type"]?.stringValue ?? "http", due, timestamp, timestamp])
+        }
+    }
+
+    /// Puts deliveries a crash or shutdown left `in_flight` back in the queue; returns how many.
+    @discardableResult
+    public static func resumeInterrupted(in db: Database) throws -> Int {
+        try db.execute(sql: "UPDATE delivery SET status = 'pending' WHERE status = 'in_flight'")
+        return db.changesCount
+    }
+
+    /// Due deliveries, oldest first: `(id, channel id)` pairs for the dispatcher to reserve capacity for.
+    /// Channels in `excludingChannels` are left out, so that a saturated channel's backlog cannot crowd out others.
+    public static func due(nowMilliseconds: Int64, limit: Int, excludingChannels: [Int] = [], in db: Database) throws -> [(id: Int64, channelId: Int)] {
+        let exclusion = excludingChannels.isEmpty ? "" : " AND channel_id NOT IN (\(excludingChannels.map(String.init).joined(separator: ",")))"
+        return try Row.fetchAll(
+            db, sql: "SELECT id, channel_id FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?\(exclusion) ORDER BY next_attempt_at, id LIMIT ?",
+            arguments: [nowMilliseconds, limit]
+        ).map { ($0["id"], $0["channel_id"]) }
+    }
+
+    /// When the next pending delivery falls due (epoch milliseconds), if any.
+    public static func nextDue(in db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM delivery WHERE status = 'pending'")
+    }
+
+    public static func pendingCount(in db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'in_flight')") ?? 0
+    }
+
+    /// Marks deliveries `in_flight` and loads what their targets need. Rows another claimer took are skipped.
+    public static func claim(_ ids: [Int64], in db: Database) throws -> [ClaimedDelivery] {
+        try ids.compactMap { id in
+            try db.execute(sql: "UPDATE delivery SET status = 'in_flight' WHERE id = ? AND status = 'pending'", arguments: [id])
+            guard db.changesCount == 1, let row = try Row.fetchOne(db, sql: """
+                SELECT d.id, d.notification_id, d.channel_id, d.channel_type, d.attempt_count, n.source, n.event, n.body
+                FROM delivery d JOIN notification n ON n.id = d.notification_id WHERE d.id = ?
+                """, arguments: [id])
+            else { return nil }
+            let channelId: Int = row["channel_id"]
+            return ClaimedDelivery(
+                id: row["id"], notificationId: row["notification_id"], channelId: channelId, channelType: row["channel_type"],
+                attemptNumber: (row["attempt_count"] as Int) + 1, source: row["source"], event: row["event"], body: Array(row["body"] as Data),
+                channel: try Documents.fetch(.channel, id: String(channelId), in: db))
+        }
+    }
+
+    /// Stores an attempt and moves its delivery (and the notification's summary status) on.
+    public static func record(_ attempt: AttemptRecord, in db: Database) throws {
+        let outcome: String
+        let status: DeliveryStatus
+        var next: Int64?
+        switch attempt.conclusion {
+        case .delivered: (outcome, status) = ("delivered", .delivered)
+        case .retry(let at): (outcome, status, next) = ("retry", .pending, at)
+        case .failed: (outcome, status) = ("failed", .failed)
+        case .dead: (outcome, status) = ("dead", .dead)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO attempt (delivery_id, number, started_at, duration_ms, outcome, retried, request, request_body,
+                                     response_status, response_headers, response_body, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [attempt.deliveryId, attempt.number, attempt.startedAt, attempt.durationMilliseconds, outcome,
+                        attempt.conclusion.isRetry, JSONWriter.string(withNote(attempt.request, attempt.retryNote)),
+                        Data(attempt.requestBody), attempt.responseStatus, attempt.responseHeaders.map { JSONWriter.string($0) },
+                        attempt.responseBody.map { Data($0) }, attempt.error])
+        try db.execute(
+            sql: """
+                UPDATE delivery SET status = ?, attempt_count = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status_code = ?,
+                                    last_error = ?, result = COALESCE(?, result), updated_at = ?
+                WHERE id = ?
+                """,
+            arguments: [status.rawValue, attempt.number, next, attempt.responseStatus, attempt.error, attempt.result.map { JSONWriter.string($0) },
+                        ISO8601.string(from: Date()), attempt.deliveryId])
+        try refreshNotificationStatus(deliveryId: attempt.deliveryId, in: db)
+    }
+
+    /// Puts a dead or failed delivery back in the queue for an immediate attempt, keeping its history.
+    public static func retry(deliveryId: Int64, now: Date, in db: Database) throws {
+        guard let status = try String.fetchOne(db, sql: "SELECT status FROM delivery WHERE id = ?", arguments: [deliveryId]) else {
+            throw APIError.notFound("delivery", String(deliveryId))
+        }
+        guard status == DeliveryStatus.dead.rawValue || status == DeliveryStatus.failed.rawValue else {
+            throw APIError.conflict("delivery \(deliveryId) is \(status); only dead or failed deliveries can be retried")
+        }
+        try db.execute(sql: "UPDATE delivery SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
+                       arguments: [Int64(now.timeIntervalSince1970 * 1000), ISO8601.string(from: now), deliveryId])
+        try refreshNotificationStatus(deliveryId: deliveryId, in: db)
+    }
+
+    /// Keeps at most `keep` attempts, dropping the oldest, so a long-running server's disk stays flat.
+    public static func pruneAttempts(keep: Int, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM attempt WHERE id <= (SELECT id FROM attempt ORDER BY id DESC LIMIT 1 OFFSET ?)", arguments: [keep])
+    }
+
+    static func withNote(_ request: JSONValue, _ note: String?) -> JSONValue {
+        guard let note, case .object(var object) = request else { return request }
+        object["retry_decision"] = .string(note)
+        return .object(object)
+    }
+
+    private static func refreshNotificationStatus(deliveryId: Int64, in db: Database) throws {
+        try db.execute(sql: """
+            UPDATE notification SET status = CASE
+                WHEN EXISTS (SELECT 1 FROM delivery WHERE notification_id = notification.id AND status IN ('pending', 'in_flight')) THEN 'pending'
+                WHEN NOT EXISTS (SELECT 1 FROM delivery WHERE notification_id = notification.id AND status != 'delivered') THEN 'delivered'
+                ELSE 'failed' END
+            WHERE id = (SELECT notification_id FROM delivery WHERE id = ?)
+            """, arguments: [deliveryId])
+    }
+}
