@@ -82,6 +82,12 @@ let package = Package(
         .testTarget(
             name: "NPSimCoreTests",
             dependencies: ["NPSimCore"],
+            exclude: ["Golden"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NPSimDeliveryTests",
+            dependencies: ["NPSimDelivery"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
