@@ -94,6 +94,7 @@ let package = Package(
             name: "NPSimServerTests",
             dependencies: [
                 "NPSimServer",
+                "NPSimDelivery",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NPSimCore
+import NPSimDelivery
 import NPSimServer
 import Testing
 
@@ -64,12 +65,12 @@ enum Fixtures {
 /// Runs `test` against a live npsim on a free loopback port with an in-memory database, the fixtures loaded
 /// and a bearer token already obtained.
 func withServer(
-    seeded: Bool = true, auth: Bool = true, databasePath: String? = nil,
+    seeded: Bool = true, auth: Bool = true, databasePath: String? = nil, delivery: DeliveryPolicy = .forTests,
     _ test: @Sendable @escaping (APIClient) async throws -> Void
 ) async throws {
     let configuration = ServerConfiguration(
         host: "127.0.0.1", port: 0, databasePath: databasePath, seedPaths: seeded ? [Fixtures.directory] : [],
-        apiKeys: [Fixtures.apiKey], authEnabled: auth, logLevel: .warning)
+        apiKeys: [Fixtures.apiKey], authEnabled: auth, logLevel: .warning, delivery: delivery)
     let app = try await buildApplication(configuration: configuration)
     try await app.test(.live) { client in
         var api = APIClient(client: client, token: nil)
@@ -97,4 +98,25 @@ extension APIClient {
         let json = try await expect(status, .post, "/service/\(service)/action", ["specification_id": .string(spec), "parameters": parameters])
         return json["id"]?.stringValue ?? ""
     }
+}
+
+extension DeliveryPolicy {
+    /// Short timeouts and retries so that delivery tests finish in well under a second each.
+    static let forTests = DeliveryPolicy(
+        timeout: .seconds(2), retrySchedule: [.milliseconds(50), .milliseconds(100)], jitter: 0, pollInterval: .milliseconds(20))
+}
+
+/// Polls `condition` until it holds or the deadline passes: tests wait for asynchronous delivery this way,
+/// never with a fixed sleep.
+func eventually(
+    within deadline: Duration = .seconds(10), _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async throws -> Bool
+) async throws {
+    let end = ContinuousClock.now + deadline
+    while ContinuousClock.now < end {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    Issue.record("timed out after \(deadline) waiting until \(what)", sourceLocation: sourceLocation)
+    throw TestFailure("timed out waiting until \(what)")
 }

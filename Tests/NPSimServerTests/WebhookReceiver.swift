@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NPSimCore
+
+/// A real webhook receiver on a loopback port, for delivery tests. What it answers is scripted per request.
+struct WebhookReceiver: Sendable {
+    enum Behaviour: Sendable {
+        case status(Int, headers: [String: String] = [:])
+        /// Never answers (until the test ends).
+        case hang
+        /// Answers 200 after a delay.
+        case slow(Duration)
+        /// Answers 200 with a body of this many bytes.
+        case hugeBody(Int)
+    }
+
+    struct Received: Sendable {
+        let headers: [String: String]
+        let body: [UInt8]
+        var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
+    }
+
+    actor Log {
+        private(set) var requests: [Received] = []
+        func append(_ request: Received) -> Int {
+            requests.append(request)
+            return requests.count
+        }
+    }
+
+    let port: Int
+    let log: Log
+    var url: String { "http://127.0.0.1:\(port)/hook" }
+
+    var requests: [Received] {
+        get async { await log.requests }
+    }
+}
+
+/// Runs the given receivers (each scripted by the 1-based number of the request it answers) for the duration
+/// of `test`, then shuts them down.
+func withReceivers(
+    _ behaviours: [@Sendable (Int) -> WebhookReceiver.Behaviour],
+    _ test: @Sendable @escaping ([WebhookReceiver]) async throws -> Void
+) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        var receivers: [WebhookReceiver] = []
+        for behaviour in behaviours {
+            let log = WebhookReceiver.Log()
+            let router = Router()
+            router.post("hook") { request, _ -> Response in
+                let body = try await request.body.collect(upTo: 16 << 20)
+                var headers: [String: String] = [:]
+                for field in request.headers { headers[field.name.canonicalName] = field.value }
+                let number = await log.append(.init(headers: headers, body: Array(body.readableBytesView)))
+                switch behaviour(number) {
+                case .status(let status, let extra):
+                    var fields = HTTPFields()
+                    for (name, value) in extra { fields[HTTPField.Name(name)!] = value }
+                    return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: "{\"n\":\(number)}")))
+                case .hang:
+                    try await Task.sleep(for: .seconds(3600))
+                    return Response(status: .ok)
+                case .slow(let delay):
+                    try await Task.sleep(for: delay)
+                    return Response(status: .ok)
+                case .hugeBody(let size):
+                    return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: size)))
+                }
+            }
+            let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+            let app = Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+                logger: Logger(label: "receiver", factory: { _ in SwiftLogNoOpLogHandler() }))
+            group.addTask { try await app.run() }
+            var iterator = portStream.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw TestFailure("receiver did not start") }
+            receivers.append(WebhookReceiver(port: port, log: log))
+        }
+        try await test(receivers)
+        group.cancelAll()
+    }
+}
+
+import Logging
