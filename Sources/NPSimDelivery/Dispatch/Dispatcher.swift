@@ -114,8 +114,7 @@ public struct Dispatcher: Service {
         }
         let record = AttemptRecord(
             deliveryId: delivery.id, number: delivery.attemptNumber, startedAt: ISO8601.string(from: startedAt), durationMilliseconds: milliseconds,
-            conclusion: conclusion, retryNote: note, request: outcome.request, requestBody: outcome.requestBody, responseStatus: outcome.responseStatus,
-            responseHeaders: outcome.responseHeaders, responseBody: outcome.responseBody, error: outcome.error, result: outcome.result)
+            conclusion: conclusion, retryNote: note, exchange: outcome.exchange)
         do {
             try await database.writer.write { db in
                 try Outbox.record(record, in: db)
@@ -125,7 +124,7 @@ public struct Dispatcher: Service {
             logger.error("delivery \(delivery.id): the attempt could not be stored (\(error)); it will be attempted again after a restart")
         }
         metrics.record(channelType: delivery.channelType, conclusion: conclusion, duration: elapsed)
-        let status = outcome.responseStatus.map { " \($0)" } ?? ""
+        let status = outcome.exchange.responseStatus.map { " \($0)" } ?? ""
         logger.info(
             "delivery \(delivery.id) attempt \(delivery.attemptNumber) to channel \(delivery.channelId) (\(delivery.channelType)): \(Self.name(conclusion))\(status) in \(String(format: "%.1f", milliseconds)) ms\(note.map { "; \($0)" } ?? "")",
             metadata: ["notification": .string(delivery.notificationId)])

@@ -20,25 +20,11 @@ public struct TargetOutcome: Sendable {
     }
 
     public var verdict: Verdict
-    /// `{"method", "url", "headers"}`, secrets masked.
-    public var request: JSONValue
-    public var requestBody: [UInt8]
-    public var responseStatus: Int?
-    public var responseHeaders: JSONValue?
-    public var responseBody: [UInt8]?
-    public var error: String?
-    public var result: JSONValue?
+    public var exchange: AttemptExchange
 
-    public init(verdict: Verdict, request: JSONValue, requestBody: [UInt8], responseStatus: Int? = nil, responseHeaders: JSONValue? = nil,
-                responseBody: [UInt8]? = nil, error: String? = nil, result: JSONValue? = nil) {
+    public init(verdict: Verdict, exchange: AttemptExchange) {
         self.verdict = verdict
-        self.request = request
-        self.requestBody = requestBody
-        self.responseStatus = responseStatus
-        self.responseHeaders = responseHeaders
-        self.responseBody = responseBody
-        self.error = error
-        self.result = result
+        self.exchange = exchange
     }
 }
 
@@ -46,7 +32,9 @@ public struct TargetOutcome: Sendable {
 struct UnsupportedTarget: DeliveryTarget {
     func attempt(_ delivery: ClaimedDelivery) async -> TargetOutcome {
         TargetOutcome(
-            verdict: .permanent(note: "not deliverable"), request: ["type": .string(delivery.channelType)], requestBody: delivery.body,
-            error: "npsim cannot deliver to '\(delivery.channelType)' channels yet; use an http channel")
+            verdict: .permanent(note: "not deliverable"),
+            exchange: AttemptExchange(
+                request: ["type": .string(delivery.channelType)], requestBody: delivery.body,
+                error: "npsim cannot deliver to '\(delivery.channelType)' channels yet; use an http channel"))
     }
 }

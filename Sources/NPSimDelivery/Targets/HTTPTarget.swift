@@ -50,8 +50,9 @@ public struct HTTPTarget: DeliveryTarget {
         }
         let requestRecord: JSONValue = ["method": "POST", "url": .string(url), "headers": .object(masked)]
         guard delivery.channel != nil else {
-            return TargetOutcome(verdict: .permanent(note: "channel deleted"), request: requestRecord, requestBody: delivery.body,
-                                 error: "channel \(delivery.channelId) was deleted before the notification could be delivered")
+            return TargetOutcome(verdict: .permanent(note: "channel deleted"), exchange: AttemptExchange(
+                request: requestRecord, requestBody: delivery.body,
+                error: "channel \(delivery.channelId) was deleted before the notification could be delivered"))
         }
 
         var request = HTTPClientRequest(url: url)
@@ -68,12 +69,12 @@ public struct HTTPTarget: DeliveryTarget {
             let status = Int(response.status.code)
             let responseHeaders = JSONValue.object(JSONObject(response.headers.map { ($0.name.lowercased(), .string($0.value)) }))
             let verdict = Self.verdict(status: status, retryAfter: response.headers.first(name: "retry-after"))
-            return TargetOutcome(verdict: verdict, request: requestRecord, requestBody: delivery.body, responseStatus: status,
-                                 responseHeaders: responseHeaders, responseBody: excerpt,
-                                 error: status / 100 == 2 ? nil : "the receiver answered \(status)")
+            return TargetOutcome(verdict: verdict, exchange: AttemptExchange(
+                request: requestRecord, requestBody: delivery.body, responseStatus: status, responseHeaders: responseHeaders, responseBody: excerpt,
+                error: status / 100 == 2 ? nil : "the receiver answered \(status)"))
         } catch {
-            return TargetOutcome(verdict: .retryable(note: "no response: \(Self.describe(error))", retryAfter: nil), request: requestRecord,
-                                 requestBody: delivery.body, error: Self.describe(error))
+            return TargetOutcome(verdict: .retryable(note: "no response: \(Self.describe(error))", retryAfter: nil), exchange: AttemptExchange(
+                request: requestRecord, requestBody: delivery.body, error: Self.describe(error)))
         }
     }
 

@@ -91,6 +91,7 @@ public enum Outbox {
 
     /// Stores an attempt and moves its delivery (and the notification's summary status) on.
     public static func record(_ attempt: AttemptRecord, in db: Database) throws {
+        let exchange = attempt.exchange
         let outcome: String
         let status: DeliveryStatus
         var next: Int64?
@@ -107,16 +108,16 @@ public enum Outbox {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [attempt.deliveryId, attempt.number, attempt.startedAt, attempt.durationMilliseconds, outcome,
-                        attempt.conclusion.isRetry, JSONWriter.string(withNote(attempt.request, attempt.retryNote)),
-                        Data(attempt.requestBody), attempt.responseStatus, attempt.responseHeaders.map { JSONWriter.string($0) },
-                        attempt.responseBody.map { Data($0) }, attempt.error])
+                        attempt.conclusion.isRetry, JSONWriter.string(withNote(exchange.request, attempt.retryNote)),
+                        Data(exchange.requestBody), exchange.responseStatus, exchange.responseHeaders.map { JSONWriter.string($0) },
+                        exchange.responseBody.map { Data($0) }, exchange.error])
         try db.execute(
             sql: """
                 UPDATE delivery SET status = ?, attempt_count = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status_code = ?,
                                     last_error = ?, result = COALESCE(?, result), updated_at = ?
                 WHERE id = ?
                 """,
-            arguments: [status.rawValue, attempt.number, next, attempt.responseStatus, attempt.error, attempt.result.map { JSONWriter.string($0) },
+            arguments: [status.rawValue, attempt.number, next, exchange.responseStatus, exchange.error, exchange.result.map { JSONWriter.string($0) },
                         ISO8601.string(from: Date()), attempt.deliveryId])
         try refreshNotificationStatus(deliveryId: attempt.deliveryId, in: db)
     }
