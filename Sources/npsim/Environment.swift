@@ -1,26 +1,58 @@
 import ArgumentParser
 import Foundation
+import NPSimCore
+import NPSimServer
 
-/// Reads `NPSIM_*` variables, the fallback for every flag.
-enum Environment {
-    static func string(_ name: String) -> String? {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+/// Where a setting comes from, in order: its flag, its `NPSIM_*` variable, the config file, the default.
+///
+/// The variable for `--github-url` is `NPSIM_GITHUB_URL`; the config file (`--config`, JSON or YAML) uses the
+/// flag's name as key (`github-url: https://api.github.com`).
+struct SettingSources {
+    let config: JSONObject
+
+    init(configPath: String?) throws {
+        guard let path = configPath ?? ProcessInfo.processInfo.environment["NPSIM_CONFIG"] else {
+            config = JSONObject()
+            return
+        }
+        guard case .object(let object) = try FixtureLoader.parse(file: path) else {
+            throw ValidationError("config file \(path) must hold an object of settings")
+        }
+        config = object
+    }
+
+    static func variable(_ name: String) -> String {
+        "NPSIM_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
+
+    func string(_ flag: String?, _ name: String) -> String? {
+        if let flag { return flag }
+        if let value = ProcessInfo.processInfo.environment[Self.variable(name)], !value.isEmpty { return value }
+        switch config[name] {
+        case .string(let text)?: return text
+        case .int(let number)?: return String(number)
+        case .double(let number)?: return String(number)
+        case .bool(let flag)?: return String(flag)
+        default: return nil
+        }
+    }
+
+    /// A list setting: repeated flags, a comma-separated variable, or an array in the config file.
+    func list(_ flags: [String], _ name: String) -> [String] {
+        if !flags.isEmpty { return flags }
+        if let value = ProcessInfo.processInfo.environment[Self.variable(name)], !value.isEmpty {
+            return value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return config[name]?.arrayValue?.compactMap(\.stringValue) ?? string(nil, name).map { [$0] } ?? []
+    }
+
+    func flag(_ flag: Bool, _ name: String) -> Bool {
+        flag || ["1", "true", "yes"].contains(string(nil, name)?.lowercased() ?? "")
+    }
+
+    func number(_ flag: Double?, _ name: String) throws -> Double? {
+        guard let text = string(flag.map { String($0) }, name) else { return nil }
+        guard let value = Double(text) else { throw ValidationError("--\(name) (\(Self.variable(name))) must be a number, got '\(text)'") }
         return value
-    }
-
-    static func flag(_ name: String) -> Bool {
-        ["1", "true", "yes"].contains(string(name)?.lowercased() ?? "")
-    }
-
-    /// A numeric variable; a value that is not a number is an error naming the variable.
-    static func number(_ name: String) throws -> Double? {
-        guard let text = string(name) else { return nil }
-        guard let value = Double(text) else { throw ValidationError("\(name) must be a number, got '\(text)'") }
-        return value
-    }
-
-    /// A list variable: comma-separated.
-    static func list(_ name: String) -> [String] {
-        string(name)?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } ?? []
     }
 }

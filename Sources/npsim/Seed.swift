@@ -18,7 +18,7 @@ struct Seed: AsyncParsableCommand {
     func run() async throws {
         let fixtures = try FixtureLoader.load(directory: path)
         guard !fixtures.isEmpty else { throw ValidationError("no .json, .yaml or .yml files in '\(path)'") }
-        let base = url ?? Environment.string("NPSIM_URL") ?? "http://127.0.0.1:4466"
+        let base = url ?? ProcessInfo.processInfo.environment["NPSIM_URL"] ?? "http://127.0.0.1:4466"
         var request = HTTPClientRequest(url: "\(base)/_npsim/seed")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CryptoExtras
 import Foundation
 import Hummingbird
 import Logging
@@ -6,99 +7,97 @@ import NPSimDelivery
 import NPSimServer
 
 /// `npsim serve`: runs the emulator until Ctrl-C (SIGINT) or SIGTERM, then shuts down cleanly.
+///
+/// Every option can also come from its `NPSIM_*` variable or from the config file (see ``SettingSources``).
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the npsim server.")
 
-    @Option(help: "Address to listen on [NPSIM_HOST, default 127.0.0.1].")
+    @Option(help: "A JSON or YAML file of settings, keyed by flag name [NPSIM_CONFIG].")
+    var config: String?
+
+    @Option(help: "Address to listen on [default 127.0.0.1].")
     var host: String?
 
-    @Option(help: "Port to listen on; 0 picks a free one [NPSIM_PORT, default 4466].")
+    @Option(help: "Port to listen on; 0 picks a free one [default 4466].")
     var port: Int?
 
-    @Option(help: "SQLite database file [NPSIM_DB, default .npsim/npsim.sqlite].")
+    @Option(help: "SQLite database file [default .npsim/npsim.sqlite].")
     var db: String?
 
-    @Flag(help: "Keep everything in memory; nothing survives a restart [NPSIM_IN_MEMORY].")
+    @Flag(help: "Keep everything in memory; nothing survives a restart.")
     var inMemory = false
 
-    @Option(help: "Fixture directory or file (JSON or YAML) to load at start-up; repeatable [NPSIM_SEED, comma-separated].")
+    @Option(help: "Fixture directory or file (JSON or YAML) to load at start-up; repeatable.")
     var seed: [String] = []
 
-    @Option(name: .customLong("api-key"), help: "An API key POST /token accepts; repeatable [NPSIM_API_KEY, comma-separated].")
+    @Option(name: .customLong("api-key"), help: "An API key POST /token accepts; repeatable.")
     var apiKeys: [String] = []
 
-    @Flag(help: "Serve nullplatform's routes without a bearer token [NPSIM_NO_AUTH].")
+    @Flag(help: "Serve nullplatform's routes without a bearer token.")
     var noAuth = false
 
-    @Option(help: "Standard Webhooks secret (whsec_...) to sign http deliveries with; a channel's configuration.signing_secret overrides it [NPSIM_WEBHOOK_SECRET].")
+    @Option(help: "Standard Webhooks secret (whsec_...) to sign http deliveries with; a channel's configuration.signing_secret overrides it.")
     var webhookSecret: String?
 
-    @Option(help: "Delays before each retry, e.g. 1s,5s,30s,2m,10m; its length is the number of retries [NPSIM_RETRY_SCHEDULE].")
+    @Option(help: "Delays before each retry, e.g. 1s,5s,30s,2m,10m; its length is the number of retries.")
     var retrySchedule: String?
 
-    @Option(help: "Seconds one delivery attempt may take [NPSIM_DELIVERY_TIMEOUT, default 10].")
+    @Option(help: "Seconds one delivery attempt may take [default 10].")
     var deliveryTimeout: Double?
 
-    @Option(help: "Delivery attempts kept in the database; older ones are dropped [NPSIM_ATTEMPT_RETENTION, default 100000].")
+    @Option(help: "Delivery attempts kept in the database; older ones are dropped [default 100000].")
     var attemptRetention: Int?
 
-    @Option(help: "Deliveries in flight at once [NPSIM_MAX_DELIVERIES, default 64].")
+    @Option(help: "Deliveries in flight at once [default 64].")
     var maxDeliveries: Int?
 
-    @Option(help: "Deliveries in flight at once to one channel [NPSIM_MAX_DELIVERIES_PER_CHANNEL, default 8].")
+    @Option(help: "Deliveries in flight at once to one channel [default 8].")
     var maxDeliveriesPerChannel: Int?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical [NPSIM_LOG_LEVEL, default info].")
+    @Option(help: "GitHub API base URL, e.g. https://api.github.com [default: npsim's stand-in].")
+    var githubUrl: String?
+
+    @Option(help: "GitHub personal access token; used instead of the GitHub App.")
+    var githubToken: String?
+
+    @Option(help: "GitHub App id (the JWT's iss) [default 1].")
+    var githubAppId: String?
+
+    @Option(help: "PEM file of the GitHub App's private key [default: a key npsim generates for its stand-in].")
+    var githubAppKey: String?
+
+    @Option(help: "GitLab API base URL, e.g. https://gitlab.example.com/api/v4 [default: npsim's stand-in].")
+    var gitlabUrl: String?
+
+    @Option(help: "GitLab pipeline trigger token (trigger API).")
+    var gitlabTriggerToken: String?
+
+    @Option(help: "GitLab personal, project or group token (create-pipeline API), used when there is no trigger token.")
+    var gitlabToken: String?
+
+    @Option(help: "Azure DevOps base URL, e.g. https://dev.azure.com [default: npsim's stand-in].")
+    var azureUrl: String?
+
+    @Option(help: "Azure DevOps personal access token.")
+    var azureToken: String?
+
+    @Flag(help: "Make the stand-ins reproduce the real services' traps too (Azure's 203 sign-in page for a bad token).")
+    var strictStandIns = false
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical [default info].")
     var logLevel: String?
 
     func run() async throws {
-        let levelText = logLevel ?? Environment.string("NPSIM_LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: levelText) else {
-            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(levelText)'")
-        }
-        let portValue = try port ?? Environment.string("NPSIM_PORT").map {
-            guard let value = Int($0) else { throw ValidationError("NPSIM_PORT must be a number, got '\($0)'") }
-            return value
-        } ?? 4466
-        guard (0...65535).contains(portValue) else { throw ValidationError("--port must be in 0...65535, got \(portValue)") }
-        var delivery = DeliveryPolicy()
-        delivery.webhookSecret = webhookSecret ?? Environment.string("NPSIM_WEBHOOK_SECRET")
-        if let schedule = retrySchedule ?? Environment.string("NPSIM_RETRY_SCHEDULE") {
-            do { delivery.retrySchedule = try DeliveryPolicy.parseSchedule(schedule) } catch { throw ValidationError("--retry-schedule: \(error)") }
-        }
-        if let seconds = try deliveryTimeout ?? Environment.number("NPSIM_DELIVERY_TIMEOUT") {
-            guard seconds > 0 else { throw ValidationError("--delivery-timeout must be positive") }
-            delivery.timeout = .milliseconds(Int64(seconds * 1000))
-        }
-        for (value, variable, keyPath) in [(attemptRetention, "NPSIM_ATTEMPT_RETENTION", \DeliveryPolicy.attemptRetention),
-                                           (maxDeliveries, "NPSIM_MAX_DELIVERIES", \.globalConcurrency),
-                                           (maxDeliveriesPerChannel, "NPSIM_MAX_DELIVERIES_PER_CHANNEL", \.perChannelConcurrency)] {
-            guard let number = try value ?? Environment.number(variable).map(Int.init) else { continue }
-            guard number > 0 else { throw ValidationError("\(variable) and its flag must be positive, got \(number)") }
-            delivery[keyPath: keyPath] = number
-        }
-        let memory = inMemory || Environment.flag("NPSIM_IN_MEMORY")
-        let configuration = ServerConfiguration(
-            host: host ?? Environment.string("NPSIM_HOST") ?? "127.0.0.1",
-            port: portValue,
-            databasePath: memory ? nil : (db ?? Environment.string("NPSIM_DB") ?? ".npsim/npsim.sqlite"),
-            seedPaths: seed.isEmpty ? Environment.list("NPSIM_SEED") : seed,
-            apiKeys: apiKeys.isEmpty ? Environment.list("NPSIM_API_KEY") : apiKeys,
-            authEnabled: !(noAuth || Environment.flag("NPSIM_NO_AUTH")),
-            logLevel: level,
-            delivery: delivery
-        )
+        let sources = try SettingSources(configPath: config)
+        let configuration = try serverConfiguration(sources)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
+            handler.logLevel = configuration.logLevel
             return handler
         }
         let databaseDescription = configuration.databasePath ?? "in memory"
         let app = try await buildApplication(configuration: configuration, logger: Logger(label: "npsim")) { banner in
-            var lines = [
-                "npsim \(NPSim.configuration.version) listening on \(banner.url)",
-                "  database: \(databaseDescription)",
-            ]
+            var lines = ["npsim \(NPSim.configuration.version) listening on \(banner.url)", "  database: \(databaseDescription)"]
             if banner.authEnabled {
                 lines.append("  API key:  \(banner.apiKey)")
                 lines.append("  token:    curl -s -X POST \(banner.url)/token -H 'Content-Type: application/json' -d '{\"apikey\":\"\(banner.apiKey)\"}'")
@@ -109,5 +108,64 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         try await app.runService()
+    }
+
+    private func serverConfiguration(_ sources: SettingSources) throws -> ServerConfiguration {
+        let levelText = sources.string(logLevel, "log-level") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(levelText)'")
+        }
+        let portValue = try sources.number(port.map(Double.init), "port").map(Int.init) ?? 4466
+        guard (0...65535).contains(portValue) else { throw ValidationError("--port must be in 0...65535, got \(portValue)") }
+        return ServerConfiguration(
+            host: sources.string(host, "host") ?? "127.0.0.1",
+            port: portValue,
+            databasePath: sources.flag(inMemory, "in-memory") ? nil : (sources.string(db, "db") ?? ".npsim/npsim.sqlite"),
+            seedPaths: sources.list(seed, "seed"),
+            apiKeys: sources.list(apiKeys, "api-key"),
+            authEnabled: !sources.flag(noAuth, "no-auth"),
+            logLevel: level,
+            delivery: try deliveryPolicy(sources),
+            providers: try providerSettings(sources),
+            strictStandIns: sources.flag(strictStandIns, "strict-stand-ins"))
+    }
+
+    private func deliveryPolicy(_ sources: SettingSources) throws -> DeliveryPolicy {
+        var delivery = DeliveryPolicy()
+        delivery.webhookSecret = sources.string(webhookSecret, "webhook-secret")
+        if let schedule = sources.string(retrySchedule, "retry-schedule") {
+            do { delivery.retrySchedule = try DeliveryPolicy.parseSchedule(schedule) } catch { throw ValidationError("--retry-schedule: \(error)") }
+        }
+        if let seconds = try sources.number(deliveryTimeout, "delivery-timeout") {
+            guard seconds > 0 else { throw ValidationError("--delivery-timeout must be positive") }
+            delivery.timeout = .milliseconds(Int64(seconds * 1000))
+        }
+        let limits: [(Int?, String, WritableKeyPath<DeliveryPolicy, Int>)] = [
+            (attemptRetention, "attempt-retention", \.attemptRetention), (maxDeliveries, "max-deliveries", \.globalConcurrency),
+            (maxDeliveriesPerChannel, "max-deliveries-per-channel", \.perChannelConcurrency),
+        ]
+        for (value, name, keyPath) in limits {
+            guard let number = try sources.number(value.map(Double.init), name).map(Int.init) else { continue }
+            guard number > 0 else { throw ValidationError("--\(name) must be positive, got \(number)") }
+            delivery[keyPath: keyPath] = number
+        }
+        return delivery
+    }
+
+    private func providerSettings(_ sources: SettingSources) throws -> ProviderSettings {
+        var github = ProviderSettings.GitHub(
+            baseURL: sources.string(githubUrl, "github-url"), token: sources.string(githubToken, "github-token"),
+            appId: sources.string(githubAppId, "github-app-id") ?? "1")
+        if let path = sources.string(githubAppKey, "github-app-key") {
+            guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("--github-app-key: cannot read \(path)") }
+            do { github.privateKey = try _RSA.Signing.PrivateKey(pemRepresentation: pem) } catch {
+                throw ValidationError("--github-app-key: \(path) is not a PEM RSA private key (\(error))")
+            }
+        }
+        return ProviderSettings(
+            github: github,
+            gitlab: .init(baseURL: sources.string(gitlabUrl, "gitlab-url"), triggerToken: sources.string(gitlabTriggerToken, "gitlab-trigger-token"),
+                          privateToken: sources.string(gitlabToken, "gitlab-token")),
+            azure: .init(baseURL: sources.string(azureUrl, "azure-url"), token: sources.string(azureToken, "azure-token")))
     }
 }

@@ -9,7 +9,7 @@ import Testing
         let (token, _) = issuer.issue(apiKeyId: 7, organizationId: "42", use: .access)
         let claims = try issuer.verify(token, as: .access)
         #expect(claims.apiKeyId == 7 && claims.organizationId == "42")
-        let payload = try JSONParser.parse(TokenIssuer.decodeBase64URL(token.split(separator: ".")[1])!)
+        let payload = try JSONParser.parse(Base64URL.decode(token.split(separator: ".")[1])!)
         #expect(payload["cognito:groups"] == ["@nullplatform/organization=42"])
     }
 

@@ -1,3 +1,4 @@
+import CryptoExtras
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -60,17 +61,20 @@ enum Fixtures {
     static let deleteMySQL = "0c6e2a1b-3333-4c3d-8e9f-a0b1c2d3e4f5"
     static let getCredentials = "0c6e2a1b-4444-4c3d-8e9f-a0b1c2d3e4f5"
     static let connectMySQL = "7d2a4b6c-8e0f-4a1b-9c3d-5e7f9a1b3c5d"
+    /// One GitHub App key for every test server: generating an RSA key per server would dominate test time.
+    static let githubAppKey = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
 }
 
 /// Runs `test` against a live npsim on a free loopback port with an in-memory database, the fixtures loaded
 /// and a bearer token already obtained.
 func withServer(
     seeded: Bool = true, auth: Bool = true, databasePath: String? = nil, delivery: DeliveryPolicy = .forTests,
+    providers: ProviderSettings = ProviderSettings(github: .init(privateKey: Fixtures.githubAppKey)), strictStandIns: Bool = false,
     _ test: @Sendable @escaping (APIClient) async throws -> Void
 ) async throws {
     let configuration = ServerConfiguration(
         host: "127.0.0.1", port: 0, databasePath: databasePath, seedPaths: seeded ? [Fixtures.directory] : [],
-        apiKeys: [Fixtures.apiKey], authEnabled: auth, logLevel: .warning, delivery: delivery)
+        apiKeys: [Fixtures.apiKey], authEnabled: auth, logLevel: .warning, delivery: delivery, providers: providers, strictStandIns: strictStandIns)
     let app = try await buildApplication(configuration: configuration)
     try await app.test(.live) { client in
         var api = APIClient(client: client, token: nil)

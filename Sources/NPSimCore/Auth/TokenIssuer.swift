@@ -36,23 +36,23 @@ public struct TokenIssuer: Sendable {
             "iat": .int(Int(now.timeIntervalSince1970)),
             "exp": .int(Int(expiresAt.timeIntervalSince1970)),
         ]
-        let header = Self.base64URL(JSONWriter.bytes(["alg": "HS256", "typ": "JWT"]))
-        let body = Self.base64URL(JSONWriter.bytes(payload))
+        let header = Base64URL.encode(JSONWriter.bytes(["alg": "HS256", "typ": "JWT"]))
+        let body = Base64URL.encode(JSONWriter.bytes(payload))
         let signature = HMAC<SHA256>.authenticationCode(for: Array("\(header).\(body)".utf8), using: key)
-        return ("\(header).\(body).\(Self.base64URL(Array(signature)))", expiresAt)
+        return ("\(header).\(body).\(Base64URL.encode(Array(signature)))", expiresAt)
     }
 
     /// Verifies signature, expiry and use; the message says which check failed.
     public func verify(_ token: String, as use: Use, now: Date = Date()) throws(APIError) -> Claims {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let signature = Self.decodeBase64URL(parts[2]) else {
+        guard parts.count == 3, let signature = Base64URL.decode(parts[2]) else {
             throw .unauthorized("the bearer token is not a JWT issued by npsim; get one with POST /token")
         }
         let expected = HMAC<SHA256>.authenticationCode(for: Array("\(parts[0]).\(parts[1])".utf8), using: key)
         guard Data(expected) == Data(signature) else {
             throw .unauthorized("the bearer token's signature is invalid (was it issued by another npsim database?); get a new one with POST /token")
         }
-        guard let payloadBytes = Self.decodeBase64URL(parts[1]), let payload = try? JSONParser.parse(payloadBytes),
+        guard let payloadBytes = Base64URL.decode(parts[1]), let payload = try? JSONParser.parse(payloadBytes),
             let exp = payload["exp"]?.intValue, let sub = payload["sub"]?.stringValue,
             let keyId = Int(sub.replacingOccurrences(of: "api_key:", with: "")),
             let group = payload["cognito:groups"]?.arrayValue?.first?.stringValue
@@ -68,16 +68,5 @@ public struct TokenIssuer: Sendable {
         }
         let organizationId = group.replacingOccurrences(of: "@nullplatform/organization=", with: "")
         return Claims(apiKeyId: keyId, organizationId: organizationId, use: use, expiresAt: expiresAt)
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decodeBase64URL(_ text: Substring) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
     }
 }

@@ -21,7 +21,11 @@ public struct Dispatcher: Service {
     let logger: Logger
     let httpClient: HTTPClient
 
-    public init(database: AppDatabase, policy: DeliveryPolicy, wakeup: DeliveryWakeup, metricsFactory: any MetricsFactory, logger: Logger) {
+    /// - Parameter standInURL: npsim's own URL, where the provider stand-ins answer when a provider has no base URL.
+    public init(
+        database: AppDatabase, policy: DeliveryPolicy, providers: ProviderSettings, standInURL: @escaping @Sendable () async -> String,
+        wakeup: DeliveryWakeup, metricsFactory: any MetricsFactory, logger: Logger
+    ) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(2)
@@ -32,7 +36,13 @@ public struct Dispatcher: Service {
         self.policy = policy
         self.wakeup = wakeup
         self.httpClient = client
-        self.targets = ["http": HTTPTarget(client: client, timeout: policy.timeout, serverSecret: policy.webhookSecret)]
+        let exchanger = HTTPExchanger(client: client, timeout: policy.timeout)
+        self.targets = [
+            "http": HTTPTarget(exchanger: exchanger, serverSecret: policy.webhookSecret),
+            "github": GitHubTarget(exchanger: exchanger, settings: providers.github, tokens: InstallationTokens(), standInURL: standInURL),
+            "gitlab": GitLabTarget(exchanger: exchanger, settings: providers.gitlab, standInURL: standInURL),
+            "azure": AzureTarget(exchanger: exchanger, settings: providers.azure, standInURL: standInURL),
+        ]
         self.metrics = DeliveryMetrics(factory: metricsFactory)
         self.logger = logger
     }

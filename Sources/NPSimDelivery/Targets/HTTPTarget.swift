@@ -10,22 +10,16 @@ import NPSimStore
 ///
 /// Success is a 2xx within the timeout. Connection failures, timeouts, 408, 429 and 5xx are worth retrying;
 /// any other status (redirects included: they are not followed) fails the delivery at once.
-public struct HTTPTarget: DeliveryTarget {
-    /// The most of a response body that is kept with an attempt.
-    public static let responseExcerptLimit = 64 * 1024
-    public static let userAgent = "npsim/0.1 (+nullplatform emulator)"
-
-    let client: HTTPClient
-    let timeout: Duration
+struct HTTPTarget: DeliveryTarget {
+    let exchanger: HTTPExchanger
     let serverSecret: String?
 
-    public init(client: HTTPClient, timeout: Duration, serverSecret: String?) {
-        self.client = client
-        self.timeout = timeout
+    init(exchanger: HTTPExchanger, serverSecret: String?) {
+        self.exchanger = exchanger
         self.serverSecret = serverSecret
     }
 
-    public func attempt(_ delivery: ClaimedDelivery) async -> TargetOutcome {
+    func attempt(_ delivery: ClaimedDelivery) async -> TargetOutcome {
         let configuration = delivery.channel?["configuration"]?.objectValue ?? JSONObject()
         let url = configuration["url"]?.stringValue ?? ""
         var headers: [(String, String)] = []
@@ -34,7 +28,7 @@ public struct HTTPTarget: DeliveryTarget {
             headers.append((name, value.stringValue ?? ""))
             masked[name] = .string(ChannelType.mask)
         }
-        let fixed = [("Content-Type", "application/json"), ("User-Agent", Self.userAgent), ("np-source", delivery.source), ("np-event", delivery.event)]
+        let fixed = [("Content-Type", "application/json"), ("User-Agent", HTTPExchanger.userAgent), ("np-source", delivery.source), ("np-event", delivery.event)]
         for (name, value) in fixed {
             headers.append((name, value))
             masked[name] = .string(value)
@@ -55,26 +49,14 @@ public struct HTTPTarget: DeliveryTarget {
                 error: "channel \(delivery.channelId) was deleted before the notification could be delivered"))
         }
 
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: delivery.body))
-        do {
-            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
-            var excerpt: [UInt8] = []
-            for try await chunk in response.body {
-                excerpt.append(contentsOf: chunk.readableBytesView.prefix(Self.responseExcerptLimit - excerpt.count))
-                if excerpt.count >= Self.responseExcerptLimit { break }
-            }
-            let status = Int(response.status.code)
-            let responseHeaders = JSONValue.object(JSONObject(response.headers.map { ($0.name.lowercased(), .string($0.value)) }))
-            let verdict = Self.verdict(status: status, retryAfter: response.headers.first(name: "retry-after"))
-            return TargetOutcome(verdict: verdict, exchange: AttemptExchange(
-                request: requestRecord, requestBody: delivery.body, responseStatus: status, responseHeaders: responseHeaders, responseBody: excerpt,
-                error: status / 100 == 2 ? nil : "the receiver answered \(status)"))
-        } catch {
-            return TargetOutcome(verdict: .retryable(note: "no response: \(Self.describe(error))", retryAfter: nil), exchange: AttemptExchange(
-                request: requestRecord, requestBody: delivery.body, error: Self.describe(error)))
+        switch await exchanger.send(method: .POST, url: url, headers: headers, body: delivery.body) {
+        case .success(let response):
+            return TargetOutcome(verdict: Self.verdict(status: response.status, retryAfter: response.headers.first(name: "retry-after")), exchange: AttemptExchange(
+                request: requestRecord, requestBody: delivery.body, responseStatus: response.status, responseHeaders: response.headersJSON,
+                responseBody: response.body, error: response.status / 100 == 2 ? nil : "the receiver answered \(response.status)"))
+        case .failure(let failure):
+            return TargetOutcome(verdict: .retryable(note: "no response: \(failure.description)", retryAfter: nil), exchange: AttemptExchange(
+                request: requestRecord, requestBody: delivery.body, error: failure.description))
         }
     }
 
@@ -96,20 +78,4 @@ public struct HTTPTarget: DeliveryTarget {
         guard let date = formatter.date(from: value) else { return nil }
         return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
     }
-
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout: return "timed out waiting for the receiver"
-            case .connectTimeout: return "timed out connecting to the receiver"
-            case .remoteConnectionClosed: return "the receiver closed the connection"
-            default: return "\(error)"
-            }
-        }
-        return "\(error)"
-    }
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

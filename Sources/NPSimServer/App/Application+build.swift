@@ -26,8 +26,15 @@ public func buildApplication(
     let wakeup = DeliveryWakeup()
     let orchestrator = Orchestrator(database: database, deliveriesQueued: { wakeup.notify() })
     let registry = PrometheusCollectorRegistry()
+    let providers = try await database.writer.write { db in try configuration.providers.resolvingStandInCredentials(in: db) }
+    let address = ListeningAddress("http://\(configuration.host):\(configuration.port)")
     let dispatcher = Dispatcher(
-        database: database, policy: configuration.delivery, wakeup: wakeup, metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
+        database: database, policy: configuration.delivery, providers: providers, standInURL: { await address.current }, wakeup: wakeup,
+        metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
+    let standIns = StandInContext(
+        database: database, githubAppId: providers.github.appId, githubPublicKey: providers.github.privateKey?.publicKey,
+        githubToken: providers.github.token, gitlabTriggerToken: providers.gitlab.triggerToken, gitlabPrivateToken: providers.gitlab.privateToken,
+        azureToken: providers.azure.token, strict: configuration.strictStandIns)
     let (issuer, primaryKey) = try await database.writer.write { db in
         let secret = try Settings.value("token_signing_key", in: db) { (0..<32).map { _ in UInt8.random(in: 0...255) } }
         for key in configuration.apiKeys {
@@ -64,6 +71,9 @@ public func buildApplication(
     ChannelController(orchestrator: orchestrator).register(on: router)
     NotificationController(orchestrator: orchestrator).register(on: router)
     MetricsController(database: database, registry: registry).register(on: router)
+    GitHubStandIn(context: standIns).register(on: router)
+    GitLabStandIn(context: standIns).register(on: router)
+    AzureStandIn(context: standIns).register(on: router)
     AdminController(orchestrator: orchestrator, seeder: seeder, startedAt: startedAt, databasePath: configuration.databasePath)
         .register(on: router)
 
@@ -73,6 +83,7 @@ public func buildApplication(
         services: [dispatcher],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
+            await address.set("http://\(configuration.host):\(port)")
             await onReady(ServerBanner(url: "http://\(configuration.host):\(port)", apiKey: primaryKey, authEnabled: configuration.authEnabled))
         },
         logger: logger

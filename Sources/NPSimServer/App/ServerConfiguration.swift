@@ -21,12 +21,18 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// Timeouts, retry schedule, concurrency, attempt retention and the webhook signing secret.
     public var delivery: DeliveryPolicy
+    /// Base URLs and credentials of GitHub, GitLab and Azure DevOps; by default npsim's own stand-ins.
+    public var providers: ProviderSettings
+    /// `--strict-stand-ins`: the stand-ins also reproduce the real services' traps (Azure's 203 sign-in page).
+    public var strictStandIns: Bool
 
     public init(
         host: String = "127.0.0.1", port: Int = 4466, databasePath: String? = ".npsim/npsim.sqlite", seedPaths: [String] = [],
         apiKeys: [String] = [], authEnabled: Bool = true, organizationId: String = "1", logLevel: Logger.Level = .info,
-        delivery: DeliveryPolicy = DeliveryPolicy()
+        delivery: DeliveryPolicy = DeliveryPolicy(), providers: ProviderSettings = ProviderSettings(), strictStandIns: Bool = false
     ) {
+        self.providers = providers
+        self.strictStandIns = strictStandIns
         self.delivery = delivery
         self.host = host
         self.port = port

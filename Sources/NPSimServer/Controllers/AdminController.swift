@@ -26,6 +26,16 @@ struct AdminController {
                 "records": .int(counts),
             ])
         }
+        router.get("/_npsim/providers/runs") { request, _ in
+            let (limit, offset) = try request.paging()
+            let (provider, resource) = (request.query("provider"), request.query("resource"))
+            let (runs, total) = try await orchestrator.database.writer.read { db in
+                try ProviderRuns.list(provider: provider, resource: resource, limit: limit, offset: offset, in: db)
+            }
+            return JSONResponse.make([
+                "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(total)], "results": .array(runs.map(\.json)),
+            ])
+        }
         router.post("/_npsim/seed") { request, _ in
             let body = try await request.jsonBody()
             var report = Seeder.Report()

@@ -3,8 +3,8 @@ import NPSimCore
 
 /// Requires `Authorization: Bearer <token>` on nullplatform's routes, as the real API does.
 ///
-/// Open routes: `POST /token`, everything under `/_npsim/` (the emulator's own endpoints, provider
-/// stand-ins included, which check their own credentials) and `/metrics`.
+/// Open routes: `POST /token`, everything under `/_npsim/` (the emulator's own endpoints), the provider
+/// stand-ins under `/_github`, `/_gitlab` and `/_azure` (which check their own credentials) and `/metrics`.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = NPSimRequestContext
 
@@ -27,6 +27,7 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     static func isOpen(_ path: String) -> Bool {
-        path == "/token" || path.hasPrefix("/_npsim/") || path == "/_npsim" || path == "/metrics" || path == "/"
+        path == "/token" || path == "/metrics" || path == "/"
+            || ["/_npsim", "/_github", "/_gitlab", "/_azure"].contains { path == $0 || path.hasPrefix($0 + "/") }
     }
 }

@@ -8,7 +8,7 @@ extension Request {
 
     /// Reads and parses the body. An empty body reads as `{}` so that bodiless POSTs (resend) work.
     func jsonBody() async throws -> JSONValue {
-        var body = self.body
+        let body = self.body
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: Self.maximumBodySize)

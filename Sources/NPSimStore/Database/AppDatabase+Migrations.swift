@@ -92,6 +92,19 @@ extension AppDatabase {
                 CREATE INDEX attempt_delivery ON attempt (delivery_id);
                 """)
         }
+        migrator.registerMigration("v3: provider stand-in runs") { db in
+            try db.execute(sql: """
+                CREATE TABLE provider_run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    provider TEXT NOT NULL,
+                    resource TEXT NOT NULL,
+                    ref TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    request TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

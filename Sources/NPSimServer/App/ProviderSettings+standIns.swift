@@ -1,0 +1,28 @@
+import CryptoExtras
+import GRDB
+import NPSimDelivery
+import NPSimStore
+
+extension ProviderSettings {
+    /// Fills in credentials for every provider that uses npsim's own stand-in (no base URL configured): a GitHub
+    /// App key, a GitLab trigger and private token, an Azure DevOps token. They are generated once and kept in
+    /// the database, so a restart keeps them. Providers pointed at a real service keep exactly what was configured.
+    func resolvingStandInCredentials(in db: Database) throws -> ProviderSettings {
+        var resolved = self
+        func secret(_ key: String, prefix: String) throws -> String {
+            prefix + String(decoding: try Settings.value(key, in: db) { Array(APIKeys.generateSecret().prefix(40).utf8) }, as: UTF8.self)
+        }
+        if github.baseURL == nil, github.privateKey == nil {
+            let pem = try Settings.value("github_app_private_key", in: db) {
+                Array(((try? _RSA.Signing.PrivateKey(keySize: .bits2048))?.pemRepresentation ?? "").utf8)
+            }
+            resolved.github.privateKey = try _RSA.Signing.PrivateKey(pemRepresentation: String(decoding: pem, as: UTF8.self))
+        }
+        if gitlab.baseURL == nil {
+            if gitlab.triggerToken == nil, gitlab.privateToken == nil { resolved.gitlab.triggerToken = try secret("gitlab_trigger_token", prefix: "glptt-") }
+            if gitlab.privateToken == nil { resolved.gitlab.privateToken = try secret("gitlab_private_token", prefix: "glpat-") }
+        }
+        if azure.baseURL == nil, azure.token == nil { resolved.azure.token = try secret("azure_token", prefix: "") }
+        return resolved
+    }
+}

@@ -1,0 +1,66 @@
+import CryptoExtras
+import Foundation
+import Hummingbird
+import NPSimCore
+import NPSimStore
+
+/// What the provider stand-ins share: the credentials they accept, the runs they record, and the resources
+/// they host, which are exactly those the notification channels point at (a repository, project or pipeline no
+/// channel names does not exist, and is a 404 as on the real service).
+struct StandInContext: Sendable {
+    let database: AppDatabase
+    let githubAppId: String
+    let githubPublicKey: _RSA.Signing.PublicKey?
+    let githubToken: String?
+    let gitlabTriggerToken: String?
+    let gitlabPrivateToken: String?
+    let azureToken: String?
+    /// Reproduce the real services' traps too (Azure's 203 sign-in page for bad credentials).
+    let strict: Bool
+    let installationTokens = IssuedTokens()
+
+    /// The configuration of every channel of a type.
+    func channelConfigurations(type: ChannelType) async throws -> [JSONObject] {
+        try await database.writer.read { db in
+            var query = DocumentQuery(kind: .channel)
+            query.types = [type.rawValue]
+            query.limit = Int(Int32.max)
+            return try Documents.list(query, in: db).items.compactMap { $0["configuration"]?.objectValue }
+        }
+    }
+
+    func record(provider: String, resource: String, ref: String, status: String, request: JSONValue) async throws -> ProviderRuns.Run {
+        try await database.writer.write { db in
+            try ProviderRuns.insert(provider: provider, resource: resource, ref: ref, status: status, request: request, in: db)
+        }
+    }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(value))))
+    }
+
+    /// The bearer (or `token`) credential of a request.
+    static func bearer(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, ["bearer", "token"].contains(parts[0].lowercased()) else { return nil }
+        return String(parts[1])
+    }
+}
+
+/// Installation tokens the GitHub stand-in has issued, valid for an hour.
+actor IssuedTokens {
+    private var tokens: [String: Date] = [:]
+
+    func issue(now: Date = Date()) -> (token: String, expiresAt: Date) {
+        let token = "ghs_" + (0..<36).map { _ in String("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".randomElement()!) }.joined()
+        let expiresAt = now.addingTimeInterval(3600)
+        tokens[token] = expiresAt
+        return (token, expiresAt)
+    }
+
+    func isValid(_ token: String, now: Date = Date()) -> Bool {
+        (tokens[token] ?? .distantPast) > now
+    }
+}
