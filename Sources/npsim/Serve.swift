@@ -84,6 +84,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Make the stand-ins reproduce the real services' traps too (Azure's 203 sign-in page for a bad token).")
     var strictStandIns = false
 
+    @Option(help: "A local checkout of a provider resource: github:ACCOUNT/REPOSITORY=DIR, gitlab:PROJECT_ID=DIR or azure:ORGANIZATION/PROJECT/PIPELINE_ID=DIR; repeatable.")
+    var checkout: [String] = []
+
     @Option(help: "trace, debug, info, notice, warning, error or critical [default info].")
     var logLevel: String?
 
@@ -127,7 +130,8 @@ struct Serve: AsyncParsableCommand {
             logLevel: level,
             delivery: try deliveryPolicy(sources),
             providers: try providerSettings(sources),
-            strictStandIns: sources.flag(strictStandIns, "strict-stand-ins"))
+            strictStandIns: sources.flag(strictStandIns, "strict-stand-ins"),
+            checkouts: try checkouts(sources))
     }
 
     private func deliveryPolicy(_ sources: SettingSources) throws -> DeliveryPolicy {
@@ -150,6 +154,23 @@ struct Serve: AsyncParsableCommand {
             delivery[keyPath: keyPath] = number
         }
         return delivery
+    }
+
+    private func checkouts(_ sources: SettingSources) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for mapping in sources.list(checkout, "checkout") {
+            let parts = mapping.split(separator: "=", maxSplits: 1).map(String.init)
+            let kind = parts.first?.split(separator: ":").first.map(String.init) ?? ""
+            guard parts.count == 2, ["github", "gitlab", "azure"].contains(kind), parts[0].contains(":") else {
+                throw ValidationError("--checkout must look like github:ACCOUNT/REPOSITORY=DIR, gitlab:PROJECT_ID=DIR or azure:ORG/PROJECT/PIPELINE_ID=DIR, got '\(mapping)'")
+            }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: parts[1], isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--checkout \(parts[0]): '\(parts[1])' is not a directory")
+            }
+            result[parts[0]] = parts[1]
+        }
+        return result
     }
 
     private func providerSettings(_ sources: SettingSources) throws -> ProviderSettings {

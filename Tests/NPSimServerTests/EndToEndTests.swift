@@ -54,3 +54,38 @@ import Testing
         try await second.stop()
     }
 }
+
+@Suite struct ConfigurationTests {
+    @Test func settingsComeFromAConfigFileAndNPSIMVariables() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-config-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("npsim.yaml")
+        try """
+            in-memory: true
+            api-key: [from-config-file]
+            seed: ["\(Fixtures.directory)"]
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try await NPSimProcess(arguments: ["--config", config.path], apiKey: "from-config-file", passKey: false,
+                                            environment: ["NPSIM_RETRY_SCHEDULE": "1s,2s"])
+        let token = try await server.token()
+        #expect(try await server.call(.GET, "/service_specification", token: token).json["paging"]?["total"] == 2)
+        #expect(try await server.call(.GET, "/_npsim/health").json["database"]?["mode"] == "memory")
+        try await server.stop()
+    }
+
+    @Test func aBadSettingStopsTheServerWithAMessageNamingIt() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NPSimProcess.binary)
+        process.arguments = ["serve", "--in-memory", "--port", "0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["NPSIM_RETRY_SCHEDULE": "soon"]) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus != 0)
+        #expect(message.contains("--retry-schedule") && message.contains("soon"))
+    }
+}

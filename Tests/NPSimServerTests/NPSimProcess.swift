@@ -21,13 +21,16 @@ final class NPSimProcess: Sendable {
     }
 
     /// Starts npsim and waits (with a deadline, not a sleep) until it prints the URL it listens on.
-    init(arguments: [String], apiKey: String = "e2e-key", deadline: Duration = .seconds(30)) async throws {
+    /// - Parameter passKey: pass `apiKey` as `--api-key`; turn off when the key comes from a config file.
+    init(arguments: [String], apiKey: String = "e2e-key", passKey: Bool = true, environment: [String: String] = [:],
+         deadline: Duration = .seconds(30)) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw TestFailure("npsim binary not found at \(Self.binary): build it with 'swift build' (the README's test command does) or set NPSIM_BINARY")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--port", "0", "--api-key", apiKey, "--log-level", "warning"] + arguments
+        process.arguments = ["serve", "--port", "0", "--log-level", "warning"] + (passKey ? ["--api-key", apiKey] : []) + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

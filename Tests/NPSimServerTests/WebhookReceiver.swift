@@ -11,11 +11,14 @@ struct WebhookReceiver: Sendable {
         case hang
         /// Answers 200 after a delay.
         case slow(Duration)
+        /// Answers with a status and no body at all (a gateway's 503).
+        case bare(Int)
         /// Answers 200 with a body of this many bytes.
         case hugeBody(Int)
     }
 
     struct Received: Sendable {
+        let path: String
         let headers: [String: String]
         let body: [UInt8]
         var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
@@ -32,6 +35,7 @@ struct WebhookReceiver: Sendable {
     let port: Int
     let log: Log
     var url: String { "http://127.0.0.1:\(port)/hook" }
+    var base: String { "http://127.0.0.1:\(port)" }
 
     var requests: [Received] {
         get async { await log.requests }
@@ -49,11 +53,11 @@ func withReceivers(
         for behaviour in behaviours {
             let log = WebhookReceiver.Log()
             let router = Router()
-            router.post("hook") { request, _ -> Response in
+            router.post("**") { request, _ -> Response in
                 let body = try await request.body.collect(upTo: 16 << 20)
                 var headers: [String: String] = [:]
                 for field in request.headers { headers[field.name.canonicalName] = field.value }
-                let number = await log.append(.init(headers: headers, body: Array(body.readableBytesView)))
+                let number = await log.append(.init(path: request.uri.path, headers: headers, body: Array(body.readableBytesView)))
                 switch behaviour(number) {
                 case .status(let status, let extra):
                     var fields = HTTPFields()
@@ -65,6 +69,8 @@ func withReceivers(
                 case .slow(let delay):
                     try await Task.sleep(for: delay)
                     return Response(status: .ok)
+                case .bare(let status):
+                    return Response(status: .init(code: status))
                 case .hugeBody(let size):
                     return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: size)))
                 }

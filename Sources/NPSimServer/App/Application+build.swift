@@ -34,7 +34,7 @@ public func buildApplication(
     let standIns = StandInContext(
         database: database, githubAppId: providers.github.appId, githubPublicKey: providers.github.privateKey?.publicKey,
         githubToken: providers.github.token, gitlabTriggerToken: providers.gitlab.triggerToken, gitlabPrivateToken: providers.gitlab.privateToken,
-        azureToken: providers.azure.token, strict: configuration.strictStandIns)
+        azureToken: providers.azure.token, strict: configuration.strictStandIns, checkouts: configuration.checkouts)
     let (issuer, primaryKey) = try await database.writer.write { db in
         let secret = try Settings.value("token_signing_key", in: db) { (0..<32).map { _ in UInt8.random(in: 0...255) } }
         for key in configuration.apiKeys {

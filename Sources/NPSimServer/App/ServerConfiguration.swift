@@ -25,12 +25,18 @@ public struct ServerConfiguration: Sendable {
     public var providers: ProviderSettings
     /// `--strict-stand-ins`: the stand-ins also reproduce the real services' traps (Azure's 203 sign-in page).
     public var strictStandIns: Bool
+    /// `--checkout KIND:NAME=DIR`: local checkouts of provider resources (`github:ACCOUNT/REPOSITORY`,
+    /// `gitlab:PROJECT_ID`, `azure:ORGANIZATION/PROJECT/PIPELINE_ID`). The GitHub stand-in checks dispatches
+    /// against the workflow files found there.
+    public var checkouts: [String: String]
 
     public init(
         host: String = "127.0.0.1", port: Int = 4466, databasePath: String? = ".npsim/npsim.sqlite", seedPaths: [String] = [],
         apiKeys: [String] = [], authEnabled: Bool = true, organizationId: String = "1", logLevel: Logger.Level = .info,
-        delivery: DeliveryPolicy = DeliveryPolicy(), providers: ProviderSettings = ProviderSettings(), strictStandIns: Bool = false
+        delivery: DeliveryPolicy = DeliveryPolicy(), providers: ProviderSettings = ProviderSettings(), strictStandIns: Bool = false,
+        checkouts: [String: String] = [:]
     ) {
+        self.checkouts = checkouts
         self.providers = providers
         self.strictStandIns = strictStandIns
         self.delivery = delivery

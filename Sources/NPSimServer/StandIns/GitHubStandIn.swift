@@ -41,11 +41,13 @@ struct GitHubStandIn {
             guard let token = StandInContext.bearer(request), await isAccepted(token) else {
                 return Self.error("Bad credentials", status: .unauthorized, documentation: "https://docs.github.com/rest")
             }
+            let checkout = context.checkouts.first { $0.key.lowercased() == "github:\(owner)/\(repo)".lowercased() }?.value
+            let workflowFile = try checkout.flatMap { try WorkflowFile.load(checkout: $0, workflow: workflow) }
             let hosted = try await context.channelConfigurations(type: .github).contains {
                 $0["account"]?.stringValue?.lowercased() == owner.lowercased() && $0["repository"]?.stringValue?.lowercased() == repo.lowercased()
                     && $0["workflow_id"]?.stringValue == workflow
             }
-            guard hosted else { return Self.error("Not Found", status: .notFound) }
+            guard checkout == nil ? hosted : workflowFile != nil else { return Self.error("Not Found", status: .notFound) }
             let body: JSONValue
             do {
                 body = try await request.jsonBody()
@@ -65,6 +67,7 @@ struct GitHubStandIn {
             if JSONWriter.string(inputs).count > Self.maximumInputCharacters {
                 return Self.error("inputs are too large: the maximum payload for inputs is \(Self.maximumInputCharacters) characters", status: .unprocessableContent)
             }
+            if let problem = workflowFile?.problem(with: inputObject) { return Self.error(problem, status: .unprocessableContent) }
             let run = try await context.record(provider: "github", resource: "\(owner)/\(repo)/\(workflow)", ref: ref, status: "queued",
                                                request: ["ref": .string(ref), "inputs": inputs])
             guard body["return_run_details"] == .bool(true) else { return Response(status: .noContent) }

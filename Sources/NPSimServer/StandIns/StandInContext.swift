@@ -17,6 +17,8 @@ struct StandInContext: Sendable {
     let azureToken: String?
     /// Reproduce the real services' traps too (Azure's 203 sign-in page for bad credentials).
     let strict: Bool
+    /// Local checkouts by provider resource (`github:acme/services` → a directory), where workflow files are read.
+    let checkouts: [String: String]
     let installationTokens = IssuedTokens()
 
     /// The configuration of every channel of a type.
