@@ -55,31 +55,18 @@ public enum Documents {
     }
 
     public static func list(_ query: DocumentQuery, in db: Database) throws -> Page {
-        var clauses = ["kind = ?"]
-        var arguments: StatementArguments = [query.kind.rawValue]
-        if let parent = query.parentId {
-            clauses.append("parent_id = ?")
-            arguments += [parent]
-        }
+        var filter = SQLFilter()
+        filter.equals("kind", query.kind.rawValue)
+        filter.equals("parent_id", query.parentId)
         for (column, values) in [("id", query.ids), ("status", query.statuses), ("specification_id", query.specificationIds),
-                                 ("type", query.types), ("slug", query.slugs)] where !values.isEmpty {
-            clauses.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
-            arguments += StatementArguments(values)
+                                 ("type", query.types), ("slug", query.slugs)] {
+            filter.among(column, values)
         }
-        if let exact = query.exactNRN {
-            clauses.append("nrn = ?")
-            arguments += [exact]
-        }
-        if let nrn = query.nrn {
-            clauses.append("nrn_visible(nrn, ?, ?)")
-            arguments += [nrn.description, query.includeDescendants]
-        }
-        let whereSQL = clauses.joined(separator: " AND ")
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document WHERE \(whereSQL)", arguments: arguments) ?? 0
-        let bodies = try String.fetchAll(
-            db, sql: "SELECT body FROM document WHERE \(whereSQL) ORDER BY seq \(query.newestFirst ? "DESC" : "ASC") LIMIT ? OFFSET ?",
-            arguments: arguments + [query.limit, query.offset])
-        return Page(items: try bodies.map(decode), total: total)
+        filter.equals("nrn", query.exactNRN)
+        if let nrn = query.nrn { filter.raw("nrn_visible(nrn, ?, ?)", [nrn.description, query.includeDescendants]) }
+        let (rows, total) = try filter.page(from: "document", columns: "body", order: "seq \(query.newestFirst ? "DESC" : "ASC")",
+                                            limit: query.limit, offset: query.offset, in: db)
+        return Page(items: try rows.map { try decode($0["body"]) }, total: total)
     }
 
     /// Every document of a kind under a parent, oldest first (action specifications of a spec, actions of a service).

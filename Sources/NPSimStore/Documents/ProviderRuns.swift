@@ -27,20 +27,10 @@ public enum ProviderRuns {
     }
 
     public static func list(provider: String?, resource: String?, limit: Int, offset: Int, in db: Database) throws -> (runs: [Run], total: Int) {
-        var clauses = ["1"]
-        var arguments: StatementArguments = []
-        if let provider {
-            clauses.append("provider = ?")
-            arguments += [provider]
-        }
-        if let resource {
-            clauses.append("resource = ?")
-            arguments += [resource]
-        }
-        let whereSQL = clauses.joined(separator: " AND ")
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM provider_run WHERE \(whereSQL)", arguments: arguments) ?? 0
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM provider_run WHERE \(whereSQL) ORDER BY id DESC LIMIT ? OFFSET ?",
-                                    arguments: arguments + [limit, offset])
+        var filter = SQLFilter()
+        filter.equals("provider", provider)
+        filter.equals("resource", resource)
+        let (rows, total) = try filter.page(from: "provider_run", order: "id DESC", limit: limit, offset: offset, in: db)
         return (try rows.map { row in
             Run(id: row["id"], provider: row["provider"], resource: row["resource"], ref: row["ref"], status: row["status"],
                 request: try JSONParser.parse(row["request"] as String), createdAt: row["created_at"])

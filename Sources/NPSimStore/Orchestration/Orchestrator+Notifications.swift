@@ -90,24 +90,12 @@ extension Orchestrator {
 
     public func notifications(nrn: NRN?, sources: [String], statuses: [String], actionId: String?, limit: Int, offset: Int) async throws -> JSONValue {
         try await database.writer.read { db in
-            var clauses = ["1"]
-            var arguments: StatementArguments = []
-            if let nrn {
-                clauses.append("nrn_visible(nrn, ?, 1)")
-                arguments += [nrn.description]
-            }
-            for (column, values) in [("source", sources), ("status", statuses)] where !values.isEmpty {
-                clauses.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
-                arguments += StatementArguments(values)
-            }
-            if let actionId {
-                clauses.append("action_id = ?")
-                arguments += [actionId]
-            }
-            let whereSQL = clauses.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notification WHERE \(whereSQL)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM notification WHERE \(whereSQL) ORDER BY seq DESC LIMIT ? OFFSET ?",
-                                        arguments: arguments + [limit, offset])
+            var filter = SQLFilter()
+            if let nrn { filter.raw("nrn_visible(nrn, ?, 1)", [nrn.description]) }
+            filter.among("source", sources)
+            filter.among("status", statuses)
+            filter.equals("action_id", actionId)
+            let (rows, total) = try filter.page(from: "notification", order: "seq DESC", limit: limit, offset: offset, in: db)
             return [
                 "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(total)],
                 "results": .array(try rows.map { .object(try Self.notificationJSON($0)) }),
@@ -131,23 +119,11 @@ extension Orchestrator {
 
     public func deliveries(statuses: [String], channelId: Int?, notificationId: String?, limit: Int, offset: Int) async throws -> JSONValue {
         try await database.writer.read { db in
-            var clauses = ["1"]
-            var arguments: StatementArguments = []
-            if !statuses.isEmpty {
-                clauses.append("status IN (\(Array(repeating: "?", count: statuses.count).joined(separator: ",")))")
-                arguments += StatementArguments(statuses)
-            }
-            if let channelId {
-                clauses.append("channel_id = ?")
-                arguments += [channelId]
-            }
-            if let notificationId {
-                clauses.append("notification_id = ?")
-                arguments += [notificationId]
-            }
-            let whereSQL = clauses.joined(separator: " AND ")
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE \(whereSQL)", arguments: arguments) ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM delivery WHERE \(whereSQL) ORDER BY id DESC LIMIT ? OFFSET ?", arguments: arguments + [limit, offset])
+            var filter = SQLFilter()
+            filter.among("status", statuses)
+            filter.equals("channel_id", channelId)
+            filter.equals("notification_id", notificationId)
+            let (rows, total) = try filter.page(from: "delivery", order: "id DESC", limit: limit, offset: offset, in: db)
             return [
                 "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(total)],
                 "results": .array(try rows.map { .object(try Self.deliveryJSON($0, includeAttempts: false, in: db)) }),

@@ -1,0 +1,37 @@
+import GRDB
+
+/// A `WHERE` clause built from optional list filters, and the paged query every list endpoint runs with it:
+/// one `COUNT(*)` for `paging.total`, one `SELECT ... LIMIT ? OFFSET ?` for the page.
+struct SQLFilter {
+    private var clauses: [String] = []
+    private var arguments: StatementArguments = []
+
+    /// `column = value`, when a value is given.
+    mutating func equals(_ column: String, _ value: (any DatabaseValueConvertible)?) {
+        guard let value else { return }
+        clauses.append("\(column) = ?")
+        arguments += [value]
+    }
+
+    /// `column IN (...)`, when the list is not empty.
+    mutating func among(_ column: String, _ values: [String]) {
+        guard !values.isEmpty else { return }
+        clauses.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+        arguments += StatementArguments(values)
+    }
+
+    mutating func raw(_ clause: String, _ values: StatementArguments) {
+        clauses.append(clause)
+        arguments += values
+    }
+
+    var sql: String { clauses.isEmpty ? "1" : clauses.joined(separator: " AND ") }
+
+    /// The rows of one page, ordered by `order`, and the total count of matching rows.
+    func page(from table: String, columns: String = "*", order: String, limit: Int, offset: Int, in db: Database) throws -> (rows: [Row], total: Int) {
+        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(sql)", arguments: arguments) ?? 0
+        let rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) WHERE \(sql) ORDER BY \(order) LIMIT ? OFFSET ?",
+                                    arguments: arguments + [limit, offset])
+        return (rows, total)
+    }
+}
