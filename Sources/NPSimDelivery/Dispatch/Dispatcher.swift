@@ -23,7 +23,8 @@ public struct Dispatcher: Service {
 
     /// - Parameter standInURL: npsim's own URL, where the provider stand-ins answer when a provider has no base URL.
     public init(
-        database: AppDatabase, policy: DeliveryPolicy, providers: ProviderSettings, standInURL: @escaping @Sendable () async -> String,
+        database: AppDatabase, policy: DeliveryPolicy, providers: ProviderSettings, githubAppKey: GitHubAppKey,
+        standInURL: @escaping @Sendable () async -> String,
         wakeup: DeliveryWakeup, metricsFactory: any MetricsFactory, logger: Logger
     ) {
         var configuration = HTTPClient.Configuration()
@@ -39,7 +40,8 @@ public struct Dispatcher: Service {
         let exchanger = HTTPExchanger(client: client, timeout: policy.timeout)
         self.targets = [
             "http": HTTPTarget(exchanger: exchanger, serverSecret: policy.webhookSecret),
-            "github": GitHubTarget(exchanger: exchanger, settings: providers.github, tokens: InstallationTokens(), standInURL: standInURL),
+            "github": GitHubTarget(
+                exchanger: exchanger, settings: providers.github, tokens: InstallationTokens(), appKey: githubAppKey, standInURL: standInURL),
             "gitlab": GitLabTarget(exchanger: exchanger, settings: providers.gitlab, standInURL: standInURL),
             "azure": AzureTarget(exchanger: exchanger, settings: providers.azure, standInURL: standInURL),
         ]

@@ -13,15 +13,14 @@ actor InstallationTokens {
     private var cache: [String: Cached] = [:]
 
     /// A valid token for the installation, or a failure explaining why none could be had.
-    func token(baseURL: String, installationId: String, settings: ProviderSettings.GitHub, exchanger: HTTPExchanger) async -> Result<String, TokenFailure> {
+    func token(baseURL: String, installationId: String, settings: ProviderSettings.GitHub, appKey: GitHubAppKey, exchanger: HTTPExchanger) async
+        -> Result<String, TokenFailure>
+    {
         let key = "\(baseURL)#\(installationId)"
         if let cached = cache[key], cached.expiresAt.timeIntervalSinceNow > 60 { return .success(cached.token) }
-        guard let privateKey = settings.privateKey else {
-            return .failure(TokenFailure(message: "no GitHub App private key is configured (--github-app-key) and no token (--github-token)", retryable: false))
-        }
         let jwt: String
         do {
-            jwt = try GitHubAppJWT.make(appId: settings.appId, privateKey: privateKey)
+            jwt = try GitHubAppJWT.make(appId: settings.appId, privateKey: try await appKey.privateKey())
         } catch {
             return .failure(TokenFailure(message: "cannot sign the GitHub App JWT: \(error)", retryable: false))
         }

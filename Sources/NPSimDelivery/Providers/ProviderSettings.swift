@@ -11,6 +11,7 @@ public struct ProviderSettings: Sendable {
         /// A personal access token; when set it is used instead of the GitHub App.
         public var token: String?
         public var appId: String
+        /// The app's key; `nil` lets npsim make one for its stand-in (see ``GitHubAppKey``).
         public var privateKey: _RSA.Signing.PrivateKey?
         public var apiVersion = "2022-11-28"
 

@@ -7,6 +7,7 @@ struct GitHubTarget: DeliveryTarget {
     let exchanger: HTTPExchanger
     let settings: ProviderSettings.GitHub
     let tokens: InstallationTokens
+    let appKey: GitHubAppKey
     let standInURL: @Sendable () async -> String
 
     func attempt(_ delivery: ClaimedDelivery) async -> TargetOutcome {
@@ -31,7 +32,7 @@ struct GitHubTarget: DeliveryTarget {
                     request: request(headers), requestBody: body,
                     error: "the channel has no installation_id and npsim has no GitHub token; set one of them"))
             }
-            switch await tokens.token(baseURL: base, installationId: installation, settings: settings, exchanger: exchanger) {
+            switch await tokens.token(baseURL: base, installationId: installation, settings: settings, appKey: appKey, exchanger: exchanger) {
             case .success(let token):
                 headers.append(("Authorization", "Bearer \(token)"))
             case .failure(let failure):

@@ -28,11 +28,12 @@ public func buildApplication(
     let registry = PrometheusCollectorRegistry()
     let providers = try await database.writer.write { db in try configuration.providers.resolvingStandInCredentials(in: db) }
     let address = ListeningAddress("http://\(configuration.host):\(configuration.port)")
+    let githubAppKey = providers.github.appKey(database: database)
     let dispatcher = Dispatcher(
-        database: database, policy: configuration.delivery, providers: providers, standInURL: { await address.current }, wakeup: wakeup,
+        database: database, policy: configuration.delivery, providers: providers, githubAppKey: githubAppKey, standInURL: { await address.current }, wakeup: wakeup,
         metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
     let standIns = StandInContext(
-        database: database, githubAppId: providers.github.appId, githubPublicKey: providers.github.privateKey?.publicKey,
+        database: database, githubAppId: providers.github.appId, githubAppKey: githubAppKey,
         githubToken: providers.github.token, gitlabTriggerToken: providers.gitlab.triggerToken, gitlabPrivateToken: providers.gitlab.privateToken,
         azureToken: providers.azure.token, strict: configuration.strictStandIns, checkouts: configuration.checkouts)
     let (issuer, primaryKey) = try await database.writer.write { db in

@@ -4,19 +4,14 @@ import NPSimDelivery
 import NPSimStore
 
 extension ProviderSettings {
-    /// Fills in credentials for every provider that uses npsim's own stand-in (no base URL configured): a GitHub
-    /// App key, a GitLab trigger and private token, an Azure DevOps token. They are generated once and kept in
-    /// the database, so a restart keeps them. Providers pointed at a real service keep exactly what was configured.
+    /// Fills in credentials for every provider that uses npsim's own stand-in (no base URL configured): a GitLab
+    /// trigger and private token, an Azure DevOps token. They are generated once and kept in the database, so a
+    /// restart keeps them. Providers pointed at a real service keep exactly what was configured. (The GitHub App
+    /// key is made on first use: ``appKey(database:)``.)
     func resolvingStandInCredentials(in db: Database) throws -> ProviderSettings {
         var resolved = self
         func secret(_ key: String, prefix: String) throws -> String {
             prefix + String(decoding: try Settings.value(key, in: db) { Array(APIKeys.generateSecret().prefix(40).utf8) }, as: UTF8.self)
-        }
-        if github.baseURL == nil, github.privateKey == nil {
-            let pem = try Settings.value("github_app_private_key", in: db) {
-                Array(((try? _RSA.Signing.PrivateKey(keySize: .bits2048))?.pemRepresentation ?? "").utf8)
-            }
-            resolved.github.privateKey = try _RSA.Signing.PrivateKey(pemRepresentation: String(decoding: pem, as: UTF8.self))
         }
         if gitlab.baseURL == nil {
             if gitlab.triggerToken == nil, gitlab.privateToken == nil { resolved.gitlab.triggerToken = try secret("gitlab_trigger_token", prefix: "glptt-") }
@@ -24,5 +19,17 @@ extension ProviderSettings {
         }
         if azure.baseURL == nil, azure.token == nil { resolved.azure.token = try secret("azure_token", prefix: "") }
         return resolved
+    }
+}
+
+extension ProviderSettings.GitHub {
+    /// The configured app key, or the one npsim keeps in its database for its stand-in, made on first use.
+    func appKey(database: AppDatabase) -> GitHubAppKey {
+        GitHubAppKey(configured: privateKey) {
+            let pem = try await database.writer.write { db in
+                try Settings.value("github_app_private_key", in: db) { Array(((try? _RSA.Signing.PrivateKey(keySize: .bits2048))?.pemRepresentation ?? "").utf8) }
+            }
+            return try _RSA.Signing.PrivateKey(pemRepresentation: String(decoding: pem, as: UTF8.self))
+        }
     }
 }

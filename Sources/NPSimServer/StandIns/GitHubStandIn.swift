@@ -15,12 +15,12 @@ struct GitHubStandIn {
     func register(on router: Router<NPSimRequestContext>) {
         router.post("/_github/app/installations/:installation/access_tokens") { request, routeContext in
             let installation = try routeContext.pathParameter("installation")
-            guard let jwt = StandInContext.bearer(request), let publicKey = context.githubPublicKey else {
+            guard let jwt = StandInContext.bearer(request) else {
                 return Self.error("A JSON web token could not be decoded", status: .unauthorized)
             }
             let issuer: String
             do {
-                issuer = try GitHubAppJWT.verify(jwt, publicKey: publicKey)
+                issuer = try GitHubAppJWT.verify(jwt, publicKey: try await context.githubAppKey.privateKey().publicKey)
             } catch let error as APIError {
                 return Self.error(error.message, status: .unauthorized)
             }

@@ -2,6 +2,7 @@ import CryptoExtras
 import Foundation
 import Hummingbird
 import NPSimCore
+import NPSimDelivery
 import NPSimStore
 
 /// What the provider stand-ins share: the credentials they accept, the runs they record, and the resources
@@ -10,7 +11,7 @@ import NPSimStore
 struct StandInContext: Sendable {
     let database: AppDatabase
     let githubAppId: String
-    let githubPublicKey: _RSA.Signing.PublicKey?
+    let githubAppKey: GitHubAppKey
     let githubToken: String?
     let gitlabTriggerToken: String?
     let gitlabPrivateToken: String?

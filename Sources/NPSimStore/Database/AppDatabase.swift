@@ -33,7 +33,7 @@ public struct AppDatabase: Sendable {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             db.add(function: nrnVisibleFunction)
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.run(sql: "PRAGMA synchronous = NORMAL")
         }
         return configuration
     }

@@ -29,8 +29,8 @@ struct SQLFilter {
 
     /// The rows of one page, ordered by `order`, and the total count of matching rows.
     func page(from table: String, columns: String = "*", order: String, limit: Int, offset: Int, in db: Database) throws -> (rows: [Row], total: Int) {
-        let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(sql)", arguments: arguments) ?? 0
-        let rows = try Row.fetchAll(db, sql: "SELECT \(columns) FROM \(table) WHERE \(sql) ORDER BY \(order) LIMIT ? OFFSET ?",
+        let total = try Int.cachedOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(sql)", arguments: arguments) ?? 0
+        let rows = try Row.cachedAll(db, sql: "SELECT \(columns) FROM \(table) WHERE \(sql) ORDER BY \(order) LIMIT ? OFFSET ?",
                                     arguments: arguments + [limit, offset])
         return (rows, total)
     }

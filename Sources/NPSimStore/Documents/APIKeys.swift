@@ -36,7 +36,7 @@ public enum APIKeys {
     ) throws -> Key {
         if let existing = try find(secret: secret, in: db) { return existing }
         let createdAt = ISO8601.string(from: Date())
-        try db.execute(
+        try db.run(
             sql: "INSERT INTO api_key (name, secret, organization_id, grants, tags, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [name, secret, organizationId, JSONWriter.string(grants), JSONWriter.string(tags), createdAt])
         return Key(id: Int(db.lastInsertedRowID), name: name, secret: secret, organizationId: organizationId, grants: grants, tags: tags,
@@ -44,19 +44,19 @@ public enum APIKeys {
     }
 
     public static func find(secret: String, in db: Database) throws -> Key? {
-        try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE secret = ?", arguments: [secret]).map(key)
+        try Row.cachedOne(db, sql: "SELECT * FROM api_key WHERE secret = ?", arguments: [secret]).map(key)
     }
 
     public static func find(id: Int, in db: Database) throws -> Key? {
-        try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE id = ?", arguments: [id]).map(key)
+        try Row.cachedOne(db, sql: "SELECT * FROM api_key WHERE id = ?", arguments: [id]).map(key)
     }
 
     public static func all(in db: Database) throws -> [Key] {
-        try Row.fetchAll(db, sql: "SELECT * FROM api_key ORDER BY id").map(key)
+        try Row.cachedAll(db, sql: "SELECT * FROM api_key ORDER BY id").map(key)
     }
 
     public static func delete(id: Int, in db: Database) throws -> Bool {
-        try db.execute(sql: "DELETE FROM api_key WHERE id = ?", arguments: [id])
+        try db.run(sql: "DELETE FROM api_key WHERE id = ?", arguments: [id])
         return db.changesCount > 0
     }
 

@@ -12,7 +12,7 @@ public enum Documents {
     }
 
     public static func fetch(_ kind: EntityKind, id: String, in db: Database) throws -> JSONObject? {
-        guard let body = try String.fetchOne(db, sql: "SELECT body FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id]) else {
+        guard let body = try String.cachedOne(db, sql: "SELECT body FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id]) else {
             return nil
         }
         return try decode(body)
@@ -26,7 +26,7 @@ public enum Documents {
 
     public static func insert(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
         let columns = indexColumns(kind, body)
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO document (kind, id, parent_id, nrn, slug, status, specification_id, type, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -37,7 +37,7 @@ public enum Documents {
 
     public static func update(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
         let columns = indexColumns(kind, body)
-        try db.execute(
+        try db.run(
             sql: """
                 UPDATE document SET parent_id = ?, nrn = ?, slug = ?, status = ?, specification_id = ?, type = ?, body = ?
                 WHERE kind = ? AND id = ?
@@ -47,11 +47,11 @@ public enum Documents {
     }
 
     public static func delete(_ kind: EntityKind, id: String, in db: Database) throws {
-        try db.execute(sql: "DELETE FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id])
+        try db.run(sql: "DELETE FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id])
     }
 
     public static func count(_ kind: EntityKind, where column: String, is value: String, in db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document WHERE kind = ? AND \(column) = ?", arguments: [kind.rawValue, value]) ?? 0
+        try Int.cachedOne(db, sql: "SELECT COUNT(*) FROM document WHERE kind = ? AND \(column) = ?", arguments: [kind.rawValue, value]) ?? 0
     }
 
     public static func list(_ query: DocumentQuery, in db: Database) throws -> Page {
@@ -71,7 +71,7 @@ public enum Documents {
 
     /// Every document of a kind under a parent, oldest first (action specifications of a spec, actions of a service).
     public static func children(_ kind: EntityKind, of parentId: String, in db: Database) throws -> [JSONObject] {
-        try String.fetchAll(db, sql: "SELECT body FROM document WHERE kind = ? AND parent_id = ? ORDER BY seq", arguments: [kind.rawValue, parentId])
+        try String.cachedAll(db, sql: "SELECT body FROM document WHERE kind = ? AND parent_id = ? ORDER BY seq", arguments: [kind.rawValue, parentId])
             .map(decode)
     }
 

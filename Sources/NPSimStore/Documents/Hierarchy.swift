@@ -4,7 +4,7 @@ import NPSimCore
 /// The organization hierarchy behind `entity_nrn`: each NRN a service or link is created at must be here.
 public enum Hierarchy {
     public static func upsert(_ entity: NRNEntity, in db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO nrn_entity (nrn, level, name, slug) VALUES (?, ?, ?, ?)
                 ON CONFLICT (nrn) DO UPDATE SET name = excluded.name, slug = excluded.slug
@@ -13,7 +13,7 @@ public enum Hierarchy {
     }
 
     public static func fetch(_ nrn: NRN, in db: Database) throws -> NRNEntity? {
-        try Row.fetchOne(db, sql: "SELECT name, slug FROM nrn_entity WHERE nrn = ?", arguments: [nrn.description]).map {
+        try Row.cachedOne(db, sql: "SELECT name, slug FROM nrn_entity WHERE nrn = ?", arguments: [nrn.description]).map {
             NRNEntity(nrn: nrn, name: $0["name"], slug: $0["slug"])
         }
     }
@@ -40,7 +40,7 @@ public enum Hierarchy {
             sql += " AND nrn LIKE ?"
             arguments += ["\(parent.description):%"]
         }
-        return try Row.fetchAll(db, sql: sql + " ORDER BY rowid", arguments: arguments).compactMap { row in
+        return try Row.cachedAll(db, sql: sql + " ORDER BY rowid", arguments: arguments).compactMap { row in
             (try? NRN(parsing: row["nrn"])).map { NRNEntity(nrn: $0, name: row["name"], slug: row["slug"]) }
         }
     }
@@ -50,7 +50,7 @@ extension Hierarchy {
     /// Finds an entity by its level and id (ids are unique within a level, as in nullplatform).
     public static func find(level: NRN.Level, id: String, in db: Database) throws -> NRNEntity? {
         let suffix = "\(level.rawValue)=\(id)"
-        guard let text = try String.fetchOne(
+        guard let text = try String.cachedOne(
             db, sql: "SELECT nrn FROM nrn_entity WHERE level = ? AND (nrn = ? OR nrn LIKE ?) LIMIT 1",
             arguments: [level.rawValue, suffix, "%:\(suffix)"])
         else { return nil }

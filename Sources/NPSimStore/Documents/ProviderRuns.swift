@@ -21,7 +21,7 @@ public enum ProviderRuns {
 
     public static func insert(provider: String, resource: String, ref: String, status: String, request: JSONValue, in db: Database) throws -> Run {
         let createdAt = ISO8601.string(from: Date())
-        try db.execute(sql: "INSERT INTO provider_run (provider, resource, ref, status, request, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        try db.run(sql: "INSERT INTO provider_run (provider, resource, ref, status, request, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: [provider, resource, ref, status, JSONWriter.string(request), createdAt])
         return Run(id: Int(db.lastInsertedRowID), provider: provider, resource: resource, ref: ref, status: status, request: request, createdAt: createdAt)
     }

@@ -5,11 +5,11 @@ import GRDB
 public enum Settings {
     /// The stored value for `key`, created with `make` the first time it is asked for.
     public static func value(_ key: String, in db: Database, orCreate make: () -> [UInt8]) throws -> [UInt8] {
-        if let stored = try Data.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) {
+        if let stored = try Data.cachedOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) {
             return Array(stored)
         }
         let value = make()
-        try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?)", arguments: [key, Data(value)])
+        try db.run(sql: "INSERT INTO setting (key, value) VALUES (?, ?)", arguments: [key, Data(value)])
         return value
     }
 }

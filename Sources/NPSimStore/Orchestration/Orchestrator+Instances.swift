@@ -105,7 +105,7 @@ extension Orchestrator {
                     "the \(kind.displayName) is \(status.rawValue): run its delete action (POST /\(kind.rawValue)/\(id)/action) so the runner deprovisions it, or pass force=true to remove only the record")
             }
             let actionKind: EntityKind = kind == .service ? .serviceAction : .linkAction
-            try db.execute(sql: "DELETE FROM document WHERE kind = ? AND parent_id = ?", arguments: [actionKind.rawValue, id])
+            try db.run(sql: "DELETE FROM document WHERE kind = ? AND parent_id = ?", arguments: [actionKind.rawValue, id])
             try Documents.delete(kind, id: id, in: db)
             return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)
         }

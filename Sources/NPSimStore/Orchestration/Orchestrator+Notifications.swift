@@ -50,7 +50,7 @@ extension Orchestrator {
     /// channels, or to every channel that routing picks now.
     public func resend(notificationId: String, channelIds: [Int]?) async throws -> JSONObject {
         let id = try await database.writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT body, nrn, action_id FROM notification WHERE id = ?", arguments: [notificationId]),
+            guard let row = try Row.cachedOne(db, sql: "SELECT body, nrn, action_id FROM notification WHERE id = ?", arguments: [notificationId]),
                 case .object(let original) = try JSONParser.parse(Array(row["body"] as Data)), let payload = original["notification"]
             else { throw APIError.notFound("notification", notificationId) }
             let nrnText: String = row["nrn"]
@@ -81,7 +81,7 @@ extension Orchestrator {
     /// One notification as the API shows it: summary, routing decision, and the payload as delivered.
     public func notification(id: String) async throws -> JSONObject {
         try await database.writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM notification WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.cachedOne(db, sql: "SELECT * FROM notification WHERE id = ?", arguments: [id]) else {
                 throw APIError.notFound("notification", id)
             }
             return try Self.notificationJSON(row)
@@ -106,10 +106,10 @@ extension Orchestrator {
     /// `GET /notification/{id}/result`: per channel, the delivery's status, its attempts and the last response.
     public func notificationResult(id: String) async throws -> JSONObject {
         try await database.writer.read { db in
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM notification WHERE id = ?", arguments: [id]) else {
+            guard let status = try String.cachedOne(db, sql: "SELECT status FROM notification WHERE id = ?", arguments: [id]) else {
                 throw APIError.notFound("notification", id)
             }
-            let deliveries = try Row.fetchAll(db, sql: "SELECT * FROM delivery WHERE notification_id = ? ORDER BY id", arguments: [id])
+            let deliveries = try Row.cachedAll(db, sql: "SELECT * FROM delivery WHERE notification_id = ? ORDER BY id", arguments: [id])
             return [
                 "notification_id": .string(id), "status": .string(status),
                 "results": .array(try deliveries.map { .object(try Self.deliveryJSON($0, includeAttempts: true, in: db)) }),
@@ -133,7 +133,7 @@ extension Orchestrator {
 
     public func delivery(id: Int64) async throws -> JSONObject {
         try await database.writer.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM delivery WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.cachedOne(db, sql: "SELECT * FROM delivery WHERE id = ?", arguments: [id]) else {
                 throw APIError.notFound("delivery", String(id))
             }
             return try Self.deliveryJSON(row, includeAttempts: true, in: db)
@@ -168,7 +168,7 @@ extension Orchestrator {
             "created_at": .string(row["created_at"]), "updated_at": .string(row["updated_at"]),
         ]
         if includeAttempts {
-            let attempts = try Row.fetchAll(db, sql: "SELECT * FROM attempt WHERE delivery_id = ? ORDER BY number", arguments: [row["id"] as Int64])
+            let attempts = try Row.cachedAll(db, sql: "SELECT * FROM attempt WHERE delivery_id = ? ORDER BY number", arguments: [row["id"] as Int64])
             object["attempt_log"] = .array(try attempts.map { attempt in
                 let body = (attempt["response_body"] as Data?).map { String(decoding: $0, as: UTF8.self) }
                 return [

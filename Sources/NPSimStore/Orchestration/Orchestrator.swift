@@ -69,7 +69,7 @@ public struct Orchestrator: Sendable {
             sql += " AND id != ?"
             arguments += [id]
         }
-        if let other = try String.fetchOne(db, sql: sql + " LIMIT 1", arguments: arguments) {
+        if let other = try String.cachedOne(db, sql: sql + " LIMIT 1", arguments: arguments) {
             throw APIError.conflict("a \(kind.displayName) with slug '\(slug)' already exists (id \(other)); choose another name or slug")
         }
     }

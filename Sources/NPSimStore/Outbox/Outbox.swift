@@ -29,7 +29,7 @@ public enum Outbox {
             "skipped": .array(routing.skipped.map(JSONValue.string)),
         ]
         let timestamp = ISO8601.string(from: now)
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO notification (id, source, event, nrn, action_id, status, routing, resent_from, created_at, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -37,7 +37,7 @@ public enum Outbox {
             arguments: [id, source, event, nrn, actionId, status, JSONWriter.string(routingJSON), resentFrom, timestamp, Data(JSONWriter.bytes(envelope))])
         let due = Int64(now.timeIntervalSince1970 * 1000)
         for channel in routing.channels {
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO delivery (notification_id, channel_id, channel_type, status, next_attempt_at, created_at, updated_at)
                     VALUES (?, ?, ?, 'pending', ?, ?, ?)
@@ -49,7 +49,7 @@ public enum Outbox {
     /// Puts deliveries a crash or shutdown left `in_flight` back in the queue; returns how many.
     @discardableResult
     public static func resumeInterrupted(in db: Database) throws -> Int {
-        try db.execute(sql: "UPDATE delivery SET status = 'pending' WHERE status = 'in_flight'")
+        try db.run(sql: "UPDATE delivery SET status = 'pending' WHERE status = 'in_flight'")
         return db.changesCount
     }
 
@@ -57,7 +57,7 @@ public enum Outbox {
     /// Channels in `excludingChannels` are left out, so that a saturated channel's backlog cannot crowd out others.
     public static func due(nowMilliseconds: Int64, limit: Int, excludingChannels: [Int] = [], in db: Database) throws -> [(id: Int64, channelId: Int)] {
         let exclusion = excludingChannels.isEmpty ? "" : " AND channel_id NOT IN (\(excludingChannels.map(String.init).joined(separator: ",")))"
-        return try Row.fetchAll(
+        return try Row.cachedAll(
             db, sql: "SELECT id, channel_id FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?\(exclusion) ORDER BY next_attempt_at, id LIMIT ?",
             arguments: [nowMilliseconds, limit]
         ).map { ($0["id"], $0["channel_id"]) }
@@ -65,18 +65,18 @@ public enum Outbox {
 
     /// When the next pending delivery falls due (epoch milliseconds), if any.
     public static func nextDue(in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM delivery WHERE status = 'pending'")
+        try Int64.cachedOne(db, sql: "SELECT MIN(next_attempt_at) FROM delivery WHERE status = 'pending'")
     }
 
     public static func pendingCount(in db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'in_flight')") ?? 0
+        try Int.cachedOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'in_flight')") ?? 0
     }
 
     /// Marks deliveries `in_flight` and loads what their targets need. Rows another claimer took are skipped.
     public static func claim(_ ids: [Int64], in db: Database) throws -> [ClaimedDelivery] {
         try ids.compactMap { id in
-            try db.execute(sql: "UPDATE delivery SET status = 'in_flight' WHERE id = ? AND status = 'pending'", arguments: [id])
-            guard db.changesCount == 1, let row = try Row.fetchOne(db, sql: """
+            try db.run(sql: "UPDATE delivery SET status = 'in_flight' WHERE id = ? AND status = 'pending'", arguments: [id])
+            guard db.changesCount == 1, let row = try Row.cachedOne(db, sql: """
                 SELECT d.id, d.notification_id, d.channel_id, d.channel_type, d.attempt_count, n.source, n.event, n.body
                 FROM delivery d JOIN notification n ON n.id = d.notification_id WHERE d.id = ?
                 """, arguments: [id])
@@ -101,7 +101,7 @@ public enum Outbox {
         case .failed: (outcome, status) = ("failed", .failed)
         case .dead: (outcome, status) = ("dead", .dead)
         }
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO attempt (delivery_id, number, started_at, duration_ms, outcome, retried, request, request_body,
                                      response_status, response_headers, response_body, error)
@@ -111,7 +111,7 @@ public enum Outbox {
                         attempt.conclusion.isRetry, JSONWriter.string(withNote(exchange.request, attempt.retryNote)),
                         Data(exchange.requestBody), exchange.responseStatus, exchange.responseHeaders.map { JSONWriter.string($0) },
                         exchange.responseBody.map { Data($0) }, exchange.error])
-        try db.execute(
+        try db.run(
             sql: """
                 UPDATE delivery SET status = ?, attempt_count = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status_code = ?,
                                     last_error = ?, result = COALESCE(?, result), updated_at = ?
@@ -124,20 +124,20 @@ public enum Outbox {
 
     /// Puts a dead or failed delivery back in the queue for an immediate attempt, keeping its history.
     public static func retry(deliveryId: Int64, now: Date, in db: Database) throws {
-        guard let status = try String.fetchOne(db, sql: "SELECT status FROM delivery WHERE id = ?", arguments: [deliveryId]) else {
+        guard let status = try String.cachedOne(db, sql: "SELECT status FROM delivery WHERE id = ?", arguments: [deliveryId]) else {
             throw APIError.notFound("delivery", String(deliveryId))
         }
         guard status == DeliveryStatus.dead.rawValue || status == DeliveryStatus.failed.rawValue else {
             throw APIError.conflict("delivery \(deliveryId) is \(status); only dead or failed deliveries can be retried")
         }
-        try db.execute(sql: "UPDATE delivery SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
+        try db.run(sql: "UPDATE delivery SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
                        arguments: [Int64(now.timeIntervalSince1970 * 1000), ISO8601.string(from: now), deliveryId])
         try refreshNotificationStatus(deliveryId: deliveryId, in: db)
     }
 
     /// Keeps at most `keep` attempts, dropping the oldest, so a long-running server's disk stays flat.
     public static func pruneAttempts(keep: Int, in db: Database) throws {
-        try db.execute(sql: "DELETE FROM attempt WHERE id <= (SELECT id FROM attempt ORDER BY id DESC LIMIT 1 OFFSET ?)", arguments: [keep])
+        try db.run(sql: "DELETE FROM attempt WHERE id <= (SELECT id FROM attempt ORDER BY id DESC LIMIT 1 OFFSET ?)", arguments: [keep])
     }
 
     static func withNote(_ request: JSONValue, _ note: String?) -> JSONValue {
@@ -147,7 +147,7 @@ public enum Outbox {
     }
 
     private static func refreshNotificationStatus(deliveryId: Int64, in db: Database) throws {
-        try db.execute(sql: """
+        try db.run(sql: """
             UPDATE notification SET status = CASE
                 WHEN EXISTS (SELECT 1 FROM delivery WHERE notification_id = notification.id AND status IN ('pending', 'in_flight')) THEN 'pending'
                 WHEN NOT EXISTS (SELECT 1 FROM delivery WHERE notification_id = notification.id AND status != 'delivered') THEN 'delivered'

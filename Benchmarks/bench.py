@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""npsim benchmarks. Every figure is reported next to a baseline measured in the same run, as a ratio, because
+the machines this runs on are noisy.
+
+  python3 Benchmarks/bench.py [--binary .build/release/npsim] [--actions 5000] [--rows 10000] [--memory-notifications 100000]
+
+Needs wrk and nginx (Debian: apt-get install wrk nginx-light) and moto_server (pip install 'moto[server]');
+Benchmarks/setup installs them. Only loopback addresses are used; every loop is bounded in count and time.
+"""
+import argparse, asyncio, json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APP_NRN = "organization=1:account=2:namespace=3:application=4"
+MYSQL_SPEC = "6b1f3c2e-5a4d-4e7b-9c1a-0d2e3f4a5b6c"
+CREATE_MYSQL = "0c6e2a1b-1111-4c3d-8e9f-a0b1c2d3e4f5"
+GET_CREDENTIALS = "0c6e2a1b-4444-4c3d-8e9f-a0b1c2d3e4f5"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, token=None, timeout=30):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        payload = response.read()
+        return json.loads(payload) if payload else None
+
+
+def wait_healthy(url, deadline=30.0):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except Exception:
+            time.sleep(0.001)
+    raise SystemExit(f"{url} did not answer within {deadline} s")
+
+
+class NPSim:
+    def __init__(self, binary, *extra, db=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.dir = tempfile.mkdtemp(prefix="npsim-bench-")
+        database = ["--db", db or os.path.join(self.dir, "npsim.sqlite")]
+        self.process = subprocess.Popen(
+            [binary, "serve", "--port", str(self.port), "--api-key", "bench", "--seed", os.path.join(ROOT, "fixtures"),
+             "--log-level", "error", *database, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_healthy(self.url + "/_npsim/health")
+        self.token = http("POST", self.url + "/token", {"apikey": "bench"})["access_token"]
+
+    def call(self, method, path, body=None):
+        return http(method, self.url + path, body, self.token)
+
+    def rss_mb(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def active_service(self, name):
+        service = self.call("POST", "/service", {"name": name, "specification_id": MYSQL_SPEC, "entity_nrn": APP_NRN,
+                                                   "dimensions": {"environment": "bench"}})["id"]
+        action = self.call("POST", f"/service/{service}/action", {"specification_id": CREATE_MYSQL,
+                                                                   "parameters": {"version": "8.4", "size": "small"}})["id"]
+        self.call("PATCH", f"/service/{service}/action/{action}", {"status": "success"})
+        return service
+
+    def delivered(self):
+        return self.call("GET", "/_npsim/deliveries?status=delivered&limit=1")["paging"]["total"]
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Nginx:
+    """A fast loopback sink that answers every POST with 204."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="npsim-sink-")
+        config = os.path.join(self.dir, "nginx.conf")
+        with open(config, "w") as f:
+            f.write(f"""worker_processes 1; daemon off; pid {self.dir}/nginx.pid; error_log {self.dir}/error.log;
+events {{ worker_connections 4096; }}
+http {{ access_log off; client_body_temp_path {self.dir}; server {{ listen 127.0.0.1:{self.port};
+  location / {{ client_max_body_size 1m; return 204; }} }} }}""")
+        self.process = subprocess.Popen(["nginx", "-c", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.01)
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+async def post_many(url, token, paths_and_bodies, concurrency):
+    """POSTs with a pool of keep-alive connections (plain asyncio, no third-party client)."""
+    host, port = url.replace("http://", "").split(":")
+    queue = asyncio.Queue()
+    for item in paths_and_bodies:
+        queue.put_nowait(item)
+    results = []
+
+    async def worker():
+        reader, writer = await asyncio.open_connection(host, int(port))
+        while not queue.empty():
+            path, body = queue.get_nowait()
+            payload = json.dumps(body).encode()
+            writer.write((f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+                          f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload)
+            await writer.drain()
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            body_bytes = await reader.readexactly(length)
+            results.append((int(status_line.split()[1]), body_bytes))
+        writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return results
+
+
+def wrk_rps(url, body, seconds=5):
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\nwrk.headers["Content-Type"] = "application/json"\n')
+    script.close()
+    output = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "-s", script.name, url], capture_output=True, text=True, timeout=seconds + 30).stdout
+    os.unlink(script.name)
+    for line in output.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    raise SystemExit("wrk printed no Requests/sec:\n" + output)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def bench_fanout(binary, actions):
+    sink = Nginx()
+    npsim = NPSim(binary)
+    try:
+        npsim.call("POST", "/notification/channel", {"nrn": "organization=1", "type": "http", "configuration": {"url": sink.url}})
+        service = npsim.active_service("fanout")
+        before = npsim.delivered()
+        started = time.monotonic()
+        replies = asyncio.run(post_many(npsim.url, npsim.token, [(f"/service/{service}/action", {"specification_id": GET_CREDENTIALS})] * actions, 16))
+        accepted = sum(1 for status, _ in replies if status == 200)
+        deadline = time.monotonic() + 300
+        while npsim.delivered() - before < accepted and time.monotonic() < deadline:
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+        delivered = npsim.delivered() - before
+        sample = json.loads(replies[0][1])
+        envelope = npsim.call("GET", f"/notification?action_id={sample['id']}")["results"][0]
+        body = {"id": envelope["id"], "source": "service", "created_at": "0", "notification": envelope["notification"]}
+    finally:
+        npsim.stop()
+    ceiling = wrk_rps(sink.url, json.dumps(body))
+    sink.stop()
+    rate = delivered / elapsed
+    return {"actions": accepted, "delivered": delivered, "seconds": elapsed, "deliveries_per_s": rate, "sink_ceiling_rps": ceiling,
+            "ratio": rate / ceiling}
+
+
+class ArrivalSink:
+    """Records when each notification arrives (asyncio HTTP server on loopback)."""
+
+    def __init__(self):
+        self.arrivals = {}
+        self.port = free_port()
+
+    async def handle(self, reader, writer):
+        try:
+            while True:
+                length = 0
+                line = await reader.readline()
+                if not line:
+                    break
+                while True:
+                    header = await reader.readline()
+                    if header in (b"\r\n", b""):
+                        break
+                    if header.lower().startswith(b"content-length:"):
+                        length = int(header.split(b":")[1])
+                body = await reader.readexactly(length)
+                self.arrivals[json.loads(body)["notification"]["id"]] = time.perf_counter()
+                writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        writer.close()
+
+
+def bench_latency(binary, count=1000, rate=200):
+    async def run():
+        sink = ArrivalSink()
+        server = await asyncio.start_server(sink.handle, "127.0.0.1", sink.port)
+        npsim = await asyncio.to_thread(NPSim, binary)
+        try:
+            await asyncio.to_thread(npsim.call, "POST", "/notification/channel",
+                                    {"nrn": "organization=1", "type": "http", "configuration": {"url": f"http://127.0.0.1:{sink.port}/hook"}})
+            service = await asyncio.to_thread(npsim.active_service, "latency")
+            reader, writer = await asyncio.open_connection("127.0.0.1", npsim.port)
+            sent = {}
+            interval = 1.0 / rate
+            start = time.perf_counter()
+            for index in range(count):
+                target = start + index * interval
+                delay = target - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                payload = json.dumps({"specification_id": GET_CREDENTIALS}).encode()
+                began = time.perf_counter()
+                writer.write((f"POST /service/{service}/action HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {npsim.token}\r\n"
+                              f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload)
+                await writer.drain()
+                await reader.readline()
+                length = 0
+                while True:
+                    line = await reader.readline()
+                    if line in (b"\r\n", b""):
+                        break
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                sent[json.loads(await reader.readexactly(length))["id"]] = began
+            deadline = time.perf_counter() + 30
+            while len([k for k in sent if k in sink.arrivals]) < count and time.perf_counter() < deadline:
+                await asyncio.sleep(0.01)
+            latencies = [(sink.arrivals[k] - v) * 1000 for k, v in sent.items() if k in sink.arrivals]
+            return latencies
+        finally:
+            await asyncio.to_thread(npsim.stop)
+            server.close()
+
+    latencies = asyncio.run(run())
+    return {"count": len(latencies), "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 99)}
+
+
+def cold_start(command, health_url, runs=5):
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_healthy(health_url)
+        times.append((time.perf_counter() - started) * 1000)
+        process.terminate()
+        process.wait(timeout=20)
+    return statistics.median(times)
+
+
+def bench_cold_start(binary):
+    port = free_port()
+    npsim = cold_start([binary, "serve", "--in-memory", "--port", str(port), "--api-key", "x"], f"http://127.0.0.1:{port}/_npsim/health")
+    moto_port = free_port()
+    moto = cold_start(["moto_server", "-p", str(moto_port)], f"http://127.0.0.1:{moto_port}/moto-api/")
+    return {"npsim_ms": npsim, "moto_server_ms": moto, "times_faster": moto / npsim}
+
+
+def bench_memory_and_reads(binary, notifications, rows):
+    sink = Nginx()
+    npsim = NPSim(binary, "--attempt-retention", "20000")
+    try:
+        idle = npsim.rss_mb()
+        npsim.call("POST", "/notification/channel", {"nrn": "organization=1", "type": "http", "configuration": {"url": sink.url}})
+        service = npsim.active_service("memory")
+        batch = 5000
+        for start in range(0, notifications, batch):
+            asyncio.run(post_many(npsim.url, npsim.token,
+                                  [(f"/service/{service}/action", {"specification_id": GET_CREDENTIALS})] * min(batch, notifications - start), 16))
+        deadline = time.monotonic() + 600
+        while npsim.delivered() < notifications and time.monotonic() < deadline:
+            time.sleep(0.2)
+        loaded = npsim.rss_mb()
+        database_mb = sum(os.path.getsize(os.path.join(npsim.dir, f)) for f in os.listdir(npsim.dir)) / 1e6
+        asyncio.run(post_many(npsim.url, npsim.token, [("/service", {"name": f"svc-{i}", "specification_id": MYSQL_SPEC, "entity_nrn": APP_NRN})
+                                                       for i in range(rows)], 16))
+        reads = {}
+        for name, path in [("health (baseline)", "/_npsim/health"), ("list services", "/service?limit=30&offset=5000"),
+                           ("list services by nrn", f"/service?nrn={APP_NRN.replace('=', '%3D')}&limit=30"),
+                           ("list notifications", "/notification?limit=30&offset=5000")]:
+            samples = []
+            for _ in range(200):
+                began = time.perf_counter()
+                npsim.call("GET", path)
+                samples.append((time.perf_counter() - began) * 1000)
+            reads[name] = {"p50_ms": statistics.median(samples), "p99_ms": percentile(samples, 99)}
+    finally:
+        npsim.stop()
+        sink.stop()
+    return {"idle_rss_mb": idle, "loaded_rss_mb": loaded, "notifications": notifications, "database_mb": database_mb, "reads": reads}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/npsim"))
+    parser.add_argument("--actions", type=int, default=5000)
+    parser.add_argument("--memory-notifications", type=int, default=100000)
+    parser.add_argument("--rows", type=int, default=10000)
+    parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory"])
+    args = parser.parse_args()
+    for tool in ["wrk", "nginx", "moto_server"]:
+        if not shutil.which(tool):
+            raise SystemExit(f"{tool} is missing: run Benchmarks/setup")
+    if not os.access(args.binary, os.X_OK):
+        raise SystemExit(f"{args.binary} is missing: build it with 'swift build -c release'")
+    results = {"machine": f"{os.cpu_count()} cores, {os.uname().release}"}
+    if args.only in (None, "cold"):
+        results["cold_start"] = bench_cold_start(args.binary)
+        print(json.dumps({"cold_start": results["cold_start"]}), flush=True)
+    if args.only in (None, "latency"):
+        results["latency"] = bench_latency(args.binary)
+        print(json.dumps({"latency": results["latency"]}), flush=True)
+    if args.only in (None, "fanout"):
+        results["fanout"] = bench_fanout(args.binary, args.actions)
+        print(json.dumps({"fanout": results["fanout"]}), flush=True)
+    if args.only in (None, "memory"):
+        results["memory"] = bench_memory_and_reads(args.binary, args.memory_notifications, args.rows)
+        print(json.dumps({"memory": results["memory"]}), flush=True)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
