@@ -68,7 +68,7 @@ import Testing
         check.arguments = [database, "PRAGMA integrity_check"]
         check.standardOutput = output
         try check.run()
-        check.waitUntilExit()
+        try await exited(check)
         let result = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(result.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
     }

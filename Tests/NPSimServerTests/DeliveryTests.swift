@@ -264,3 +264,30 @@ import Testing
         return policy
     }
 }
+
+@Suite struct RetentionTests {
+    @Test func attemptRetentionKeepsTheAttemptTableBounded() async throws {
+        let policy = {
+            var policy = DeliveryPolicy.forTests
+            policy.attemptRetention = 10
+            return policy
+        }()
+        try await withReceivers([{ _ in .status(204) }]) { receivers in
+            try await withServer(delivery: policy) { api in
+                try await api.expect(200, .post, "/notification/channel", DeliveryTests.channel(receivers[0].url))
+                let service = try await api.activeMySQL()
+                for _ in 0..<130 { _ = try await api.runAction(on: service, spec: Fixtures.getCredentials) }
+                try await eventually("all were delivered") { await receivers[0].requests.count >= 131 }
+                let received = await receivers[0].requests.count
+                #expect(received == 131)
+                try await eventually("metrics show the bounded attempt table") {
+                    let text = String(buffer: try await api.client.execute(uri: "/metrics", method: .get).body)
+                    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("npsim_attempts_stored ") }),
+                          let stored = Double(line.split(separator: " ")[1]) else { return false }
+                    return stored <= Double(policy.attemptRetention + DeliveryPolicy.attemptPruneInterval)
+                }
+                #expect(try await api.expect(200, .get, "/_npsim/deliveries?status=delivered")["paging"]?["total"] == 131)
+            }
+        }
+    }
+}

@@ -83,9 +83,37 @@ import Testing
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        try await exited(process)
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus != 0)
         #expect(message.contains("--retry-schedule") && message.contains("soon"))
+    }
+}
+
+@Suite struct SeedCommandTests {
+    @Test func seedLoadsFixturesIntoARunningServer() async throws {
+        let server = try await NPSimProcess(arguments: ["--in-memory"])
+        let token = try await server.token()
+        #expect(try await server.call(.GET, "/service_specification", token: token).json["paging"]?["total"] == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NPSimProcess.binary)
+        process.arguments = ["seed", Fixtures.directory, "--url", server.url]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        try await exited(process)
+        #expect(process.terminationStatus == 0)
+        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("loaded 3 file(s)"))
+        #expect(try await server.call(.GET, "/service_specification", token: token).json["paging"]?["total"] == 2)
+        try await server.stop()
+    }
+}
+
+/// Waits for a child process without blocking a thread of the cooperative pool.
+func exited(_ process: Process, within deadline: Duration = .seconds(30)) async throws {
+    let end = ContinuousClock.now + deadline
+    while process.isRunning {
+        guard ContinuousClock.now < end else { throw TestFailure("\(process.executableURL?.lastPathComponent ?? "process") did not exit within \(deadline)") }
+        try await Task.sleep(for: .milliseconds(10))
     }
 }

@@ -97,11 +97,20 @@ final class NPSimProcess: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body { request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body))) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await Self.client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 16 << 20)
         let json = bytes.readableBytes == 0 ? JSONValue.null : try JSONParser.parse(bytes.readableBytesView)
         return (Int(response.status.code), json)
     }
+
+    /// A client that fails at once on a refused connection: the shared client retries connecting until the
+    /// request's deadline, which would turn every request to a killed server into a 30-second wait.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(2)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     func token() async throws -> String {
         let reply = try await call(.POST, "/token", ["apikey": .string(apiKey)])

@@ -91,3 +91,31 @@ import Testing
         }
     }
 }
+
+@Suite struct RemainingEndpointTests {
+    @Test func linkSpecificationsCanBePatchedAndDeleted() async throws {
+        try await withServer { api in
+            let created = try await api.expect(200, .post, "/link_specification", [
+                "name": "Read Replica", "specification_id": .string(Fixtures.mysqlSpec), "visible_to": ["organization=1"],
+                "use_default_actions": true,
+            ])
+            let id = created["id"]!.stringValue!
+            #expect(try await api.expect(200, .patch, "/link_specification/\(id)", ["name": "Replica"])["slug"] == "replica")
+            #expect(try await api.expect(200, .get, "/link_specification?specification_id=\(Fixtures.mysqlSpec)")["paging"]?["total"] == 2)
+            try await api.expect(200, .delete, "/link_specification/\(id)")
+            try await api.expect(404, .get, "/link_specification/\(id)")
+            #expect(try await api.expect(200, .get, "/action_specification?link_specification_id=\(id)")["paging"]?["total"] == 0)
+        }
+    }
+
+    @Test func actionsCanBeDeletedUnderTheirParentOnly() async throws {
+        try await withServer { api in
+            let service = try await api.activeMySQL()
+            let other = try await api.activeMySQL(name: "other-db")
+            let action = try await api.runAction(on: service, spec: Fixtures.getCredentials)
+            try await api.expect(404, .delete, "/service/\(other)/action/\(action)")
+            try await api.expect(200, .delete, "/service/\(service)/action/\(action)")
+            try await api.expect(404, .get, "/service/\(service)/action/\(action)")
+        }
+    }
+}

@@ -62,7 +62,8 @@ func withReceivers(
                 case .status(let status, let extra):
                     var fields = HTTPFields()
                     for (name, value) in extra { fields[HTTPField.Name(name)!] = value }
-                    return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: "{\"n\":\(number)}")))
+                    let body = status == 204 || status == 304 ? ByteBuffer() : ByteBuffer(string: "{\"n\":\(number)}")
+                    return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: body))
                 case .hang:
                     try await Task.sleep(for: .seconds(3600))
                     return Response(status: .ok)

@@ -18,6 +18,9 @@ public struct DeliveryPolicy: Sendable {
     public var attemptRetention: Int
     /// The server-wide Standard Webhooks secret (`--webhook-secret`); a channel's `signing_secret` overrides it.
     public var webhookSecret: String?
+    /// Attempts beyond ``attemptRetention`` are pruned every this many recorded attempts, so the table holds at
+    /// most `attemptRetention + attemptPruneInterval` rows.
+    public static let attemptPruneInterval = 100
     /// How often due retries are looked for when nothing else wakes the dispatcher.
     public var pollInterval: Duration
 

@@ -130,7 +130,7 @@ public struct Dispatcher: Service {
         do {
             try await database.writer.write { db in
                 try Outbox.record(record, in: db)
-                if db.lastInsertedRowID % 500 == 0 { try Outbox.pruneAttempts(keep: policy.attemptRetention, in: db) }
+                if db.lastInsertedRowID % Int64(DeliveryPolicy.attemptPruneInterval) == 0 { try Outbox.pruneAttempts(keep: policy.attemptRetention, in: db) }
             }
         } catch {
             logger.error("delivery \(delivery.id): the attempt could not be stored (\(error)); it will be attempted again after a restart")

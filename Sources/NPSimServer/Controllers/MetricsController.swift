@@ -12,10 +12,12 @@ struct MetricsController {
 
     func register(on router: Router<NPSimRequestContext>) {
         router.get("/metrics") { _, _ in
-            let (notifications, deliveries) = try await database.writer.read { db in
+            let (notifications, deliveries, attempts) = try await database.writer.read { db in
                 (try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM notification GROUP BY status"),
-                 try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM delivery GROUP BY status"))
+                 try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM delivery GROUP BY status"),
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attempt") ?? 0)
             }
+            registry.makeGauge(name: "npsim_attempts_stored").set(Double(attempts))
             let notificationCounts = Dictionary(uniqueKeysWithValues: notifications.map { ($0["status"] as String, $0["n"] as Int) })
             for status in ["pending", "delivered", "failed", "unmatched"] {
                 registry.makeGauge(name: "npsim_notifications", labels: [("status", status)]).set(Double(notificationCounts[status] ?? 0))

@@ -105,6 +105,9 @@ extension AppDatabase {
                 );
                 """)
         }
+        migrator.registerMigration("v4: index owners for nrn filters") { db in
+            try db.execute(sql: "CREATE INDEX document_nrn ON document (kind, nrn)")
+        }
         return migrator
     }
 }

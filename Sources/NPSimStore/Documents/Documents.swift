@@ -63,7 +63,22 @@ public enum Documents {
             filter.among(column, values)
         }
         filter.equals("nrn", query.exactNRN)
-        if let nrn = query.nrn { filter.raw("nrn_visible(nrn, ?, ?)", [nrn.description, query.includeDescendants]) }
+        if let nrn = query.nrn {
+            if nrn.hasWildcard || [.serviceSpecification, .linkSpecification].contains(query.kind) {
+                // Patterns on either side: evaluated row by row.
+                filter.raw("nrn_visible(nrn, ?, ?)", [nrn.description, query.includeDescendants])
+            } else {
+                // A concrete NRN against concrete owners: the lineage and the descendant prefix are plain SQL.
+                let lineage = nrn.lineage.map(\.description)
+                var clause = "nrn IN (\(Array(repeating: "?", count: lineage.count).joined(separator: ",")))"
+                var arguments = StatementArguments(lineage)
+                if query.includeDescendants {
+                    clause = "(\(clause) OR nrn LIKE ?)"
+                    arguments += [nrn.description + ":%"]
+                }
+                filter.raw(clause, arguments)
+            }
+        }
         let (rows, total) = try filter.page(from: "document", columns: "body", order: "seq \(query.newestFirst ? "DESC" : "ASC")",
                                             limit: query.limit, offset: query.offset, in: db)
         return Page(items: try rows.map { try decode($0["body"]) }, total: total)
