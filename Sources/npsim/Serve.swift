@@ -90,10 +90,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical [default info].")
     var logLevel: String?
 
+    @Option(help: "text or json (one object per line) [default text].")
+    var logFormat: String?
+
     func run() async throws {
         let sources = try SettingSources(configPath: config)
         let configuration = try serverConfiguration(sources)
+        let format = sources.string(logFormat, "log-format") ?? "text"
+        guard ["text", "json"].contains(format) else { throw ValidationError("--log-format must be text or json, got '\(format)'") }
         LoggingSystem.bootstrap { label in
+            guard format == "text" else { return JSONLogHandler(label: label, logLevel: configuration.logLevel) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = configuration.logLevel
             return handler

@@ -117,3 +117,25 @@ func exited(_ process: Process, within deadline: Duration = .seconds(30)) async 
         try await Task.sleep(for: .milliseconds(10))
     }
 }
+
+@Suite struct LoggingTests {
+    @Test func jsonLogsHaveOneLinePerRequestWithItsIdAndNoSecrets() async throws {
+        let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-log-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: logFile) }
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let server = try await NPSimProcess(arguments: ["--in-memory", "--log-format", "json", "--log-level", "info"],
+                                            standardError: try FileHandle(forWritingTo: logFile))
+        let token = try await server.token()
+        _ = try await server.call(.POST, "/notification/channel", [
+            "nrn": "organization=1", "type": "http", "configuration": ["url": "http://127.0.0.1:1/x", "headers": ["Authorization": "Bearer top-secret"]],
+        ], token: token)
+        _ = try await server.call(.GET, "/service/nope", token: token)
+        try await server.stop()
+        let lines = try String(contentsOf: logFile, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        let requests = lines.filter { $0["message"]?.stringValue?.contains(" in ") == true && $0["status"] != nil }
+        #expect(requests.contains { $0["message"]?.stringValue?.hasPrefix("GET /service/nope 404") == true && $0["hb.request.id"] != nil })
+        #expect(requests.contains { $0["message"]?.stringValue?.hasPrefix("POST /token 200") == true })
+        let text = try String(contentsOf: logFile, encoding: .utf8)
+        #expect(!text.contains("top-secret") && !text.contains(server.apiKey))
+    }
+}

@@ -23,7 +23,7 @@ final class NPSimProcess: Sendable {
     /// Starts npsim and waits (with a deadline, not a sleep) until it prints the URL it listens on.
     /// - Parameter passKey: pass `apiKey` as `--api-key`; turn off when the key comes from a config file.
     init(arguments: [String], apiKey: String = "e2e-key", passKey: Bool = true, environment: [String: String] = [:],
-         deadline: Duration = .seconds(30)) async throws {
+         standardError: FileHandle = .nullDevice, deadline: Duration = .seconds(30)) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw TestFailure("npsim binary not found at \(Self.binary): build it with 'swift build' (the README's test command does) or set NPSIM_BINARY")
         }
@@ -33,7 +33,7 @@ final class NPSimProcess: Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = standardError
         let lines = AsyncStream<String> { continuation in
             output.fileHandleForReading.readabilityHandler = { handle in
                 let data = handle.availableData

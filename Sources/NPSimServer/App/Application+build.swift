@@ -63,6 +63,7 @@ public func buildApplication(
 
     let startedAt = Date()
     let router = Router(context: NPSimRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthMiddleware(issuer: issuer, enabled: configuration.authEnabled))
     AuthController(database: database, issuer: issuer).register(on: router)
