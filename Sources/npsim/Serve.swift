@@ -87,6 +87,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A local checkout of a provider resource: github:ACCOUNT/REPOSITORY=DIR, gitlab:PROJECT_ID=DIR or azure:ORGANIZATION/PROJECT/PIPELINE_ID=DIR; repeatable.")
     var checkout: [String] = []
 
+    @Option(help: "A tag of the local agent, key=value; an agent channel's selector must be among them; repeatable.")
+    var agentTag: [String] = []
+
+    @Option(help: "Seconds an agent command may run before it is killed [default 600].")
+    var agentTimeout: Double?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical [default info].")
     var logLevel: String?
 
@@ -137,7 +143,8 @@ struct Serve: AsyncParsableCommand {
             delivery: try deliveryPolicy(sources),
             providers: try providerSettings(sources),
             strictStandIns: sources.flag(strictStandIns, "strict-stand-ins"),
-            checkouts: try checkouts(sources))
+            checkouts: try checkouts(sources),
+            agent: try agentSettings(sources))
     }
 
     private func deliveryPolicy(_ sources: SettingSources) throws -> DeliveryPolicy {
@@ -160,6 +167,20 @@ struct Serve: AsyncParsableCommand {
             delivery[keyPath: keyPath] = number
         }
         return delivery
+    }
+
+    private func agentSettings(_ sources: SettingSources) throws -> AgentSettings {
+        var settings = AgentSettings()
+        for tag in sources.list(agentTag, "agent-tag") {
+            let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--agent-tag must look like key=value, got '\(tag)'") }
+            settings.tags[parts[0]] = parts[1]
+        }
+        if let seconds = try sources.number(agentTimeout, "agent-timeout") {
+            guard seconds > 0 else { throw ValidationError("--agent-timeout must be positive") }
+            settings.timeout = .milliseconds(Int64(seconds * 1000))
+        }
+        return settings
     }
 
     private func checkouts(_ sources: SettingSources) throws -> [String: String] {

@@ -70,13 +70,13 @@ enum Fixtures {
 func withServer(
     seeded: Bool = true, auth: Bool = true, databasePath: String? = nil, delivery: DeliveryPolicy = .forTests,
     providers: ProviderSettings = ProviderSettings(github: .init(privateKey: Fixtures.githubAppKey)), strictStandIns: Bool = false,
-    checkouts: [String: String] = [:],
+    checkouts: [String: String] = [:], agent: AgentSettings = AgentSettings(timeout: .seconds(20)),
     _ test: @Sendable @escaping (APIClient) async throws -> Void
 ) async throws {
     let configuration = ServerConfiguration(
         host: "127.0.0.1", port: 0, databasePath: databasePath, seedPaths: seeded ? [Fixtures.directory] : [],
         apiKeys: [Fixtures.apiKey], authEnabled: auth, logLevel: .warning, delivery: delivery, providers: providers, strictStandIns: strictStandIns,
-        checkouts: checkouts)
+        checkouts: checkouts, agent: agent)
     let app = try await buildApplication(configuration: configuration)
     try await app.test(.live) { client in
         var api = APIClient(client: client, token: nil)

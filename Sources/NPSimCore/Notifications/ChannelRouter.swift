@@ -9,7 +9,9 @@ public enum ChannelRouter {
         case skip(reason: String)
     }
 
-    public static func decide(channel: JSONObject, source: String, entityNRN: NRN, notification: JSONValue) -> Decision {
+    /// - Parameter agentTags: the tags of the local agent (`--agent-tag`); an `agent` channel's `selector` must be
+    ///   a subset of them, as nullplatform's agents API requires.
+    public static func decide(channel: JSONObject, source: String, entityNRN: NRN, notification: JSONValue, agentTags: [String: String] = [:]) -> Decision {
         let id = channel["id"]?.intValue.map(String.init) ?? "?"
         guard channel["status"] == "active" else { return .skip(reason: "channel \(id) is \(channel["status"]?.stringValue ?? "inactive")") }
         guard channel["source"]?.arrayValue?.contains(.string(source)) == true else {
@@ -20,6 +22,13 @@ public enum ChannelRouter {
         }
         if let filters = channel["filters"]?.objectValue, !FilterMatcher.matches(filters, notification) {
             return .skip(reason: "channel \(id) filters \(JSONWriter.string(.object(filters))) do not match")
+        }
+        if channel["type"] == "agent" {
+            let selector = channel["configuration"]?["selector"]?.objectValue ?? JSONObject()
+            let unmatched = selector.filter { agentTags[$0.key] != ($0.value.stringValue ?? JSONWriter.string($0.value)) }.map(\.key)
+            if !unmatched.isEmpty {
+                return .skip(reason: "channel \(id): no agent matched its selector \(JSONWriter.string(.object(selector))); start npsim with --agent-tag \(unmatched.map { "\($0)=\(selector[$0]!.stringValue ?? "")" }.joined(separator: " --agent-tag "))")
+            }
         }
         return .deliver
     }

@@ -21,9 +21,10 @@ public struct Dispatcher: Service {
     let logger: Logger
     let httpClient: HTTPClient
 
-    /// - Parameter standInURL: npsim's own URL, where the provider stand-ins answer when a provider has no base URL.
+    /// - Parameter standInURL: npsim's own URL, where the provider stand-ins answer when a provider has no base URL
+    ///   and where agent commands report back (`NP_API_URL`).
     public init(
-        database: AppDatabase, policy: DeliveryPolicy, providers: ProviderSettings, githubAppKey: GitHubAppKey,
+        database: AppDatabase, policy: DeliveryPolicy, providers: ProviderSettings, githubAppKey: GitHubAppKey, agent: AgentSettings,
         standInURL: @escaping @Sendable () async -> String,
         wakeup: DeliveryWakeup, metricsFactory: any MetricsFactory, logger: Logger
     ) {
@@ -44,6 +45,7 @@ public struct Dispatcher: Service {
                 exchanger: exchanger, settings: providers.github, tokens: InstallationTokens(), appKey: githubAppKey, standInURL: standInURL),
             "gitlab": GitLabTarget(exchanger: exchanger, settings: providers.gitlab, standInURL: standInURL),
             "azure": AzureTarget(exchanger: exchanger, settings: providers.azure, standInURL: standInURL),
+            "agent": AgentTarget(settings: agent, apiURL: standInURL),
         ]
         self.metrics = DeliveryMetrics(factory: metricsFactory)
         self.logger = logger

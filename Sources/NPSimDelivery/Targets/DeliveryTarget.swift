@@ -35,6 +35,6 @@ struct UnsupportedTarget: DeliveryTarget {
             verdict: .permanent(note: "not deliverable"),
             exchange: AttemptExchange(
                 request: ["type": .string(delivery.channelType)], requestBody: delivery.body,
-                error: "npsim cannot deliver to '\(delivery.channelType)' channels yet; use an http, github, gitlab or azure channel"))
+                error: "npsim cannot deliver to '\(delivery.channelType)' channels yet; use an http, github, gitlab, azure or agent channel"))
     }
 }

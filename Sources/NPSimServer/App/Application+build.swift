@@ -24,18 +24,10 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
     let database = try configuration.databasePath.map(AppDatabase.file(at:)) ?? AppDatabase.inMemory()
     let wakeup = DeliveryWakeup()
-    let orchestrator = Orchestrator(database: database, deliveriesQueued: { wakeup.notify() })
+    let orchestrator = Orchestrator(database: database, agentTags: configuration.agent.tags, deliveriesQueued: { wakeup.notify() })
     let registry = PrometheusCollectorRegistry()
     let providers = try await database.writer.write { db in try configuration.providers.resolvingStandInCredentials(in: db) }
     let address = ListeningAddress("http://\(configuration.host):\(configuration.port)")
-    let githubAppKey = providers.github.appKey(database: database)
-    let dispatcher = Dispatcher(
-        database: database, policy: configuration.delivery, providers: providers, githubAppKey: githubAppKey, standInURL: { await address.current }, wakeup: wakeup,
-        metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
-    let standIns = StandInContext(
-        database: database, githubAppId: providers.github.appId, githubAppKey: githubAppKey,
-        githubToken: providers.github.token, gitlabTriggerToken: providers.gitlab.triggerToken, gitlabPrivateToken: providers.gitlab.privateToken,
-        azureToken: providers.azure.token, strict: configuration.strictStandIns, checkouts: configuration.checkouts)
     let (issuer, primaryKey) = try await database.writer.write { db in
         let secret = try Settings.value("token_signing_key", in: db) { (0..<32).map { _ in UInt8.random(in: 0...255) } }
         for key in configuration.apiKeys {
@@ -48,6 +40,16 @@ public func buildApplication(
         }
         return (TokenIssuer(secret: secret), primary!)
     }
+    let githubAppKey = providers.github.appKey(database: database)
+    var agentSettings = configuration.agent
+    agentSettings.fallbackAPIKey = agentSettings.fallbackAPIKey ?? primaryKey
+    let dispatcher = Dispatcher(
+        database: database, policy: configuration.delivery, providers: providers, githubAppKey: githubAppKey, agent: agentSettings, standInURL: { await address.current }, wakeup: wakeup,
+        metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
+    let standIns = StandInContext(
+        database: database, githubAppId: providers.github.appId, githubAppKey: githubAppKey,
+        githubToken: providers.github.token, gitlabTriggerToken: providers.gitlab.triggerToken, gitlabPrivateToken: providers.gitlab.privateToken,
+        azureToken: providers.azure.token, strict: configuration.strictStandIns, checkouts: configuration.checkouts)
     let seeder = Seeder(orchestrator: orchestrator)
     var report = Seeder.Report()
     for path in configuration.seedPaths {

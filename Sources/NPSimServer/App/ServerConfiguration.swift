@@ -29,13 +29,16 @@ public struct ServerConfiguration: Sendable {
     /// `gitlab:PROJECT_ID`, `azure:ORGANIZATION/PROJECT/PIPELINE_ID`). The GitHub stand-in checks dispatches
     /// against the workflow files found there.
     public var checkouts: [String: String]
+    /// `--agent-tag`, `--agent-timeout`: how `agent` channels are matched and their commands run.
+    public var agent: AgentSettings
 
     public init(
         host: String = "127.0.0.1", port: Int = 4466, databasePath: String? = ".npsim/npsim.sqlite", seedPaths: [String] = [],
         apiKeys: [String] = [], authEnabled: Bool = true, organizationId: String = "1", logLevel: Logger.Level = .info,
         delivery: DeliveryPolicy = DeliveryPolicy(), providers: ProviderSettings = ProviderSettings(), strictStandIns: Bool = false,
-        checkouts: [String: String] = [:]
+        checkouts: [String: String] = [:], agent: AgentSettings = AgentSettings()
     ) {
+        self.agent = agent
         self.checkouts = checkouts
         self.providers = providers
         self.strictStandIns = strictStandIns

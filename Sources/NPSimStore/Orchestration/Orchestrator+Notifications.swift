@@ -35,7 +35,8 @@ extension Orchestrator {
         query.limit = Int(Int32.max)
         var routing = Outbox.Routing()
         for channel in try Documents.list(query, in: db).items {
-            switch ChannelRouter.decide(channel: channel, source: EnvelopeBuilder.source, entityNRN: nrn, notification: notification) {
+            switch ChannelRouter.decide(channel: channel, source: EnvelopeBuilder.source, entityNRN: nrn, notification: notification,
+                                         agentTags: agentTags) {
             case .deliver: routing.channels.append(channel)
             case .skip(let reason): routing.skipped.append(reason)
             }

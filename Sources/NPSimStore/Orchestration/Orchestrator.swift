@@ -9,9 +9,15 @@ public struct Orchestrator: Sendable {
     let now: @Sendable () -> Date
     /// Called after a transaction that queued deliveries has committed, so the dispatcher starts at once.
     let deliveriesQueued: @Sendable () -> Void
+    /// The local agent's tags, which `agent` channels' selectors are matched against.
+    let agentTags: [String: String]
 
-    public init(database: AppDatabase, now: @escaping @Sendable () -> Date = { Date() }, deliveriesQueued: @escaping @Sendable () -> Void = {}) {
+    public init(
+        database: AppDatabase, now: @escaping @Sendable () -> Date = { Date() }, agentTags: [String: String] = [:],
+        deliveriesQueued: @escaping @Sendable () -> Void = {}
+    ) {
         self.database = database
+        self.agentTags = agentTags
         self.now = now
         self.deliveriesQueued = deliveriesQueued
     }

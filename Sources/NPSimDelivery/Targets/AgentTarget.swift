@@ -1,0 +1,69 @@
+import Foundation
+import NPSimCore
+import NPSimStore
+
+/// The `agent` channel: runs the channel's command as nullplatform's agent does. `${NOTIFICATION_CONTEXT}` in
+/// the command's environment becomes the envelope (real channels set `NP_ACTION_CONTEXT` this way), and
+/// `NP_API_KEY` and `NP_API_URL` let the runner report back to npsim.
+///
+/// As on the platform, handing the notification to the command counts as delivered whatever the command's exit
+/// code; the exit code, duration and the last 64 KiB of its output are the delivery's `result`. A command that
+/// outlives the timeout is killed and the delivery fails, without a retry: running a provisioning script again
+/// on its own is not safe.
+struct AgentTarget: DeliveryTarget {
+    static let outputTail = 64 * 1024
+
+    let settings: AgentSettings
+    let apiURL: @Sendable () async -> String
+
+    func attempt(_ delivery: ClaimedDelivery) async -> TargetOutcome {
+        let configuration = delivery.channel?["configuration"]?.objectValue ?? JSONObject()
+        let data = configuration["command"]?["data"]
+        let cmdline = data?["cmdline"]?.stringValue ?? ""
+        let context = String(decoding: delivery.body, as: UTF8.self)
+        var environment = ProcessInfo.processInfo.environment
+        for (name, value) in Self.decodedObject(data?["environment"]) {
+            environment[name] = (value.stringValue ?? JSONWriter.string(value)).replacingOccurrences(of: "${NOTIFICATION_CONTEXT}", with: context)
+        }
+        environment["NP_API_KEY"] = configuration["api_key"]?.stringValue ?? settings.fallbackAPIKey ?? ""
+        environment["NP_API_URL"] = await apiURL()
+        let arguments = Self.decodedArray(data?["arguments"]).map { $0.stringValue ?? JSONWriter.string($0) }
+        let request: JSONValue = [
+            "type": "exec", "cmdline": .string(cmdline), "arguments": .array(arguments.map(JSONValue.string)),
+            "environment": .array(Self.decodedObject(data?["environment"]).keys.map(JSONValue.string) + ["NP_API_KEY", "NP_API_URL"]),
+        ]
+        do {
+            let outcome = try await ChildProcess.run(cmdline: cmdline, arguments: arguments, environment: environment, timeout: settings.timeout,
+                                                     tailLimit: Self.outputTail)
+            let milliseconds = Double(outcome.duration.components.seconds) * 1000 + Double(outcome.duration.components.attoseconds) / 1e15
+            let result: JSONValue = [
+                "exit_code": .int(Int(outcome.exitCode)), "timed_out": .bool(outcome.timedOut), "duration_ms": .double((milliseconds * 10).rounded() / 10),
+                "stdout": .string(String(decoding: outcome.stdout, as: UTF8.self)), "stderr": .string(String(decoding: outcome.stderr, as: UTF8.self)),
+            ]
+            var exchange = AttemptExchange(request: request, requestBody: delivery.body, responseBody: outcome.stdout, result: result)
+            if outcome.timedOut {
+                exchange.error = "the command ran longer than \(settings.timeout) and was killed"
+                return TargetOutcome(verdict: .permanent(note: "killed after the agent timeout; a provisioning command is not re-run on its own"),
+                                     exchange: exchange)
+            }
+            if outcome.exitCode != 0 { exchange.error = "the command exited with \(outcome.exitCode)" }
+            return TargetOutcome(verdict: .delivered, exchange: exchange)
+        } catch {
+            return TargetOutcome(verdict: .permanent(note: "the command could not be started"), exchange: AttemptExchange(
+                request: request, requestBody: delivery.body, error: "cannot start '\(cmdline)': \(error)"))
+        }
+    }
+
+    /// Terraform stores `environment` and `arguments` as JSON strings; the API holds them as JSON. Accept both.
+    static func decodedObject(_ value: JSONValue?) -> JSONObject {
+        if case .object(let object)? = value { return object }
+        if let text = value?.stringValue, case .object(let object)? = try? JSONParser.parse(text) { return object }
+        return JSONObject()
+    }
+
+    static func decodedArray(_ value: JSONValue?) -> [JSONValue] {
+        if case .array(let items)? = value { return items }
+        if let text = value?.stringValue, case .array(let items)? = try? JSONParser.parse(text) { return items }
+        return []
+    }
+}
