@@ -32,7 +32,8 @@ struct APIClient: Sendable {
         let text = Array(response.body.readableBytesView)
         let json: JSONValue
         do {
-            json = text.isEmpty ? .null : try JSONParser.parse(text)
+            let isJSON = response.headers[.contentType]?.hasPrefix("application/json") ?? true
+            json = text.isEmpty || !isJSON ? .null : try JSONParser.parse(text)
         } catch {
             Issue.record("\(method) \(path) answered a body that is not JSON: \(String(decoding: text, as: UTF8.self))")
             json = .null

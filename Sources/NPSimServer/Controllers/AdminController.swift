@@ -12,8 +12,8 @@ struct AdminController {
 
     static let version = "0.1.0"
 
-    func register(on router: Router<NPSimRequestContext>) {
-        router.get("/_npsim/health") { _, _ in
+    func register(on routes: Routes) {
+        routes.get("/_npsim/health", "Health and readiness") { _, _ in
             let counts = try await orchestrator.database.writer.read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document") ?? 0
             }
@@ -26,7 +26,7 @@ struct AdminController {
                 "records": .int(counts),
             ])
         }
-        router.get("/_npsim/providers/runs") { request, _ in
+        routes.get("/_npsim/providers/runs", "List the runs the provider stand-ins accepted") { request, _ in
             let (limit, offset) = try request.paging()
             let (provider, resource) = (request.query("provider"), request.query("resource"))
             let (runs, total) = try await orchestrator.database.writer.read { db in
@@ -36,7 +36,7 @@ struct AdminController {
                 "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(total)], "results": .array(runs.map(\.json)),
             ])
         }
-        router.post("/_npsim/seed") { request, _ in
+        routes.post("/_npsim/seed", "Load fixture documents into the running server") { request, _ in
             let body = try await request.jsonBody()
             var report = Seeder.Report()
             for document in body.arrayValue ?? [body] {

@@ -8,8 +8,8 @@ struct AuthController {
     let database: AppDatabase
     let issuer: TokenIssuer
 
-    func register(on router: Router<NPSimRequestContext>) {
-        router.post("/token") { request, _ in
+    func register(on routes: Routes) {
+        routes.post("/token", "Exchange an API key or refresh token for a bearer token") { request, _ in
             let body = try await request.jsonBody()
             let key: APIKeys.Key
             if let secret = body["apikey"]?.stringValue ?? body["api_key"]?.stringValue {
@@ -28,7 +28,7 @@ struct AuthController {
             }
             return JSONResponse.make(tokenResponse(for: key))
         }
-        router.post("/api_key") { request, context in
+        routes.post("/api_key", "Create an API key") { request, context in
             let body = try await request.jsonBody()
             guard case .object(let object) = body, let name = object["name"]?.stringValue, !name.isEmpty else {
                 throw APIError.validation("api_key.name is required and must be a non-empty string")
@@ -43,21 +43,21 @@ struct AuthController {
             }
             return JSONResponse.make(key.json(revealingSecret: true))
         }
-        router.get("/api_key") { _, _ in
+        routes.get("/api_key", "List API keys (masked)") { _, _ in
             let keys = try await database.writer.read { db in try APIKeys.all(in: db) }
             return JSONResponse.make([
                 "paging": ["offset": 0, "limit": .int(keys.count), "total": .int(keys.count)],
                 "results": .array(keys.map { $0.json(revealingSecret: false) }),
             ])
         }
-        router.get("/api_key/:id") { _, context in
+        routes.get("/api_key/:id", "Read an API key (masked)") { _, context in
             let id = try context.pathParameter("id")
             guard let number = Int(id), let key = try await database.writer.read({ db in try APIKeys.find(id: number, in: db) }) else {
                 throw APIError.notFound("api key", id)
             }
             return JSONResponse.make(key.json(revealingSecret: false))
         }
-        router.delete("/api_key/:id") { _, context in
+        routes.delete("/api_key/:id", "Delete an API key") { _, context in
             let id = try context.pathParameter("id")
             guard let number = Int(id), try await database.writer.write({ db in try APIKeys.delete(id: number, in: db) }) else {
                 throw APIError.notFound("api key", id)

@@ -6,11 +6,11 @@ import NPSimStore
 struct ChannelController {
     let orchestrator: Orchestrator
 
-    func register(on router: Router<NPSimRequestContext>) {
-        router.post("/notification/channel") { request, _ in
+    func register(on routes: Routes) {
+        routes.post("/notification/channel", "Create a notification channel") { request, _ in
             JSONResponse.make(try await orchestrator.createChannel(body: try await request.jsonBody()))
         }
-        router.get("/notification/channel") { request, _ in
+        routes.get("/notification/channel", "List notification channels") { request, _ in
             var query = DocumentQuery(kind: .channel)
             (query.limit, query.offset) = try request.paging()
             query.nrn = try request.nrnFilter()
@@ -20,13 +20,13 @@ struct ChannelController {
             query.ids = request.queryList("id")
             return JSONResponse.make(try await orchestrator.list(query))
         }
-        router.get("/notification/channel/:id") { _, context in
+        routes.get("/notification/channel/:id", "Read a notification channel") { _, context in
             JSONResponse.make(try await orchestrator.get(.channel, id: try Self.channelId(context)))
         }
-        router.patch("/notification/channel/:id") { request, context in
+        routes.patch("/notification/channel/:id", "Update a notification channel") { request, context in
             JSONResponse.make(try await orchestrator.patchChannel(id: try Self.channelId(context), body: try await request.jsonBody()))
         }
-        router.delete("/notification/channel/:id") { _, context in
+        routes.delete("/notification/channel/:id", "Delete a notification channel") { _, context in
             JSONResponse.make(try await orchestrator.deleteChannel(id: try Self.channelId(context)))
         }
     }

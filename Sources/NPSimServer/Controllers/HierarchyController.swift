@@ -7,14 +7,14 @@ import NPSimStore
 struct HierarchyController {
     let database: AppDatabase
 
-    func register(on router: Router<NPSimRequestContext>) {
+    func register(on routes: Routes) {
         for level in NRN.Level.allCases {
             let base = "/\(level.rawValue)"
-            router.post(RouterPath(stringLiteral: base)) { request, _ in
+            routes.post(base, "Create an entity of the \(level.rawValue) level") { request, _ in
                 let body = try await request.jsonBody()
                 return JSONResponse.make(try await database.writer.write { db in try create(level, body: body, in: db) }.json)
             }
-            router.get(RouterPath(stringLiteral: base)) { request, _ in
+            routes.get(base, "List \(level.rawValue) entities") { request, _ in
                 let parent = try request.nrnFilter()
                 let entities = try await database.writer.read { db in try Hierarchy.list(level: level, under: parent, in: db) }
                 let (limit, offset) = try request.paging()
@@ -23,7 +23,7 @@ struct HierarchyController {
                     "results": .array(entities.dropFirst(offset).prefix(limit).map(\.json)),
                 ])
             }
-            router.get("\(base)/:id") { _, context in
+            routes.get("\(base)/:id", "Read a \(level.rawValue)") { _, context in
                 let id = try context.pathParameter("id")
                 guard let entity = try await database.writer.read({ db in try Hierarchy.find(level: level, id: id, in: db) }) else {
                     throw APIError.notFound(level.rawValue, id)

@@ -6,14 +6,14 @@ import NPSimStore
 struct InstanceController {
     let orchestrator: Orchestrator
 
-    func register(on router: Router<NPSimRequestContext>) {
+    func register(on routes: Routes) {
         for kind in [EntityKind.service, .link] {
             let base = "/\(kind.rawValue)"
-            router.post(RouterPath(stringLiteral: base)) { request, _ in
+            routes.post(base, "Create a \(kind.displayName)") { request, _ in
                 let body = try await request.jsonBody()
                 return JSONResponse.make(kind == .service ? try await orchestrator.createService(body: body) : try await orchestrator.createLink(body: body))
             }
-            router.get(RouterPath(stringLiteral: base)) { request, _ in
+            routes.get(base, "List \(kind.displayName)s") { request, _ in
                 var query = DocumentQuery(kind: kind)
                 (query.limit, query.offset) = try request.paging()
                 query.nrn = try request.nrnFilter()
@@ -27,27 +27,27 @@ struct InstanceController {
                 if kind == .link { query.parentId = request.query("service_id") }
                 return JSONResponse.make(try await orchestrator.list(query, options: try Self.readOptions(request)))
             }
-            router.get("\(base)/:id") { request, context in
+            routes.get("\(base)/:id", "Read a \(kind.displayName)") { request, context in
                 JSONResponse.make(try await orchestrator.get(kind, id: try context.pathParameter("id"), options: try Self.readOptions(request)))
             }
-            router.patch("\(base)/:id") { request, context in
+            routes.patch("\(base)/:id", "Update a \(kind.displayName)") { request, context in
                 JSONResponse.make(try await orchestrator.patchInstance(kind, id: try context.pathParameter("id"), body: try await request.jsonBody()))
             }
-            router.delete("\(base)/:id") { request, context in
+            routes.delete("\(base)/:id", "Delete a \(kind.displayName)") { request, context in
                 JSONResponse.make(try await orchestrator.deleteInstance(kind, id: try context.pathParameter("id"), force: try request.queryFlag("force")))
             }
-            registerActions(of: kind, base: "\(base)/:id/action", on: router)
+            registerActions(of: kind, base: "\(base)/:id/action", on: routes)
         }
     }
 
-    private func registerActions(of kind: EntityKind, base: String, on router: Router<NPSimRequestContext>) {
+    private func registerActions(of kind: EntityKind, base: String, on routes: Routes) {
         let actionKind: EntityKind = kind == .service ? .serviceAction : .linkAction
-        router.post(RouterPath(stringLiteral: base)) { request, context in
+        routes.post(base, "Run an action on a \(kind.displayName)") { request, context in
             let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))
             let createdBy = context.claims.map { String($0.apiKeyId) }
             return JSONResponse.make(try await orchestrator.createAction(on: parent, body: try await request.jsonBody(), createdBy: createdBy))
         }
-        router.get(RouterPath(stringLiteral: base)) { request, context in
+        routes.get(base, "List the actions of a \(kind.displayName)") { request, context in
             let parentId = try context.pathParameter("id")
             _ = try await orchestrator.get(kind, id: parentId)
             var query = DocumentQuery(kind: actionKind)
@@ -60,15 +60,15 @@ struct InstanceController {
             query.newestFirst = true
             return JSONResponse.make(try await orchestrator.list(query, options: try Self.readOptions(request)))
         }
-        router.get("\(base)/:child") { request, context in
+        routes.get("\(base)/:child", "Read an action of a \(kind.displayName)") { request, context in
             let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))
             return JSONResponse.make(try await orchestrator.getAction(on: parent, id: try context.pathParameter("child"), options: try Self.readOptions(request)))
         }
-        router.patch("\(base)/:child") { request, context in
+        routes.patch("\(base)/:child", "Report on an action of a \(kind.displayName)") { request, context in
             let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))
             return JSONResponse.make(try await orchestrator.patchAction(on: parent, id: try context.pathParameter("child"), body: try await request.jsonBody()))
         }
-        router.delete("\(base)/:child") { _, context in
+        routes.delete("\(base)/:child", "Delete an action of a \(kind.displayName)") { _, context in
             let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))
             return JSONResponse.make(try await orchestrator.deleteAction(on: parent, id: try context.pathParameter("child")))
         }

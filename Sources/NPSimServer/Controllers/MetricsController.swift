@@ -10,8 +10,8 @@ struct MetricsController {
     let database: AppDatabase
     let registry: PrometheusCollectorRegistry
 
-    func register(on router: Router<NPSimRequestContext>) {
-        router.get("/metrics") { _, _ in
+    func register(on routes: Routes) {
+        routes.get("/metrics", "Prometheus metrics") { _, _ in
             let (notifications, deliveries, attempts) = try await database.writer.read { db in
                 (try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM notification GROUP BY status"),
                  try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM delivery GROUP BY status"),

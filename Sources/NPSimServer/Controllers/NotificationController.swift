@@ -7,31 +7,31 @@ import NPSimStore
 struct NotificationController {
     let orchestrator: Orchestrator
 
-    func register(on router: Router<NPSimRequestContext>) {
-        router.get("/notification") { request, _ in
+    func register(on routes: Routes) {
+        routes.get("/notification", "List notifications") { request, _ in
             let (limit, offset) = try request.paging()
             return JSONResponse.make(try await orchestrator.notifications(
                 nrn: try request.nrnFilter(), sources: request.queryList("source"), statuses: request.queryList("status"),
                 actionId: request.query("action_id"), limit: limit, offset: offset))
         }
-        router.get("/notification/:id") { _, context in
+        routes.get("/notification/:id", "Read a notification") { _, context in
             JSONResponse.make(try await orchestrator.notification(id: try context.pathParameter("id")))
         }
-        router.get("/notification/:id/result") { _, context in
+        routes.get("/notification/:id/result", "Per-channel delivery results of a notification") { _, context in
             JSONResponse.make(try await orchestrator.notificationResult(id: try context.pathParameter("id")))
         }
-        router.post("/notification/:id/resend") { request, context in
+        routes.post("/notification/:id/resend", "Resend a notification") { request, context in
             let body = try await request.jsonBody()
             return JSONResponse.make(try await orchestrator.resend(notificationId: try context.pathParameter("id"), channelIds: try Self.channelIds(body)))
         }
-        router.post("/notification/resend") { request, _ in
+        routes.post("/notification/resend", "Resend a notification (id in the body)") { request, _ in
             let body = try await request.jsonBody()
             guard let id = body["notification_id"]?.stringValue ?? body["id"]?.stringValue else {
                 throw APIError.validation("send notification_id (or use POST /notification/{id}/resend)")
             }
             return JSONResponse.make(try await orchestrator.resend(notificationId: id, channelIds: try Self.channelIds(body)))
         }
-        router.get("/_npsim/deliveries") { request, _ in
+        routes.get("/_npsim/deliveries", "List deliveries") { request, _ in
             let (limit, offset) = try request.paging()
             let channel = try request.query("channel_id").map { text in
                 guard let id = Int(text) else { throw APIError.badRequest("channel_id must be an integer, got '\(text)'") }
@@ -40,10 +40,10 @@ struct NotificationController {
             return JSONResponse.make(try await orchestrator.deliveries(
                 statuses: request.queryList("status"), channelId: channel, notificationId: request.query("notification_id"), limit: limit, offset: offset))
         }
-        router.get("/_npsim/deliveries/:id") { _, context in
+        routes.get("/_npsim/deliveries/:id", "Read a delivery with its attempts") { _, context in
             JSONResponse.make(try await orchestrator.delivery(id: try Self.deliveryId(context)))
         }
-        router.post("/_npsim/deliveries/:id/retry") { _, context in
+        routes.post("/_npsim/deliveries/:id/retry", "Retry a dead or failed delivery") { _, context in
             JSONResponse.make(try await orchestrator.retryDelivery(id: try Self.deliveryId(context)))
         }
     }

@@ -6,13 +6,13 @@ import NPSimStore
 struct SpecificationController {
     let orchestrator: Orchestrator
 
-    func register(on router: Router<NPSimRequestContext>) {
+    func register(on routes: Routes) {
         for kind in [EntityKind.serviceSpecification, .linkSpecification] {
-            let base = RouterPath(stringLiteral: "/\(kind.rawValue)")
-            router.post(base) { request, _ in
+            let base = "/\(kind.rawValue)"
+            routes.post(base, "Create a \(kind.displayName)") { request, _ in
                 JSONResponse.make(try await orchestrator.createSpecification(kind, body: try await request.jsonBody()))
             }
-            router.get(base) { request, _ in
+            routes.get(base, "List \(kind.displayName)s") { request, _ in
                 var query = DocumentQuery(kind: kind)
                 (query.limit, query.offset) = try request.paging()
                 query.nrn = try request.nrnFilter()
@@ -23,22 +23,22 @@ struct SpecificationController {
                 if kind == .linkSpecification { query.parentId = request.query("specification_id") }
                 return JSONResponse.make(try await orchestrator.list(query))
             }
-            router.get("\(base)/:id") { _, context in
+            routes.get("\(base)/:id", "Read a \(kind.displayName)") { _, context in
                 JSONResponse.make(try await orchestrator.get(kind, id: try context.pathParameter("id")))
             }
-            router.patch("\(base)/:id") { request, context in
+            routes.patch("\(base)/:id", "Update a \(kind.displayName)") { request, context in
                 JSONResponse.make(try await orchestrator.patchSpecification(kind, id: try context.pathParameter("id"), body: try await request.jsonBody()))
             }
-            router.delete("\(base)/:id") { _, context in
+            routes.delete("\(base)/:id", "Delete a \(kind.displayName)") { _, context in
                 JSONResponse.make(try await orchestrator.deleteSpecification(kind, id: try context.pathParameter("id")))
             }
-            registerActionSpecifications(under: kind, base: "\(base)/:id/action_specification", on: router)
+            registerActionSpecifications(under: kind, base: "\(base)/:id/action_specification", on: routes)
         }
-        router.get("/service_specification/:id/snapshots") { _, context in
+        routes.get("/service_specification/:id/snapshots", "Snapshots of a service specification") { _, context in
             _ = try await orchestrator.get(.serviceSpecification, id: try context.pathParameter("id"))
             return JSONResponse.make(["paging": ["offset": 0, "limit": 30, "total": 0], "results": []])
         }
-        router.get("/service_specification/:id/link_specification") { request, context in
+        routes.get("/service_specification/:id/link_specification", "Link specifications of a service specification") { request, context in
             let id = try context.pathParameter("id")
             _ = try await orchestrator.get(.serviceSpecification, id: id)
             var query = DocumentQuery(kind: .linkSpecification)
@@ -46,10 +46,10 @@ struct SpecificationController {
             (query.limit, query.offset) = try request.paging()
             return JSONResponse.make(try await orchestrator.list(query))
         }
-        router.get("/action_specification/:id") { _, context in
+        routes.get("/action_specification/:id", "Read an action specification") { _, context in
             JSONResponse.make(try await orchestrator.get(.actionSpecification, id: try context.pathParameter("id")))
         }
-        router.get("/action_specification") { request, _ in
+        routes.get("/action_specification", "List action specifications by parent") { request, _ in
             guard let parent = request.query("service_specification_id") ?? request.query("link_specification_id") else {
                 throw APIError.badRequest("list action specifications with service_specification_id or link_specification_id")
             }
@@ -61,13 +61,13 @@ struct SpecificationController {
         }
     }
 
-    private func registerActionSpecifications(under parentKind: EntityKind, base: String, on router: Router<NPSimRequestContext>) {
-        let path = RouterPath(stringLiteral: base)
-        router.post(path) { request, context in
+    private func registerActionSpecifications(under parentKind: EntityKind, base: String, on routes: Routes) {
+        let path = base
+        routes.post(path, "Create an action specification of a \(parentKind.displayName)") { request, context in
             JSONResponse.make(try await orchestrator.createActionSpecification(
                 parent: parentKind, parentId: try context.pathParameter("id"), body: try await request.jsonBody()))
         }
-        router.get(path) { request, context in
+        routes.get(path, "List the action specifications of a \(parentKind.displayName)") { request, context in
             let parentId = try context.pathParameter("id")
             _ = try await orchestrator.get(parentKind, id: parentId)
             var query = DocumentQuery(kind: .actionSpecification)
@@ -77,17 +77,17 @@ struct SpecificationController {
             (query.limit, query.offset) = try request.paging()
             return JSONResponse.make(try await orchestrator.list(query))
         }
-        router.get("\(base)/:child") { _, context in
+        routes.get("\(base)/:child", "Read an action specification of a \(parentKind.displayName)") { _, context in
             let (parentId, id) = (try context.pathParameter("id"), try context.pathParameter("child"))
             return JSONResponse.make(try await orchestrator.database.writer.read { db in
                 try orchestrator.actionSpecification(parent: parentKind, parentId: parentId, id: id, in: db)
             })
         }
-        router.patch("\(base)/:child") { request, context in
+        routes.patch("\(base)/:child", "Update an action specification of a \(parentKind.displayName)") { request, context in
             JSONResponse.make(try await orchestrator.patchActionSpecification(
                 parent: parentKind, parentId: try context.pathParameter("id"), id: try context.pathParameter("child"), body: try await request.jsonBody()))
         }
-        router.delete("\(base)/:child") { _, context in
+        routes.delete("\(base)/:child", "Delete an action specification of a \(parentKind.displayName)") { _, context in
             JSONResponse.make(try await orchestrator.deleteActionSpecification(
                 parent: parentKind, parentId: try context.pathParameter("id"), id: try context.pathParameter("child")))
         }

@@ -8,8 +8,8 @@ import NPSimStore
 struct AzureStandIn {
     let context: StandInContext
 
-    func register(on router: Router<NPSimRequestContext>) {
-        router.post("/_azure/:organization/:project/_apis/pipelines/:pipeline/runs") { request, routeContext in
+    func register(on routes: Routes) {
+        routes.post("/_azure/:organization/:project/_apis/pipelines/:pipeline/runs", "Azure DevOps stand-in: Runs - Run Pipeline") { request, routeContext in
             let (organization, project, pipeline) = (try routeContext.pathParameter("organization"), try routeContext.pathParameter("project"),
                                                      try routeContext.pathParameter("pipeline"))
             guard authorized(request) else {

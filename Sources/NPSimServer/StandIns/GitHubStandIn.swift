@@ -12,8 +12,8 @@ struct GitHubStandIn {
     static let maximumInputs = 25
     static let maximumInputCharacters = 65_535
 
-    func register(on router: Router<NPSimRequestContext>) {
-        router.post("/_github/app/installations/:installation/access_tokens") { request, routeContext in
+    func register(on routes: Routes) {
+        routes.post("/_github/app/installations/:installation/access_tokens", "GitHub stand-in: create an installation access token") { request, routeContext in
             let installation = try routeContext.pathParameter("installation")
             guard let jwt = StandInContext.bearer(request) else {
                 return Self.error("A JSON web token could not be decoded", status: .unauthorized)
@@ -35,7 +35,7 @@ struct GitHubStandIn {
                 "permissions": ["actions": "write", "metadata": "read"], "repository_selection": "all",
             ], status: .created)
         }
-        router.post("/_github/repos/:owner/:repo/actions/workflows/:workflow/dispatches") { request, routeContext in
+        routes.post("/_github/repos/:owner/:repo/actions/workflows/:workflow/dispatches", "GitHub stand-in: create a workflow dispatch event") { request, routeContext in
             let (owner, repo, workflow) = (try routeContext.pathParameter("owner"), try routeContext.pathParameter("repo"),
                                            try routeContext.pathParameter("workflow"))
             guard let token = StandInContext.bearer(request), await isAccepted(token) else {
@@ -74,7 +74,7 @@ struct GitHubStandIn {
             let base = "/_github/repos/\(owner)/\(repo)/actions/runs/\(run.id)"
             return StandInContext.json(["workflow_run_id": .int(run.id), "run_url": .string(base), "html_url": .string(base)], status: .ok)
         }
-        router.get("/_github/repos/:owner/:repo/actions/runs") { request, routeContext in
+        routes.get("/_github/repos/:owner/:repo/actions/runs", "GitHub stand-in: list workflow runs") { request, routeContext in
             let resource = "\(try routeContext.pathParameter("owner"))/\(try routeContext.pathParameter("repo"))"
             let runs = try await context.database.writer.read { db in try ProviderRuns.list(provider: "github", resource: nil, limit: 1000, offset: 0, in: db) }
             let mine = runs.runs.filter { $0.resource.lowercased().hasPrefix(resource.lowercased() + "/") }

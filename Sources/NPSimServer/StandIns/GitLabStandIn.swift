@@ -9,8 +9,8 @@ import NPSimStore
 struct GitLabStandIn {
     let context: StandInContext
 
-    func register(on router: Router<NPSimRequestContext>) {
-        router.post("/_gitlab/api/v4/projects/:project/trigger/pipeline") { request, routeContext in
+    func register(on routes: Routes) {
+        routes.post("/_gitlab/api/v4/projects/:project/trigger/pipeline", "GitLab stand-in: trigger a pipeline with a trigger token") { request, routeContext in
             let parameters = try await Self.parameters(request)
             guard let token = parameters["token"], token == context.gitlabTriggerToken else {
                 return Self.error("404 Not Found", status: .notFound)
@@ -21,7 +21,7 @@ struct GitLabStandIn {
             }
             return try await trigger(project: try routeContext.pathParameter("project"), ref: parameters["ref"], variables: variables, source: "trigger")
         }
-        router.post("/_gitlab/api/v4/projects/:project/pipeline") { request, routeContext in
+        routes.post("/_gitlab/api/v4/projects/:project/pipeline", "GitLab stand-in: create a pipeline") { request, routeContext in
             let token = request.headers[HTTPField.Name("PRIVATE-TOKEN")!] ?? StandInContext.bearer(request)
             guard let token, token == context.gitlabPrivateToken else { return Self.error("401 Unauthorized", status: .unauthorized) }
             let body = (try? await request.jsonBody()) ?? [:]

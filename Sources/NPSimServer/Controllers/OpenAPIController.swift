@@ -1,0 +1,15 @@
+import Hummingbird
+import NPSimCore
+
+/// `GET /_npsim/openapi.json`: the OpenAPI 3.1 description of every route, built from the routes themselves.
+struct OpenAPIController {
+    static let path = "/_npsim/openapi.json"
+    static let summary = "This OpenAPI document"
+
+    /// Registers the document route; the document describes every route registered so far and itself.
+    func register(on routes: Routes, version: String) {
+        let entries = routes.entries + [Routes.Entry(method: "get", path: Self.path, summary: Self.summary)]
+        let document = OpenAPIDocument.build(from: entries, version: version)
+        routes.get(Self.path, Self.summary) { _, _ in JSONResponse.make(document) }
+    }
+}
