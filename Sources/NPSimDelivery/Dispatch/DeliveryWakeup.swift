@@ -1,5 +1,6 @@
-/// Wakes the dispatcher: the orchestrator pokes it after committing new deliveries, finished deliveries poke
-/// it to free their slot, and a ticker pokes it so that retries fall due on time.
+/// A coalescing signal. It wakes the dispatcher: the orchestrator pokes it after committing new deliveries,
+/// finished deliveries poke it to free their slot, and a ticker pokes it so that retries fall due on time. The
+/// dispatcher also uses one to wake the task that stores finished attempts.
 ///
 /// Pokes coalesce (the stream keeps only the newest), so a burst of a thousand actions costs a handful of
 /// dispatcher rounds, not a thousand.

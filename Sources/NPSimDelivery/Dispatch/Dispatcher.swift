@@ -55,6 +55,19 @@ public struct Dispatcher: Service {
         let resumed = try await database.writer.write { db in try Outbox.resumeInterrupted(in: db) }
         if resumed > 0 { logger.notice("resuming \(resumed) deliveries interrupted by the last shutdown or crash") }
         let slots = DeliverySlots(global: policy.globalConcurrency, perChannel: policy.perChannelConcurrency)
+        let recorder = AttemptRecorder()
+        let recorded = DeliveryWakeup()
+        await withDiscardingTaskGroup { outer in
+            outer.addTask { await storeAttempts(from: recorder, signalled: recorded) }
+            await dispatch(slots: slots, recorder: recorder, recorded: recorded)
+            recorded.finish()
+        }
+        try await httpClient.shutdown()
+    }
+
+    /// Claims due deliveries whenever woken and attempts each in a child task, until graceful shutdown; returns
+    /// when the attempts in flight have finished.
+    private func dispatch(slots: DeliverySlots, recorder: AttemptRecorder, recorded: DeliveryWakeup) async {
         await withDiscardingTaskGroup { group in
             group.addTask {
                 while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -74,14 +87,36 @@ public struct Dispatcher: Service {
                 }
                 for delivery in claimed {
                     group.addTask {
-                        await deliver(delivery)
+                        await recorder.add(await deliver(delivery))
+                        recorded.notify()
                         await slots.release(channelId: delivery.channelId)
                         wakeup.notify()
                     }
                 }
             }
         }
-        try await httpClient.shutdown()
+    }
+
+    /// Stores recorded attempts in batches until `signalled` finishes, then stores what is left.
+    private func storeAttempts(from recorder: AttemptRecorder, signalled: DeliveryWakeup) async {
+        for await _ in signalled.stream { await store(await recorder.take()) }
+        await store(await recorder.take())
+    }
+
+    private func store(_ batch: [AttemptRecord]) async {
+        guard !batch.isEmpty else { return }
+        do {
+            try await database.writer.write { db in
+                var prune = false
+                for record in batch {
+                    try Outbox.record(record, in: db)
+                    prune = prune || db.lastInsertedRowID % Int64(DeliveryPolicy.attemptPruneInterval) == 0
+                }
+                if prune { try Outbox.pruneAttempts(keep: policy.attemptRetention, in: db) }
+            }
+        } catch {
+            logger.error("\(batch.count) delivery attempts could not be stored (\(error)); their deliveries will be attempted again after a restart")
+        }
     }
 
     private func claim(_ slots: DeliverySlots) async throws -> [ClaimedDelivery] {
@@ -102,7 +137,8 @@ public struct Dispatcher: Service {
         return claimed
     }
 
-    private func deliver(_ delivery: ClaimedDelivery) async {
+    /// Attempts one delivery and concludes what happens next; the caller hands the record to the recorder.
+    private func deliver(_ delivery: ClaimedDelivery) async -> AttemptRecord {
         let target = targets[delivery.channelType] ?? UnsupportedTarget()
         let startedAt = Date()
         let clock = ContinuousClock.now
@@ -129,19 +165,12 @@ public struct Dispatcher: Service {
         let record = AttemptRecord(
             deliveryId: delivery.id, number: delivery.attemptNumber, startedAt: ISO8601.string(from: startedAt), durationMilliseconds: milliseconds,
             conclusion: conclusion, retryNote: note, exchange: outcome.exchange)
-        do {
-            try await database.writer.write { db in
-                try Outbox.record(record, in: db)
-                if db.lastInsertedRowID % Int64(DeliveryPolicy.attemptPruneInterval) == 0 { try Outbox.pruneAttempts(keep: policy.attemptRetention, in: db) }
-            }
-        } catch {
-            logger.error("delivery \(delivery.id): the attempt could not be stored (\(error)); it will be attempted again after a restart")
-        }
         metrics.record(channelType: delivery.channelType, conclusion: conclusion, duration: elapsed)
         let status = outcome.exchange.responseStatus.map { " \($0)" } ?? ""
         logger.info(
             "delivery \(delivery.id) attempt \(delivery.attemptNumber) to channel \(delivery.channelId) (\(delivery.channelType)): \(Self.name(conclusion))\(status) in \(String(format: "%.1f", milliseconds)) ms\(note.map { "; \($0)" } ?? "")",
             metadata: ["notification": .string(delivery.notificationId)])
+        return record
     }
 
     static func name(_ conclusion: AttemptRecord.Conclusion) -> String {

@@ -51,18 +51,19 @@ struct ChildProcess {
             let deadline = ContinuousClock.now + .seconds(10)
             while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
             let duration = ContinuousClock.now - started
-            // Output pipes end when the group is gone; a daemon that escaped the group could hold them open.
-            try? await Task.sleep(for: .milliseconds(timedOut ? 50 : 0))
-            let grace = ContinuousClock.now + .seconds(2)
+            // The output pipes end when every process holding them is gone; one that escaped the group, or a
+            // process spawned concurrently that inherited a pipe, could hold them open, so wait at most 2 s more.
+            group.addTask {
+                try? await Task.sleep(for: .seconds(2))
+                stdoutContinuation.finish()
+                stderrContinuation.finish()
+                return ("grace", [])
+            }
             var outputs: [String: [UInt8]] = [:]
-            while outputs.count < 2 {
-                if ContinuousClock.now > grace {
-                    stdoutContinuation.finish()
-                    stderrContinuation.finish()
-                }
-                guard let (name, bytes) = await group.next() else { break }
+            while outputs["stdout"] == nil || outputs["stderr"] == nil, let (name, bytes) = await group.next() {
                 outputs[name] = bytes
             }
+            group.cancelAll()
             return Outcome(exitCode: process.isRunning ? -1 : process.terminationStatus, timedOut: timedOut, stdout: outputs["stdout"] ?? [],
                            stderr: outputs["stderr"] ?? [], duration: duration)
         }
