@@ -122,7 +122,7 @@ func exited(_ process: Process, within deadline: Duration = .seconds(30)) async 
     @Test func jsonLogsHaveOneLinePerRequestWithItsIdAndNoSecrets() async throws {
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-log-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: logFile) }
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let server = try await NPSimProcess(arguments: ["--in-memory", "--log-format", "json", "--log-level", "info"],
                                             standardError: try FileHandle(forWritingTo: logFile))
         let token = try await server.token()
