@@ -2,14 +2,14 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "npsim",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "npsim", targets: ["npsim"]),
+        .executable(name: "npsim", targets: ["npsim"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),

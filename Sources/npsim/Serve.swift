@@ -84,7 +84,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Make the stand-ins reproduce the real services' traps too (Azure's 203 sign-in page for a bad token).")
     var strictStandIns = false
 
-    @Option(help: "A local checkout of a provider resource: github:ACCOUNT/REPOSITORY=DIR, gitlab:PROJECT_ID=DIR or azure:ORGANIZATION/PROJECT/PIPELINE_ID=DIR; repeatable.")
+    @Option(
+        help:
+            "A local checkout of a provider resource: github:ACCOUNT/REPOSITORY=DIR, gitlab:PROJECT_ID=DIR or azure:ORGANIZATION/PROJECT/PIPELINE_ID=DIR; repeatable."
+    )
     var checkout: [String] = []
 
     @Option(help: "A tag of the local agent, key=value; an agent channel's selector must be among them; repeatable.")
@@ -115,7 +118,9 @@ struct Serve: AsyncParsableCommand {
             var lines = ["npsim \(NPSim.configuration.version) listening on \(banner.url)", "  database: \(databaseDescription)"]
             if banner.authEnabled {
                 lines.append("  API key:  \(banner.apiKey)")
-                lines.append("  token:    curl -s -X POST \(banner.url)/token -H 'Content-Type: application/json' -d '{\"apikey\":\"\(banner.apiKey)\"}'")
+                lines.append(
+                    "  token:    curl -s -X POST \(banner.url)/token -H 'Content-Type: application/json' -d '{\"apikey\":\"\(banner.apiKey)\"}'"
+                )
             } else {
                 lines.append("  auth:     off (--no-auth): no bearer token needed")
             }
@@ -144,7 +149,8 @@ struct Serve: AsyncParsableCommand {
             providers: try providerSettings(sources),
             strictStandIns: sources.flag(strictStandIns, "strict-stand-ins"),
             checkouts: try checkouts(sources),
-            agent: try agentSettings(sources))
+            agent: try agentSettings(sources)
+        )
     }
 
     private func deliveryPolicy(_ sources: SettingSources) throws -> DeliveryPolicy {
@@ -189,7 +195,9 @@ struct Serve: AsyncParsableCommand {
             let parts = mapping.split(separator: "=", maxSplits: 1).map(String.init)
             let kind = parts.first?.split(separator: ":").first.map(String.init) ?? ""
             guard parts.count == 2, ["github", "gitlab", "azure"].contains(kind), parts[0].contains(":") else {
-                throw ValidationError("--checkout must look like github:ACCOUNT/REPOSITORY=DIR, gitlab:PROJECT_ID=DIR or azure:ORG/PROJECT/PIPELINE_ID=DIR, got '\(mapping)'")
+                throw ValidationError(
+                    "--checkout must look like github:ACCOUNT/REPOSITORY=DIR, gitlab:PROJECT_ID=DIR or azure:ORG/PROJECT/PIPELINE_ID=DIR, got '\(mapping)'"
+                )
             }
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: parts[1], isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -202,8 +210,10 @@ struct Serve: AsyncParsableCommand {
 
     private func providerSettings(_ sources: SettingSources) throws -> ProviderSettings {
         var github = ProviderSettings.GitHub(
-            baseURL: sources.string(githubUrl, "github-url"), token: sources.string(githubToken, "github-token"),
-            appId: sources.string(githubAppId, "github-app-id") ?? "1")
+            baseURL: sources.string(githubUrl, "github-url"),
+            token: sources.string(githubToken, "github-token"),
+            appId: sources.string(githubAppId, "github-app-id") ?? "1"
+        )
         if let path = sources.string(githubAppKey, "github-app-key") {
             guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("--github-app-key: cannot read \(path)") }
             do { github.privateKey = try _RSA.Signing.PrivateKey(pemRepresentation: pem) } catch {
@@ -212,8 +222,12 @@ struct Serve: AsyncParsableCommand {
         }
         return ProviderSettings(
             github: github,
-            gitlab: .init(baseURL: sources.string(gitlabUrl, "gitlab-url"), triggerToken: sources.string(gitlabTriggerToken, "gitlab-trigger-token"),
-                          privateToken: sources.string(gitlabToken, "gitlab-token")),
-            azure: .init(baseURL: sources.string(azureUrl, "azure-url"), token: sources.string(azureToken, "azure-token")))
+            gitlab: .init(
+                baseURL: sources.string(gitlabUrl, "gitlab-url"),
+                triggerToken: sources.string(gitlabTriggerToken, "gitlab-trigger-token"),
+                privateToken: sources.string(gitlabToken, "gitlab-token")
+            ),
+            azure: .init(baseURL: sources.string(azureUrl, "azure-url"), token: sources.string(azureToken, "azure-token"))
+        )
     }
 }

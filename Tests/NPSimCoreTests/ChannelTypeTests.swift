@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NPSimCore
 
 @Suite struct ChannelTypeTests {
@@ -12,7 +13,10 @@ import Testing
         (.gitlab, ["project_id": "1", "reference": "main"], nil),
         (.gitlab, ["project_id": 1], "configuration.reference is required for a gitlab channel"),
         (.azure, ["organization": "o", "project": "p", "pipeline_id": 1, "reference": "main"], nil),
-        (.azure, ["organization": "o", "project": "p", "pipeline_id": "x", "reference": "main"], "configuration.pipeline_id must be an integer, got string"),
+        (
+            .azure, ["organization": "o", "project": "p", "pipeline_id": "x", "reference": "main"],
+            "configuration.pipeline_id must be an integer, got string"
+        ),
         (.agent, ["command": ["type": "exec", "data": ["cmdline": "/bin/run"]], "selector": ["env": "dev"]], nil),
         (.agent, ["command": ["type": "exec", "data": [:]]], "configuration.command.data.cmdline is required for an agent channel"),
         (.agent, ["command": ["type": "ssh", "data": ["cmdline": "x"]]], "configuration.command.type must be exec or package-exec"),

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NPSimCore
 
 /// The envelope must keep the product brief's payload: same field names, types, nesting and order.
@@ -27,10 +28,14 @@ import Testing
                 "entity_nrn": "organization=1:account=1:namespace=1:application=1",
             ],
             serviceSpecification: ["id": "529d8786-4af4-4625-87de-664ad7c9ef5f", "slug": "sqs-queue"],
-            lineage: lineage, entityNRN: "organization=1:account=1:namespace=1:application=1")
+            lineage: lineage,
+            entityNRN: "organization=1:account=1:namespace=1:application=1"
+        )
         return EnvelopeBuilder.envelope(
-            id: "a04c2970-47b7-4ae8-a58b-a7e8b2781b10", createdAt: Date(timeIntervalSince1970: 1_714_683_395.605),
-            notification: EnvelopeBuilder.notification(input))
+            id: "a04c2970-47b7-4ae8-a58b-a7e8b2781b10",
+            createdAt: Date(timeIntervalSince1970: 1_714_683_395.605),
+            notification: EnvelopeBuilder.notification(input)
+        )
     }
 
     @Test func envelopeMatchesTheGoldenFileByteForByte() throws {
@@ -44,15 +49,21 @@ import Testing
         #expect(envelope.objectValue?.keys == ["id", "source", "created_at", "notification"])
         #expect(envelope["created_at"] == "1714683395605")
         let notification = try #require(envelope["notification"]?.objectValue)
-        #expect(notification.keys == ["action", "id", "name", "slug", "messages", "status", "created_at", "updated_at", "parameters", "results",
-                                      "type", "specification", "service", "link", "tags", "entity_nrn"])
+        #expect(
+            notification.keys == [
+                "action", "id", "name", "slug", "messages", "status", "created_at", "updated_at", "parameters", "results",
+                "type", "specification", "service", "link", "tags", "entity_nrn",
+            ]
+        )
         let service = try #require(notification["service"]?.objectValue)
         #expect(Array(service.keys.prefix(5)) == ["id", "slug", "attributes", "specification", "dimensions"])
         #expect(notification["link"] == .null)
-        #expect(notification["tags"] == [
-            "organization_id": "17126128", "organization": "my-organization", "account_id": "1264712817", "account": "my-account",
-            "namespace_id": "812712367", "namespace": "my-namespace", "application_id": "219123817", "application": "my-application",
-            "scope_id": "1761267173", "scope": "my-scope",
-        ])
+        #expect(
+            notification["tags"] == [
+                "organization_id": "17126128", "organization": "my-organization", "account_id": "1264712817", "account": "my-account",
+                "namespace_id": "812712367", "namespace": "my-namespace", "application_id": "219123817", "application": "my-application",
+                "scope_id": "1761267173", "scope": "my-scope",
+            ]
+        )
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NPSimCore
 
 @Suite struct FilterMatcherTests {
@@ -60,7 +61,9 @@ import Testing
         #expect(throws: APIError.self) { try FilterMatcher.validate(["$or": ["type"]]) }
         #expect(throws: APIError.self) { try FilterMatcher.validate(["type": ["$in": "create"]]) }
         #expect(throws: APIError.self) { try FilterMatcher.validate(["slug": ["$regex": "("]]) }
-        #expect(throws: Never.self) { try FilterMatcher.validate(["$or": [["service.specification.slug": ["$eq": "mysql"]]], "type": ["$nin": ["x"]]]) }
+        #expect(throws: Never.self) {
+            try FilterMatcher.validate(["$or": [["service.specification.slug": ["$eq": "mysql"]]], "type": ["$nin": ["x"]]])
+        }
     }
 
     @Test func routingExplainsEverySkippedChannel() throws {
@@ -76,7 +79,8 @@ import Testing
         var filtered = base
         filtered["filters"] = ["service.specification.slug": "redis"]
         for channel in [inactive, otherSource, elsewhere, filtered] {
-            guard case .skip(let reason) = ChannelRouter.decide(channel: channel, source: "service", entityNRN: nrn, notification: Self.notification) else {
+            guard case .skip(let reason) = ChannelRouter.decide(channel: channel, source: "service", entityNRN: nrn, notification: Self.notification)
+            else {
                 Issue.record("channel should be skipped: \(channel)")
                 continue
             }

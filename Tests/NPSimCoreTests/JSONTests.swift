@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NPSimCore
 
 @Suite struct JSONTests {

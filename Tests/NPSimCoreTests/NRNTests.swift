@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NPSimCore
 
 @Suite struct NRNTests {
@@ -7,8 +8,10 @@ import Testing
         #expect(try NRN(parsing: text).description == text)
     }
 
-    @Test(arguments: ["", "account=1", "organization=a", "organization=1:namespace=2", "organization=1:account=", "organization=1:account=*",
-                      "organization=1:account=2:namespace=3:application=4:scope=5:x=6", "organization=١"])
+    @Test(arguments: [
+        "", "account=1", "organization=a", "organization=1:namespace=2", "organization=1:account=", "organization=1:account=*",
+        "organization=1:account=2:namespace=3:application=4:scope=5:x=6", "organization=١",
+    ])
     func invalidNRNsAreRefused(text: String) {
         #expect(throws: APIError.self) { try NRN(parsing: text) }
     }
@@ -42,6 +45,8 @@ import Testing
             NRNEntity(nrn: try NRN(parsing: "organization=1"), name: "Org", slug: "org"),
             NRNEntity(nrn: try NRN(parsing: "organization=1:account=2"), name: "Acc", slug: "acc"),
         ]
-        #expect(JSONValue.object(NRNEntity.tags(for: lineage)) == ["organization_id": "1", "organization": "org", "account_id": "2", "account": "acc"])
+        #expect(
+            JSONValue.object(NRNEntity.tags(for: lineage)) == ["organization_id": "1", "organization": "org", "account_id": "2", "account": "acc"]
+        )
     }
 }

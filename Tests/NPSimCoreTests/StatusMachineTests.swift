@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NPSimCore
 
 @Suite struct StatusMachineTests {
@@ -42,7 +43,9 @@ import Testing
         try StatusMachine.checkActionTransition(from: .success, to: .success, retryable: false)
     }
 
-    @Test(arguments: [("Create MySQL", "create-mysql"), ("  users__queue!! ", "users-queue"), ("Café Ñandú", "café-ñandú"), ("数据 库", "数据-库"), ("!!!", "")])
+    @Test(arguments: [
+        ("Create MySQL", "create-mysql"), ("  users__queue!! ", "users-queue"), ("Café Ñandú", "café-ñandú"), ("数据 库", "数据-库"), ("!!!", ""),
+    ])
     func slugsAreDerivedFromNames(name: String, slug: String) {
         #expect(Slug.from(name) == slug)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NPSimDelivery
 
 @Suite struct DeliveryPolicyTests {
@@ -11,7 +12,9 @@ import Testing
     }
 
     @Test func schedulesParseWithUnitsAndRefuseNonsense() throws {
-        #expect(try DeliveryPolicy.parseSchedule("500ms, 5s,2m,1h,3") == [.milliseconds(500), .seconds(5), .seconds(120), .seconds(3600), .seconds(3)])
+        #expect(
+            try DeliveryPolicy.parseSchedule("500ms, 5s,2m,1h,3") == [.milliseconds(500), .seconds(5), .seconds(120), .seconds(3600), .seconds(3)]
+        )
         #expect(throws: DeliveryConfigurationError.self) { try DeliveryPolicy.parseSchedule("soon") }
         #expect(throws: DeliveryConfigurationError.self) { try DeliveryPolicy.parseSchedule("-1s") }
     }

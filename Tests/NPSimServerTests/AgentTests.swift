@@ -7,15 +7,20 @@ import Testing
     /// An agent channel as Terraform registers it: `environment` and `arguments` as JSON strings.
     static func channel(cmdline: String, selector: JSONValue = ["environment": "dev"], apiKey: String? = nil) -> JSONValue {
         var configuration: JSONObject = [
-            "command": ["type": "exec", "data": [
-                "cmdline": .string(cmdline), "arguments": #"["--from", "npsim"]"#,
-                "environment": #"{"NP_ACTION_CONTEXT":"'${NOTIFICATION_CONTEXT}'"}"#,
-            ]],
+            "command": [
+                "type": "exec",
+                "data": [
+                    "cmdline": .string(cmdline), "arguments": #"["--from", "npsim"]"#,
+                    "environment": #"{"NP_ACTION_CONTEXT":"'${NOTIFICATION_CONTEXT}'"}"#,
+                ],
+            ],
             "selector": selector,
         ]
         if let apiKey { configuration["api_key"] = .string(apiKey) }
-        return ["nrn": "organization=1:account=2", "type": "agent", "source": ["service"], "configuration": .object(configuration),
-                "filters": ["service.specification.slug": "mysql"]]
+        return [
+            "nrn": "organization=1:account=2", "type": "agent", "source": ["service"], "configuration": .object(configuration),
+            "filters": ["service.specification.slug": "mysql"],
+        ]
     }
 
     /// Writes an executable script into a fresh directory and returns its path.
@@ -38,13 +43,15 @@ import Testing
     }
 
     @Test func theCommandGetsTheContextTheKeyAndTheURLAndItsExitCodeIsRecorded() async throws {
-        let entrypoint = try Self.script("""
+        let entrypoint = try Self.script(
+            """
             echo "args: $*"
             echo "$NP_ACTION_CONTEXT" > "$(dirname "$0")/context.json"
             echo "key=$NP_API_KEY url=$NP_API_URL"
             echo "to stderr" >&2
             exit 3
-            """)
+            """
+        )
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: entrypoint).deletingLastPathComponent().path) }
         try await withServer(agent: AgentSettings(tags: ["environment": "dev", "team": "data"], timeout: .seconds(20))) { api in
             try await api.expect(200, .post, "/notification/channel", Self.channel(cmdline: entrypoint, apiKey: "channel-key"))
@@ -58,7 +65,10 @@ import Testing
             #expect(result["stdout"]?.stringValue?.contains("key=channel-key url=http://127.0.0.1:") == true)
             #expect(result["stderr"] == "to stderr\n")
             #expect(delivery["last_error"] == "the command exited with 3")
-            var context = try String(contentsOfFile: URL(fileURLWithPath: entrypoint).deletingLastPathComponent().appendingPathComponent("context.json").path, encoding: .utf8)
+            var context = try String(
+                contentsOfFile: URL(fileURLWithPath: entrypoint).deletingLastPathComponent().appendingPathComponent("context.json").path,
+                encoding: .utf8
+            )
             context = context.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(context.hasPrefix("'") && context.hasSuffix("'"), "the channel wraps the context in single quotes, as Terraform's module does")
             let envelope = try JSONParser.parse(String(context.dropFirst().dropLast()))
@@ -69,7 +79,8 @@ import Testing
     }
 
     @Test func aRunnerClosesTheLoopThroughTheAPI() async throws {
-        let entrypoint = try Self.script("""
+        let entrypoint = try Self.script(
+            """
             exec python3 - <<'PY'
             import json, os, urllib.request
             context = json.loads(os.environ["NP_ACTION_CONTEXT"].strip("'"))["notification"]
@@ -85,7 +96,8 @@ import Testing
             call("PATCH", path, {"status": "success", "results": {"hostname": "mysql.local", "port": 3306}})
             print("reported")
             PY
-            """)
+            """
+        )
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: entrypoint).deletingLastPathComponent().path) }
         try await withServer(agent: AgentSettings(tags: ["environment": "dev"], timeout: .seconds(20))) { api in
             try await api.expect(200, .post, "/notification/channel", Self.channel(cmdline: entrypoint))

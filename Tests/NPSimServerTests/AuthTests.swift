@@ -56,9 +56,14 @@ import Testing
 
     @Test func createdApiKeysWorkAndAreMaskedInLists() async throws {
         try await withServer { api in
-            let created = try await api.expect(200, .post, "/api_key", [
-                "name": "runner", "grants": [["nrn": "organization=1:account=2", "role_slug": "controlplane:agent"]], "tags": [],
-            ])
+            let created = try await api.expect(
+                200,
+                .post,
+                "/api_key",
+                [
+                    "name": "runner", "grants": [["nrn": "organization=1:account=2", "role_slug": "controlplane:agent"]], "tags": [],
+                ]
+            )
             let secret = try #require(created["api_key"]?.stringValue)
             try await api.expect(200, .post, "/token", ["apikey": .string(secret)])
             let list = try await api.expect(200, .get, "/api_key")

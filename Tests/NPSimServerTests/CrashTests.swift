@@ -16,14 +16,26 @@ import Testing
             let first = try await NPSimProcess(arguments: arguments)
             var token = try await first.token()
             for receiver in receivers {
-                let channel = try await first.call(.POST, "/notification/channel", [
-                    "nrn": "organization=1", "type": "http", "configuration": ["url": .string(receiver.url)],
-                ], token: token)
+                let channel = try await first.call(
+                    .POST,
+                    "/notification/channel",
+                    [
+                        "nrn": "organization=1", "type": "http", "configuration": ["url": .string(receiver.url)],
+                    ],
+                    token: token
+                )
                 try #require(channel.status == 200)
             }
-            let service = try #require(try await first.call(.POST, "/service", [
-                "name": "crash-db", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
-            ], token: token).json["id"]?.stringValue)
+            let service = try #require(
+                try await first.call(
+                    .POST,
+                    "/service",
+                    [
+                        "name": "crash-db", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
+                    ],
+                    token: token
+                ).json["id"]?.stringValue
+            )
 
             // A burst from 8 concurrent clients; the process is killed once 150 actions were accepted.
             let accepted = AcceptedActions()
@@ -31,9 +43,16 @@ import Testing
                 for worker in 0..<8 {
                     group.addTask { [token] in
                         for _ in 0..<60 {
-                            guard let reply = try? await first.call(.POST, "/service/\(service)/action", [
-                                "specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": .int(5 + worker)],
-                            ], token: token), reply.status == 200, let id = reply.json["id"]?.stringValue else { return }
+                            guard
+                                let reply = try? await first.call(
+                                    .POST,
+                                    "/service/\(service)/action",
+                                    [
+                                        "specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": .int(5 + worker)],
+                                    ],
+                                    token: token
+                                ), reply.status == 200, let id = reply.json["id"]?.stringValue
+                            else { return }
                             if await accepted.add(id) == 150 { kill(first.process.processIdentifier, SIGKILL) }
                         }
                     }

@@ -10,13 +10,20 @@ import Testing
     static func channel(_ url: String, filters: JSONValue = [:], extra: JSONObject = [:]) -> JSONValue {
         var configuration: JSONObject = ["url": .string(url), "headers": ["Authorization": "Bearer the-token"]]
         for (key, value) in extra { configuration[key] = value }
-        return ["nrn": "organization=1:account=2", "type": "http", "source": ["service"], "configuration": .object(configuration), "filters": filters]
+        return [
+            "nrn": "organization=1:account=2", "type": "http", "source": ["service"], "configuration": .object(configuration), "filters": filters,
+        ]
     }
 
     @Test func theReceiverGetsTheExactEnvelopeSignedAndWithNullplatformsHeaders() async throws {
         try await withReceivers([{ _ in .status(200) }]) { receivers in
             try await withServer { api in
-                try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url, extra: ["signing_secret": .string(Self.secret)]))
+                try await api.expect(
+                    200,
+                    .post,
+                    "/notification/channel",
+                    Self.channel(receivers[0].url, extra: ["signing_secret": .string(Self.secret)])
+                )
                 let service = try await api.createMySQL()
                 let action = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
                 try await eventually("the receiver got the notification") { await receivers[0].requests.count == 1 }
@@ -64,7 +71,9 @@ import Testing
                 try await eventually("the notification is delivered") {
                     try await api.expect(200, .get, "/notification/\(id)")["status"] == "delivered"
                 }
-                let log = try #require(try await api.expect(200, .get, "/notification/\(id)/result")["results"]?.arrayValue?.first?["attempt_log"]?.arrayValue)
+                let log = try #require(
+                    try await api.expect(200, .get, "/notification/\(id)/result")["results"]?.arrayValue?.first?["attempt_log"]?.arrayValue
+                )
                 #expect(log.map { $0["outcome"] } == ["retry", "retry", "delivered"])
                 #expect(log.map { $0["response"]?["status"] } == [500, 500, 200])
                 #expect(log[0]["request"]?["retry_decision"]?.stringValue?.hasPrefix("retried: status 500") == true)
@@ -109,7 +118,9 @@ import Testing
                 try await eventually("the throttled delivery succeeded") {
                     try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(throttled)&status=delivered")["paging"]?["total"] == 1
                 }
-                let id = try #require(try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(throttled)")["results"]?.arrayValue?.first?["id"]?.intValue)
+                let id = try #require(
+                    try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(throttled)")["results"]?.arrayValue?.first?["id"]?.intValue
+                )
                 let log = try #require(try await api.expect(200, .get, "/_npsim/deliveries/\(id)")["attempt_log"]?.arrayValue)
                 let times = try log.map { try Date(#require($0["started_at"]?.stringValue), strategy: .iso8601) }
                 #expect(times.count == 2)
@@ -188,12 +199,19 @@ import Testing
             #expect(lonely["status"] == "unmatched")
             #expect(lonely["routing"]?["skipped"] == ["no notification channel exists; create one with POST /notification/channel"])
 
-            try await api.expect(200, .post, "/notification/channel", Self.channel("http://127.0.0.1:9/x", filters: ["service.specification.slug": "redis"]))
+            try await api.expect(
+                200,
+                .post,
+                "/notification/channel",
+                Self.channel("http://127.0.0.1:9/x", filters: ["service.specification.slug": "redis"])
+            )
             var inactive = Self.channel("http://127.0.0.1:9/x").objectValue!
             inactive["status"] = "inactive"
             try await api.expect(200, .post, "/notification/channel", .object(inactive))
             _ = try await api.runAction(on: service, spec: Fixtures.getCredentials)
-            let skipped = try #require(try await api.expect(200, .get, "/notification?status=unmatched")["results"]?.arrayValue?.first?["routing"]?["skipped"]?.arrayValue)
+            let skipped = try #require(
+                try await api.expect(200, .get, "/notification?status=unmatched")["results"]?.arrayValue?.first?["routing"]?["skipped"]?.arrayValue
+            )
             #expect(skipped.count == 2)
             #expect(skipped.contains { $0.stringValue?.contains("filters") == true })
             #expect(skipped.contains { $0.stringValue?.contains("inactive") == true })
@@ -203,14 +221,27 @@ import Testing
     @Test func filtersRouteNotificationsByTheirContent() async throws {
         try await withReceivers([{ _ in .status(200) }, { _ in .status(200) }]) { receivers in
             try await withServer { api in
-                try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url, filters: [
-                    "$or": [["service.specification.slug": ["$eq": "mysql"]], ["arguments.service_specification.slug": ["$eq": "mysql"]]],
-                ]))
+                try await api.expect(
+                    200,
+                    .post,
+                    "/notification/channel",
+                    Self.channel(
+                        receivers[0].url,
+                        filters: [
+                            "$or": [["service.specification.slug": ["$eq": "mysql"]], ["arguments.service_specification.slug": ["$eq": "mysql"]]]
+                        ]
+                    )
+                )
                 try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[1].url, filters: ["type": ["$in": ["custom"]]]))
                 try await api.expect(400, .post, "/notification/channel", Self.channel(receivers[1].url, filters: ["type": ["$like": "x"]]))
                 let service = try await api.activeMySQL()
                 _ = try await api.runAction(on: service, spec: Fixtures.getCredentials)
-                try await api.expect(200, .post, "/service/363a5893-ed84-4eba-a4c1-a80098b9f74e/action", ["specification_id": "284c262a-dcf4-4af8-9dca-7c310c57d42b"])
+                try await api.expect(
+                    200,
+                    .post,
+                    "/service/363a5893-ed84-4eba-a4c1-a80098b9f74e/action",
+                    ["specification_id": "284c262a-dcf4-4af8-9dca-7c310c57d42b"]
+                )
                 try await eventually("mysql actions reached the mysql channel") { await receivers[0].requests.count == 2 }
                 try await eventually("the custom action reached the custom channel") { await receivers[1].requests.count == 1 }
                 #expect(await receivers[1].requests[0].json["notification"]?["type"] == "custom")
@@ -225,12 +256,24 @@ import Testing
             try await withServer { api in
                 try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))
                 let service = try await api.activeMySQL()
-                let link = try await api.expect(200, .post, "/link", [
-                    "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
-                    "entity_nrn": "organization=1:account=2:namespace=3:application=4:scope=5",
-                ])["id"]!
-                let spec = try await api.expect(200, .get, "/link_specification/\(Fixtures.connectMySQL)/action_specification?type=create")["results"]!.arrayValue![0]["id"]!
-                try await api.expect(200, .post, "/link/\(link.stringValue!)/action", ["specification_id": spec, "parameters": ["permissions": "read"]])
+                let link = try await api.expect(
+                    200,
+                    .post,
+                    "/link",
+                    [
+                        "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
+                        "entity_nrn": "organization=1:account=2:namespace=3:application=4:scope=5",
+                    ]
+                )["id"]!
+                let spec = try await api.expect(200, .get, "/link_specification/\(Fixtures.connectMySQL)/action_specification?type=create")[
+                    "results"
+                ]!.arrayValue![0]["id"]!
+                try await api.expect(
+                    200,
+                    .post,
+                    "/link/\(link.stringValue!)/action",
+                    ["specification_id": spec, "parameters": ["permissions": "read"]]
+                )
                 try await eventually("the link notification arrived") { await receivers[0].requests.count == 2 }
                 let notification = try #require(await receivers[0].requests[1].json["notification"])
                 #expect(notification["link"]?["id"] == link)
@@ -286,7 +329,8 @@ import Testing
                 try await eventually("metrics show the bounded attempt table") {
                     let text = String(buffer: try await api.client.execute(uri: "/metrics", method: .get).body)
                     guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("npsim_attempts_stored ") }),
-                          let stored = Double(line.split(separator: " ")[1]) else { return false }
+                        let stored = Double(line.split(separator: " ")[1])
+                    else { return false }
                     return stored <= Double(policy.attemptRetention + DeliveryPolicy.attemptPruneInterval)
                 }
                 #expect(try await api.expect(200, .get, "/_npsim/deliveries?status=delivered")["paging"]?["total"] == 131)

@@ -14,18 +14,33 @@ import Testing
         #expect(health.status == 200)
         #expect(health.json["database"]?["mode"] == "file")
         var token = try await first.token()
-        let service = try await first.call(.POST, "/service", [
-            "name": "persisted", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
-        ], token: token)
+        let service = try await first.call(
+            .POST,
+            "/service",
+            [
+                "name": "persisted", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
+            ],
+            token: token
+        )
         #expect(service.status == 200)
         let serviceId = try #require(service.json["id"]?.stringValue)
-        let action = try await first.call(.POST, "/service/\(serviceId)/action", [
-            "specification_id": .string(Fixtures.createMySQL), "parameters": ["version": "8.4", "size": "medium"],
-        ], token: token)
+        let action = try await first.call(
+            .POST,
+            "/service/\(serviceId)/action",
+            [
+                "specification_id": .string(Fixtures.createMySQL), "parameters": ["version": "8.4", "size": "medium"],
+            ],
+            token: token
+        )
         #expect(action.status == 200)
-        let channel = try await first.call(.POST, "/notification/channel", [
-            "nrn": "organization=1:account=2", "type": "http", "configuration": ["url": "http://127.0.0.1:1/hook"],
-        ], token: token)
+        let channel = try await first.call(
+            .POST,
+            "/notification/channel",
+            [
+                "nrn": "organization=1:account=2", "type": "http", "configuration": ["url": "http://127.0.0.1:1/hook"],
+            ],
+            token: token
+        )
         #expect(channel.status == 200)
         #expect(try await first.stop(signal: SIGINT) == 0)
 
@@ -62,12 +77,16 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("npsim.yaml")
         try """
-            in-memory: true
-            api-key: [from-config-file]
-            seed: ["\(Fixtures.directory)"]
-            """.write(to: config, atomically: true, encoding: .utf8)
-        let server = try await NPSimProcess(arguments: ["--config", config.path], apiKey: "from-config-file", passKey: false,
-                                            environment: ["NPSIM_RETRY_SCHEDULE": "1s,2s"])
+        in-memory: true
+        api-key: [from-config-file]
+        seed: ["\(Fixtures.directory)"]
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let server = try await NPSimProcess(
+            arguments: ["--config", config.path],
+            apiKey: "from-config-file",
+            passKey: false,
+            environment: ["NPSIM_RETRY_SCHEDULE": "1s,2s"]
+        )
         let token = try await server.token()
         #expect(try await server.call(.GET, "/service_specification", token: token).json["paging"]?["total"] == 2)
         #expect(try await server.call(.GET, "/_npsim/health").json["database"]?["mode"] == "memory")
@@ -113,7 +132,9 @@ import Testing
 func exited(_ process: Process, within deadline: Duration = .seconds(30)) async throws {
     let end = ContinuousClock.now + deadline
     while process.isRunning {
-        guard ContinuousClock.now < end else { throw TestFailure("\(process.executableURL?.lastPathComponent ?? "process") did not exit within \(deadline)") }
+        guard ContinuousClock.now < end else {
+            throw TestFailure("\(process.executableURL?.lastPathComponent ?? "process") did not exit within \(deadline)")
+        }
         try await Task.sleep(for: .milliseconds(10))
     }
 }
@@ -123,12 +144,20 @@ func exited(_ process: Process, within deadline: Duration = .seconds(30)) async 
         let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-log-\(UUID().uuidString).jsonl")
         defer { try? FileManager.default.removeItem(at: logFile) }
         _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let server = try await NPSimProcess(arguments: ["--in-memory", "--log-format", "json", "--log-level", "info"],
-                                            standardError: try FileHandle(forWritingTo: logFile))
+        let server = try await NPSimProcess(
+            arguments: ["--in-memory", "--log-format", "json", "--log-level", "info"],
+            standardError: try FileHandle(forWritingTo: logFile)
+        )
         let token = try await server.token()
-        _ = try await server.call(.POST, "/notification/channel", [
-            "nrn": "organization=1", "type": "http", "configuration": ["url": "http://127.0.0.1:1/x", "headers": ["Authorization": "Bearer top-secret"]],
-        ], token: token)
+        _ = try await server.call(
+            .POST,
+            "/notification/channel",
+            [
+                "nrn": "organization=1", "type": "http",
+                "configuration": ["url": "http://127.0.0.1:1/x", "headers": ["Authorization": "Bearer top-secret"]],
+            ],
+            token: token
+        )
         _ = try await server.call(.GET, "/service/nope", token: token)
         try await server.stop()
         let lines = try String(contentsOf: logFile, encoding: .utf8).split(separator: "\n").map { try JSONParser.parse(String($0)) }

@@ -10,8 +10,10 @@ import Testing
             let port = try #require(api.client.port)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-m", "schemathesis.cli", "run", "http://127.0.0.1:\(port)/_npsim/openapi.json",
-                                 "--checks", "not_a_server_error", "--max-examples", "15", "--workers", "2", "--seed", "1"]
+            process.arguments = [
+                "python3", "-m", "schemathesis.cli", "run", "http://127.0.0.1:\(port)/_npsim/openapi.json",
+                "--checks", "not_a_server_error", "--max-examples", "15", "--workers", "2", "--seed", "1",
+            ]
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-fuzz-\(UUID().uuidString).log")
             _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: output) }

@@ -22,10 +22,18 @@ final class NPSimProcess: Sendable {
 
     /// Starts npsim and waits (with a deadline, not a sleep) until it prints the URL it listens on.
     /// - Parameter passKey: pass `apiKey` as `--api-key`; turn off when the key comes from a config file.
-    init(arguments: [String], apiKey: String = "e2e-key", passKey: Bool = true, environment: [String: String] = [:],
-         standardError: FileHandle = .nullDevice, deadline: Duration = .seconds(30)) async throws {
+    init(
+        arguments: [String],
+        apiKey: String = "e2e-key",
+        passKey: Bool = true,
+        environment: [String: String] = [:],
+        standardError: FileHandle = .nullDevice,
+        deadline: Duration = .seconds(30)
+    ) async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
-            throw TestFailure("npsim binary not found at \(Self.binary): build it with 'swift build' (the README's test command does) or set NPSIM_BINARY")
+            throw TestFailure(
+                "npsim binary not found at \(Self.binary): build it with 'swift build' (the README's test command does) or set NPSIM_BINARY"
+            )
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)

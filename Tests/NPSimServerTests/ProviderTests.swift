@@ -9,10 +9,12 @@ import Testing
     static let providers = ProviderSettings(
         github: .init(appId: "4242", privateKey: Fixtures.githubAppKey),
         gitlab: .init(triggerToken: "glptt-test-trigger", privateToken: "glpat-test-private"),
-        azure: .init(token: "azure-test-pat"))
+        azure: .init(token: "azure-test-pat")
+    )
 
     static let github: JSONValue = [
-        "nrn": "organization=1", "type": "github", "configuration": [
+        "nrn": "organization=1", "type": "github",
+        "configuration": [
             "installation_id": "42", "account": "acme", "repository": "services-terraform", "reference": "main", "workflow_id": "provisioning.yml",
         ],
     ]
@@ -71,7 +73,14 @@ import Testing
             let otherApp = try GitHubAppJWT.make(appId: "1", privateKey: Fixtures.githubAppKey)
             #expect(try await api.call(.post, tokens, headers: [.authorization: "Bearer \(otherApp)"], authenticated: false).status == 404)
             let jwt = try GitHubAppJWT.make(appId: "4242", privateKey: Fixtures.githubAppKey)
-            #expect(try await api.call(.post, "/_github/app/installations/99/access_tokens", headers: [.authorization: "Bearer \(jwt)"], authenticated: false).status == 404)
+            #expect(
+                try await api.call(
+                    .post,
+                    "/_github/app/installations/99/access_tokens",
+                    headers: [.authorization: "Bearer \(jwt)"],
+                    authenticated: false
+                ).status == 404
+            )
             let issued = try await api.call(.post, tokens, headers: [.authorization: "Bearer \(jwt)"], authenticated: false)
             #expect(issued.status == 201)
             let token = try #require(issued.json["token"]?.stringValue)
@@ -82,14 +91,22 @@ import Testing
                 try await api.call(.post, path, body, headers: [.authorization: "Bearer \(token)"], authenticated: false)
             }
             #expect(try await post(dispatch, ["ref": "main"], token: "ghs_forged").json["message"] == "Bad credentials")
-            #expect(try await post("/_github/repos/acme/other/actions/workflows/provisioning.yml/dispatches", ["ref": "main"], token: token).status == 404)
-            #expect(try await post("/_github/repos/acme/services-terraform/actions/workflows/other.yml/dispatches", ["ref": "main"], token: token).status == 404)
+            #expect(
+                try await post("/_github/repos/acme/other/actions/workflows/provisioning.yml/dispatches", ["ref": "main"], token: token).status == 404
+            )
+            #expect(
+                try await post("/_github/repos/acme/services-terraform/actions/workflows/other.yml/dispatches", ["ref": "main"], token: token).status
+                    == 404
+            )
             let noRef = try await post(dispatch, ["inputs": [:]], token: token)
             #expect(noRef.status == 422)
             #expect(noRef.json["message"]?.stringValue?.contains("\"ref\" wasn't supplied") == true)
             let many = JSONValue.object(JSONObject((0..<26).map { ("input\($0)", .string("x")) }))
             #expect(try await post(dispatch, ["ref": "main", "inputs": many], token: token).status == 422)
-            #expect(try await post(dispatch, ["ref": "main", "inputs": ["context": .string(String(repeating: "x", count: 70_000))]], token: token).status == 422)
+            #expect(
+                try await post(dispatch, ["ref": "main", "inputs": ["context": .string(String(repeating: "x", count: 70_000))]], token: token).status
+                    == 422
+            )
             #expect(try await post(dispatch, ["ref": "main", "inputs": ["context": "{}"]], token: token).status == 204)
             let details = try await post(dispatch, ["ref": "main", "return_run_details": true], token: token)
             #expect(details.status == 200)
@@ -120,8 +137,13 @@ import Testing
         try await withServer(providers: Self.providers) { api in
             try await api.expect(200, .post, "/notification/channel", Self.gitlab)
             func trigger(_ project: String, _ form: String) async throws -> APIClient.Reply {
-                try await api.call(.post, "/_gitlab/api/v4/projects/\(project)/trigger/pipeline", rawBody: Array(form.utf8),
-                                   headers: [.contentType: "application/x-www-form-urlencoded"], authenticated: false)
+                try await api.call(
+                    .post,
+                    "/_gitlab/api/v4/projects/\(project)/trigger/pipeline",
+                    rawBody: Array(form.utf8),
+                    headers: [.contentType: "application/x-www-form-urlencoded"],
+                    authenticated: false
+                )
             }
             #expect(try await trigger("7", "token=wrong&ref=main").json["message"] == "404 Not Found")
             #expect(try await trigger("8", "token=glptt-test-trigger&ref=main").status == 404)
@@ -132,7 +154,11 @@ import Testing
             let created = try await trigger("7", "token=glptt-test-trigger&ref=main&variables%5BCONTEXT%5D=%7B%7D")
             #expect(created.status == 201)
             #expect(created.json["status"] == "created" && created.json["source"] == "trigger" && created.json["ref"] == "main")
-            let query = try await api.call(.post, "/_gitlab/api/v4/projects/7/trigger/pipeline?token=glptt-test-trigger&ref=main", authenticated: false)
+            let query = try await api.call(
+                .post,
+                "/_gitlab/api/v4/projects/7/trigger/pipeline?token=glptt-test-trigger&ref=main",
+                authenticated: false
+            )
             #expect(query.status == 201)
 
             let pipeline = "/_gitlab/api/v4/projects/7/pipeline"
@@ -168,7 +194,11 @@ import Testing
             func run(_ path: String, token: String) async throws -> Int {
                 let basic = Data(":\(token)".utf8).base64EncodedString()
                 let response = try await api.client.execute(
-                    uri: path, method: .post, headers: [.authorization: "Basic \(basic)", .contentType: "application/json"], body: ByteBuffer(string: "{}"))
+                    uri: path,
+                    method: .post,
+                    headers: [.authorization: "Basic \(basic)", .contentType: "application/json"],
+                    body: ByteBuffer(string: "{}")
+                )
                 return Int(response.status.code)
             }
             #expect(try await run("\(path)?api-version=7.1", token: "wrong") == (strict ? 203 : 401))
@@ -179,7 +209,12 @@ import Testing
     }
 
     @Test func pipelineTriggersAreRetriedOnlyWhenNoRunCanHaveStarted() async throws {
-        let policy = DeliveryPolicy(timeout: .milliseconds(300), retrySchedule: [.milliseconds(30), .milliseconds(30)], jitter: 0, pollInterval: .milliseconds(20))
+        let policy = DeliveryPolicy(
+            timeout: .milliseconds(300),
+            retrySchedule: [.milliseconds(30), .milliseconds(30)],
+            jitter: 0,
+            pollInterval: .milliseconds(20)
+        )
         try await withReceivers([
             { $0 == 1 ? .bare(503) : .bare(204) },
             { _ in .status(500) },
@@ -190,7 +225,11 @@ import Testing
                 let providers = ProviderSettings(github: .init(baseURL: receivers[index].base, token: "ghp_test"))
                 try await withServer(delivery: policy, providers: providers) { api in
                     try await api.expect(200, .post, "/notification/channel", Self.github)
-                    _ = try await api.runAction(on: try await api.createMySQL(), spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
+                    _ = try await api.runAction(
+                        on: try await api.createMySQL(),
+                        spec: Fixtures.createMySQL,
+                        parameters: ["version": "8.4", "size": "small"]
+                    )
                     try await eventually("the delivery settled as \(expected)") {
                         try await api.expect(200, .get, "/_npsim/deliveries?status=\(expected)")["paging"]?["total"] == 1
                     }
@@ -208,7 +247,11 @@ import Testing
             let refused = ProviderSettings(azure: .init(baseURL: "http://127.0.0.1:1", token: "pat"))
             try await withServer(delivery: policy, providers: refused) { api in
                 try await api.expect(200, .post, "/notification/channel", Self.azure)
-                _ = try await api.runAction(on: try await api.createMySQL(), spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
+                _ = try await api.runAction(
+                    on: try await api.createMySQL(),
+                    spec: Fixtures.createMySQL,
+                    parameters: ["version": "8.4", "size": "small"]
+                )
                 try await eventually("an unreachable service is retried, then dead-lettered") {
                     try await api.expect(200, .get, "/_npsim/deliveries?status=dead")["paging"]?["total"] == 1
                 }
@@ -216,7 +259,11 @@ import Testing
             let trap = ProviderSettings(azure: .init(baseURL: receivers[3].base, token: "pat"))
             try await withServer(delivery: policy, providers: trap) { api in
                 try await api.expect(200, .post, "/notification/channel", Self.azure)
-                _ = try await api.runAction(on: try await api.createMySQL(), spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
+                _ = try await api.runAction(
+                    on: try await api.createMySQL(),
+                    spec: Fixtures.createMySQL,
+                    parameters: ["version": "8.4", "size": "small"]
+                )
                 try await eventually("a 203 sign-in page fails the delivery") {
                     try await api.expect(200, .get, "/_npsim/deliveries?status=failed")["results"]?.arrayValue?.first?["last_error"]
                         == "the Azure DevOps token was refused (203 sign-in page)"
@@ -256,8 +303,13 @@ import Testing
         let providers = ProviderSettings(github: .init(token: "ghp_local"))
         try await withServer(providers: providers, checkouts: ["github:acme/services-terraform": checkout.path]) { api in
             func dispatch(_ workflow: String, _ inputs: JSONValue) async throws -> APIClient.Reply {
-                try await api.call(.post, "/_github/repos/acme/services-terraform/actions/workflows/\(workflow)/dispatches", ["ref": "main", "inputs": inputs],
-                                   headers: [.authorization: "Bearer ghp_local"], authenticated: false)
+                try await api.call(
+                    .post,
+                    "/_github/repos/acme/services-terraform/actions/workflows/\(workflow)/dispatches",
+                    ["ref": "main", "inputs": inputs],
+                    headers: [.authorization: "Bearer ghp_local"],
+                    authenticated: false
+                )
             }
             #expect(try await dispatch("provisioning.yml", ["context": "{}"]).status == 204)
             let unexpected = try await dispatch("provisioning.yml", ["context": "{}", "debug": "true"])

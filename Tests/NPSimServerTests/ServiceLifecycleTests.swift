@@ -14,9 +14,14 @@ import Testing
             #expect(try await api.expect(200, .get, "/service/\(service)")["status"] == "creating")
             try await api.expect(200, .patch, "/service/\(service)/action/\(action)", ["status": "in_progress"])
             #expect(try await api.expect(200, .get, "/service/\(service)")["status"] == "creating")
-            try await api.expect(200, .patch, "/service/\(service)/action/\(action)", [
-                "status": "success", "results": ["hostname": "db.internal", "port": 3306],
-            ])
+            try await api.expect(
+                200,
+                .patch,
+                "/service/\(service)/action/\(action)",
+                [
+                    "status": "success", "results": ["hostname": "db.internal", "port": 3306],
+                ]
+            )
             let active = try await api.expect(200, .get, "/service/\(service)")
             #expect(active["status"] == "active")
             #expect(active["attributes"] == ["version": "8.4", "size": "small", "hostname": "db.internal", "port": 3306])
@@ -27,7 +32,12 @@ import Testing
         try await withServer { api in
             let service = try await api.createMySQL()
             let action = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.0", "size": "large"])
-            try await api.expect(200, .patch, "/service/\(service)/action/\(action)", ["status": "failed", "messages": [["level": "error", "message": "quota"]]])
+            try await api.expect(
+                200,
+                .patch,
+                "/service/\(service)/action/\(action)",
+                ["status": "failed", "messages": [["level": "error", "message": "quota"]]]
+            )
             #expect(try await api.expect(200, .get, "/service/\(service)")["status"] == "failed")
             try await api.expect(200, .patch, "/service/\(service)/action/\(action)", ["status": "in_progress"])
             #expect(try await api.expect(200, .get, "/service/\(service)")["status"] == "creating")
@@ -61,9 +71,14 @@ import Testing
             let action = try await api.runAction(on: service, spec: Fixtures.getCredentials, parameters: ["ttl_minutes": 60])
             #expect(try await api.expect(200, .get, "/service/\(service)/action/\(action)")["name"] == "get-credentials")
             #expect(try await api.expect(200, .get, "/service/\(service)")["status"] == "active")
-            try await api.expect(200, .patch, "/service/\(service)/action/\(action)", [
-                "status": "failed", "results": ["username": "tmp", "password": "p4ss"],
-            ])
+            try await api.expect(
+                200,
+                .patch,
+                "/service/\(service)/action/\(action)",
+                [
+                    "status": "failed", "results": ["username": "tmp", "password": "p4ss"],
+                ]
+            )
             #expect(try await api.expect(200, .get, "/service/\(service)")["status"] == "active")
         }
     }
@@ -71,11 +86,21 @@ import Testing
     @Test func actionsAreCheckedAgainstTheirSpecification() async throws {
         try await withServer { api in
             let service = try await api.createMySQL()
-            let missing = try await api.expect(400, .post, "/service/\(service)/action", ["specification_id": .string(Fixtures.createMySQL), "parameters": ["size": "small"]])
+            let missing = try await api.expect(
+                400,
+                .post,
+                "/service/\(service)/action",
+                ["specification_id": .string(Fixtures.createMySQL), "parameters": ["size": "small"]]
+            )
             #expect(missing["message"] == "parameters.version: is required")
-            let wrongEnum = try await api.expect(400, .post, "/service/\(service)/action", [
-                "specification_id": .string(Fixtures.createMySQL), "parameters": ["version": "5.7", "size": "small"],
-            ])
+            let wrongEnum = try await api.expect(
+                400,
+                .post,
+                "/service/\(service)/action",
+                [
+                    "specification_id": .string(Fixtures.createMySQL), "parameters": ["version": "5.7", "size": "small"],
+                ]
+            )
             #expect(wrongEnum["message"]?.stringValue?.hasPrefix("parameters.version: must be one of") == true)
             try await api.expect(400, .post, "/service/\(service)/action", ["specification_id": "00000000-0000-0000-0000-000000000000"])
             try await api.expect(400, .post, "/service/\(service)/action", ["specification_id": "284c262a-dcf4-4af8-9dca-7c310c57d42b"])
@@ -107,10 +132,15 @@ import Testing
     @Test func secretAttributesAreHiddenUnlessAskedFor() async throws {
         try await withServer { api in
             let service = try await api.activeMySQL()
-            let link = try await api.expect(200, .post, "/link", [
-                "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
-                "entity_nrn": .string(Fixtures.appNRN), "attributes": ["permissions": "read"],
-            ])["id"]!.stringValue!
+            let link = try await api.expect(
+                200,
+                .post,
+                "/link",
+                [
+                    "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
+                    "entity_nrn": .string(Fixtures.appNRN), "attributes": ["permissions": "read"],
+                ]
+            )["id"]!.stringValue!
             try await api.expect(200, .patch, "/link/\(link)", ["attributes": ["username": "app", "password": "hunter2"]])
             let hidden = try await api.expect(200, .get, "/link/\(link)")
             #expect(hidden["attributes"]?["password"] == .null)
@@ -127,10 +157,15 @@ import Testing
             let service = try await api.activeMySQL()
             let refused = try await api.expect(403, .delete, "/service/\(service)")
             #expect(refused["code"] == "forbidden")
-            let link = try await api.expect(200, .post, "/link", [
-                "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
-                "entity_nrn": .string(Fixtures.appNRN),
-            ])["id"]!.stringValue!
+            let link = try await api.expect(
+                200,
+                .post,
+                "/link",
+                [
+                    "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
+                    "entity_nrn": .string(Fixtures.appNRN),
+                ]
+            )["id"]!.stringValue!
             try await api.expect(409, .delete, "/service/\(service)?force=true")
             try await api.expect(403, .delete, "/link/\(link)")
             try await api.expect(200, .delete, "/link/\(link)?force=true")

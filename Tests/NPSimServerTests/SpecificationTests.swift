@@ -4,11 +4,16 @@ import Testing
 @Suite struct SpecificationTests {
     static let redis: JSONValue = [
         "name": "Redis Cache", "visible_to": ["organization=1:account=*"], "use_default_actions": true,
-        "attributes": ["schema": ["type": "object", "required": ["size"], "properties": [
-            "size": ["type": "string", "enum": ["s", "m"], "editableOn": ["create", "update"]],
-            "engine": ["type": "string", "editableOn": ["create"]],
-            "endpoint": ["type": "string", "editableOn": []],
-        ]], "values": [:]],
+        "attributes": [
+            "schema": [
+                "type": "object", "required": ["size"],
+                "properties": [
+                    "size": ["type": "string", "enum": ["s", "m"], "editableOn": ["create", "update"]],
+                    "engine": ["type": "string", "editableOn": ["create"]],
+                    "endpoint": ["type": "string", "editableOn": []],
+                ],
+            ], "values": [:],
+        ],
     ]
 
     @Test func serviceSpecificationCRUD() async throws {
@@ -76,7 +81,12 @@ import Testing
         try await withServer { api in
             let duplicate = try await api.expect(409, .post, "/service_specification", ["name": "MySQL", "visible_to": ["organization=1"]])
             #expect(duplicate["code"] == "conflict")
-            let unknown = try await api.expect(400, .post, "/service_specification", ["name": "X", "visible_to": ["organization=1"], "available_actions": []])
+            let unknown = try await api.expect(
+                400,
+                .post,
+                "/service_specification",
+                ["name": "X", "visible_to": ["organization=1"], "available_actions": []]
+            )
             #expect(unknown["message"]?.stringValue?.contains("available_actions") == true)
             try await api.expect(400, .post, "/service_specification", ["name": "X"])
             try await api.expect(400, .post, "/service_specification", ["name": "X", "visible_to": ["org=1"]])
@@ -95,10 +105,15 @@ import Testing
 @Suite struct RemainingEndpointTests {
     @Test func linkSpecificationsCanBePatchedAndDeleted() async throws {
         try await withServer { api in
-            let created = try await api.expect(200, .post, "/link_specification", [
-                "name": "Read Replica", "specification_id": .string(Fixtures.mysqlSpec), "visible_to": ["organization=1"],
-                "use_default_actions": true,
-            ])
+            let created = try await api.expect(
+                200,
+                .post,
+                "/link_specification",
+                [
+                    "name": "Read Replica", "specification_id": .string(Fixtures.mysqlSpec), "visible_to": ["organization=1"],
+                    "use_default_actions": true,
+                ]
+            )
             let id = created["id"]!.stringValue!
             #expect(try await api.expect(200, .patch, "/link_specification/\(id)", ["name": "Replica"])["slug"] == "replica")
             #expect(try await api.expect(200, .get, "/link_specification?specification_id=\(Fixtures.mysqlSpec)")["paging"]?["total"] == 2)

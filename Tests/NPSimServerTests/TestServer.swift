@@ -22,8 +22,14 @@ struct APIClient: Sendable {
     }
 
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ path: String, _ body: JSONValue? = nil, rawBody: [UInt8]? = nil,
-              headers extra: HTTPFields = [:], authenticated: Bool = true) async throws -> Reply {
+    func call(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        _ body: JSONValue? = nil,
+        rawBody: [UInt8]? = nil,
+        headers extra: HTTPFields = [:],
+        authenticated: Bool = true
+    ) async throws -> Reply {
         var headers: HTTPFields = [.contentType: "application/json"]
         if authenticated, let token { headers[.authorization] = "Bearer \(token)" }
         headers.append(contentsOf: extra)
@@ -43,8 +49,13 @@ struct APIClient: Sendable {
 
     /// Calls and expects a status; a mismatch records the error body so a failing test says why.
     @discardableResult
-    func expect(_ status: Int, _ method: HTTPRequest.Method, _ path: String, _ body: JSONValue? = nil,
-                sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+    func expect(
+        _ status: Int,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        _ body: JSONValue? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> JSONValue {
         let reply = try await call(method, path, body)
         #expect(reply.status == status, "\(method) \(path) -> \(JSONWriter.string(reply.json))", sourceLocation: sourceLocation)
         return reply.json
@@ -69,15 +80,30 @@ enum Fixtures {
 /// Runs `test` against a live npsim on a free loopback port with an in-memory database, the fixtures loaded
 /// and a bearer token already obtained.
 func withServer(
-    seeded: Bool = true, auth: Bool = true, databasePath: String? = nil, delivery: DeliveryPolicy = .forTests,
-    providers: ProviderSettings = ProviderSettings(github: .init(privateKey: Fixtures.githubAppKey)), strictStandIns: Bool = false,
-    checkouts: [String: String] = [:], agent: AgentSettings = AgentSettings(timeout: .seconds(20)),
+    seeded: Bool = true,
+    auth: Bool = true,
+    databasePath: String? = nil,
+    delivery: DeliveryPolicy = .forTests,
+    providers: ProviderSettings = ProviderSettings(github: .init(privateKey: Fixtures.githubAppKey)),
+    strictStandIns: Bool = false,
+    checkouts: [String: String] = [:],
+    agent: AgentSettings = AgentSettings(timeout: .seconds(20)),
     _ test: @Sendable @escaping (APIClient) async throws -> Void
 ) async throws {
     let configuration = ServerConfiguration(
-        host: "127.0.0.1", port: 0, databasePath: databasePath, seedPaths: seeded ? [Fixtures.directory] : [],
-        apiKeys: [Fixtures.apiKey], authEnabled: auth, logLevel: .warning, delivery: delivery, providers: providers, strictStandIns: strictStandIns,
-        checkouts: checkouts, agent: agent)
+        host: "127.0.0.1",
+        port: 0,
+        databasePath: databasePath,
+        seedPaths: seeded ? [Fixtures.directory] : [],
+        apiKeys: [Fixtures.apiKey],
+        authEnabled: auth,
+        logLevel: .warning,
+        delivery: delivery,
+        providers: providers,
+        strictStandIns: strictStandIns,
+        checkouts: checkouts,
+        agent: agent
+    )
     let app = try await buildApplication(configuration: configuration)
     try await app.test(.live) { client in
         var api = APIClient(client: client, token: nil)
@@ -93,10 +119,15 @@ func withServer(
 extension APIClient {
     /// Creates a MySQL service in the fixture application and returns its id.
     func createMySQL(name: String = "orders-db") async throws -> String {
-        let json = try await expect(200, .post, "/service", [
-            "name": .string(name), "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
-            "dimensions": ["environment": "development"],
-        ])
+        let json = try await expect(
+            200,
+            .post,
+            "/service",
+            [
+                "name": .string(name), "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
+                "dimensions": ["environment": "development"],
+            ]
+        )
         return json["id"]?.stringValue ?? ""
     }
 
@@ -110,13 +141,19 @@ extension APIClient {
 extension DeliveryPolicy {
     /// Short timeouts and retries so that delivery tests finish in well under a second each.
     static let forTests = DeliveryPolicy(
-        timeout: .seconds(2), retrySchedule: [.milliseconds(50), .milliseconds(100)], jitter: 0, pollInterval: .milliseconds(20))
+        timeout: .seconds(2),
+        retrySchedule: [.milliseconds(50), .milliseconds(100)],
+        jitter: 0,
+        pollInterval: .milliseconds(20)
+    )
 }
 
 /// Polls `condition` until it holds or the deadline passes: tests wait for asynchronous delivery this way,
 /// never with a fixed sleep.
 func eventually(
-    within deadline: Duration = .seconds(10), _ what: String, sourceLocation: SourceLocation = #_sourceLocation,
+    within deadline: Duration = .seconds(10),
+    _ what: String,
+    sourceLocation: SourceLocation = #_sourceLocation,
     _ condition: () async throws -> Bool
 ) async throws {
     let end = ContinuousClock.now + deadline

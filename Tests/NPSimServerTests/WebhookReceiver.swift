@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NPSimCore
 
 /// A real webhook receiver on a loopback port, for delivery tests. What it answers is scripted per request.
@@ -78,9 +79,11 @@ func withReceivers(
             }
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let app = Application(
-                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                router: router,
+                configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                 onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
-                logger: Logger(label: "receiver", factory: { _ in SwiftLogNoOpLogHandler() }))
+                logger: Logger(label: "receiver", factory: { _ in SwiftLogNoOpLogHandler() })
+            )
             group.addTask { try await app.run() }
             var iterator = portStream.makeAsyncIterator()
             guard let port = await iterator.next() else { throw TestFailure("receiver did not start") }
@@ -90,5 +93,3 @@ func withReceivers(
         group.cancelAll()
     }
 }
-
-import Logging

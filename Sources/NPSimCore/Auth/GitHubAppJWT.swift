@@ -20,8 +20,11 @@ public enum GitHubAppJWT {
             let payload = Base64URL.decode(parts[1]).flatMap({ try? JSONParser.parse($0) }), let signature = Base64URL.decode(parts[2])
         else { throw .unauthorized("A JSON web token could not be decoded") }
         guard header["alg"] == "RS256",
-            publicKey.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: signature), for: Array("\(parts[0]).\(parts[1])".utf8),
-                                       padding: .insecurePKCS1v1_5)
+            publicKey.isValidSignature(
+                _RSA.Signing.RSASignature(rawRepresentation: signature),
+                for: Array("\(parts[0]).\(parts[1])".utf8),
+                padding: .insecurePKCS1v1_5
+            )
         else { throw .unauthorized("A JSON web token could not be decoded") }
         guard let issuedAt = payload["iat"]?.intValue, let expiry = payload["exp"]?.intValue else {
             throw .unauthorized("'Issued at' and 'Expiration time' claims are required")
@@ -31,7 +34,9 @@ public enum GitHubAppJWT {
             throw .unauthorized("'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires")
         }
         guard expiry - issuedAt <= 600 else { throw .unauthorized("Expiration time' claim ('exp') is too far in the future") }
-        guard issuedAt <= nowSeconds + 60 else { throw .unauthorized("'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued") }
+        guard issuedAt <= nowSeconds + 60 else {
+            throw .unauthorized("'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued")
+        }
         guard let issuer = payload["iss"]?.stringValue ?? payload["iss"]?.intValue.map(String.init) else {
             throw .unauthorized("'Issuer' claim ('iss') must be an Integer")
         }

@@ -19,10 +19,14 @@ public enum ChannelType: String, Sendable, CaseIterable {
         let idLike: (JSONValue) -> Bool = { $0.intValue != nil || !($0.stringValue ?? "").isEmpty }
         switch self {
         case .http:
-            try require("url", { value in
-                guard let url = value.stringValue, let scheme = url.split(separator: ":").first?.lowercased() else { return false }
-                return (scheme == "http" || scheme == "https") && url.contains("://") && url.count > scheme.count + 3
-            }, "an absolute http:// or https:// URL")
+            try require(
+                "url",
+                { value in
+                    guard let url = value.stringValue, let scheme = url.split(separator: ":").first?.lowercased() else { return false }
+                    return (scheme == "http" || scheme == "https") && url.contains("://") && url.count > scheme.count + 3
+                },
+                "an absolute http:// or https:// URL"
+            )
             if let headers = configuration["headers"] {
                 guard let object = headers.objectValue, object.allSatisfy({ $0.value.stringValue != nil }) else {
                     throw .validation("configuration.headers must be an object of string values")

@@ -17,51 +17,55 @@ public enum EntityKind: String, Sendable, CaseIterable {
 
     public var fields: [FieldRule] {
         switch self {
-        case .serviceSpecification: Self.specificationFields + [
-            FieldRule("type", .oneOf(["dependency", "scope"]), default: "dependency"),
-            FieldRule("unique", .bool, default: false),
-            FieldRule("available_links", .stringArray),
-            FieldRule("agent_command", .object),
-            FieldRule("authorization", .object),
-        ] + Self.timestamps
-        case .linkSpecification: Self.specificationFields + [
-            FieldRule("unique", .bool, default: false),
-            FieldRule("specification_id", .string, required: true),
-            FieldRule("external", .bool, default: false),
-            FieldRule("external_resolution", .any, access: .serverOnly),
-        ] + Self.timestamps
-        case .actionSpecification: [
-            FieldRule("id", .string, access: .serverOnly),
-            FieldRule("name", .string, required: true),
-            FieldRule("slug", .string),
-            FieldRule("description", .string, nullable: true),
-            FieldRule("type", .oneOf(["create", "update", "delete", "custom", "diagnose"]), required: true),
-            FieldRule("parameters", .object, default: ["schema": ["type": "object", "properties": [:]], "values": [:]]),
-            FieldRule("results", .object, default: ["schema": ["type": "object", "properties": [:]], "values": [:]]),
-            FieldRule("service_specification_id", .string, access: .serverOnly),
-            FieldRule("link_specification_id", .string, access: .serverOnly),
-            FieldRule("retryable", .bool, default: false),
-            FieldRule("parallelize", .bool, default: false),
-            FieldRule("enabled_when", .any),
-            FieldRule("icon", .string, nullable: true),
-            FieldRule("annotations", .object, default: [:]),
-            FieldRule("external", .bool, default: false),
-            FieldRule("external_resolution", .any, access: .serverOnly),
-        ] + Self.timestamps
+        case .serviceSpecification:
+            Self.specificationFields + [
+                FieldRule("type", .oneOf(["dependency", "scope"]), default: "dependency"),
+                FieldRule("unique", .bool, default: false),
+                FieldRule("available_links", .stringArray),
+                FieldRule("agent_command", .object),
+                FieldRule("authorization", .object),
+            ] + Self.timestamps
+        case .linkSpecification:
+            Self.specificationFields + [
+                FieldRule("unique", .bool, default: false),
+                FieldRule("specification_id", .string, required: true),
+                FieldRule("external", .bool, default: false),
+                FieldRule("external_resolution", .any, access: .serverOnly),
+            ] + Self.timestamps
+        case .actionSpecification:
+            [
+                FieldRule("id", .string, access: .serverOnly),
+                FieldRule("name", .string, required: true),
+                FieldRule("slug", .string),
+                FieldRule("description", .string, nullable: true),
+                FieldRule("type", .oneOf(["create", "update", "delete", "custom", "diagnose"]), required: true),
+                FieldRule("parameters", .object, default: ["schema": ["type": "object", "properties": [:]], "values": [:]]),
+                FieldRule("results", .object, default: ["schema": ["type": "object", "properties": [:]], "values": [:]]),
+                FieldRule("service_specification_id", .string, access: .serverOnly),
+                FieldRule("link_specification_id", .string, access: .serverOnly),
+                FieldRule("retryable", .bool, default: false),
+                FieldRule("parallelize", .bool, default: false),
+                FieldRule("enabled_when", .any),
+                FieldRule("icon", .string, nullable: true),
+                FieldRule("annotations", .object, default: [:]),
+                FieldRule("external", .bool, default: false),
+                FieldRule("external_resolution", .any, access: .serverOnly),
+            ] + Self.timestamps
         case .service: Self.instanceFields(parent: []) + Self.timestamps
         case .link: Self.instanceFields(parent: [FieldRule("service_id", .string, required: true, access: .createOnly)]) + Self.timestamps
         case .serviceAction: Self.actionFields(parent: "service_id") + Self.timestamps
         case .linkAction: Self.actionFields(parent: "link_id") + [FieldRule("service_id", .string, access: .serverOnly)] + Self.timestamps
-        case .channel: [
-            FieldRule("id", .integer, access: .serverOnly),
-            FieldRule("nrn", .nrn, required: true),
-            FieldRule("description", .string, nullable: true),
-            FieldRule("type", .oneOf(ChannelType.allCases.map(\.rawValue)), required: true),
-            FieldRule("source", .stringArray, default: ["service"]),
-            FieldRule("configuration", .object, required: true),
-            FieldRule("status", .oneOf(["active", "inactive"]), default: "active"),
-            FieldRule("filters", .object, default: [:]),
-        ] + Self.timestamps
+        case .channel:
+            [
+                FieldRule("id", .integer, access: .serverOnly),
+                FieldRule("nrn", .nrn, required: true),
+                FieldRule("description", .string, nullable: true),
+                FieldRule("type", .oneOf(ChannelType.allCases.map(\.rawValue)), required: true),
+                FieldRule("source", .stringArray, default: ["service"]),
+                FieldRule("configuration", .object, required: true),
+                FieldRule("status", .oneOf(["active", "inactive"]), default: "active"),
+                FieldRule("filters", .object, default: [:]),
+            ] + Self.timestamps
         }
     }
 

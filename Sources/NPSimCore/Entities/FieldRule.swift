@@ -35,7 +35,11 @@ public struct FieldRule: Sendable {
     public let defaultValue: JSONValue?
 
     public init(
-        _ name: String, _ type: FieldType, required: Bool = false, access: Access = .mutable, nullable: Bool = false,
+        _ name: String,
+        _ type: FieldType,
+        required: Bool = false,
+        access: Access = .mutable,
+        nullable: Bool = false,
         default defaultValue: JSONValue? = nil
     ) {
         self.name = name

@@ -12,7 +12,9 @@ public enum StatusMachine {
         switch type {
         case .create:
             guard [.pending, .pendingCreate, .failed, .creating].contains(parent) else {
-                throw .conflict("the \(entity) is \(parent.rawValue); a create action runs only on a pending or failed \(entity). Run an update action instead")
+                throw .conflict(
+                    "the \(entity) is \(parent.rawValue); a create action runs only on a pending or failed \(entity). Run an update action instead"
+                )
             }
         case .update:
             guard [.active, .failed, .updating].contains(parent) else {
@@ -40,6 +42,8 @@ public enum StatusMachine {
     public static func checkActionTransition(from current: ActionStatus, to next: ActionStatus, retryable: Bool) throws(APIError) {
         guard current != next, current.isTerminal else { return }
         if current == .failed, retryable, !next.isTerminal { return }
-        throw .conflict("the action is already \(current.rawValue) and cannot become \(next.rawValue)\(current == .failed ? " (its specification is not retryable)" : "")")
+        throw .conflict(
+            "the action is already \(current.rawValue) and cannot become \(next.rawValue)\(current == .failed ? " (its specification is not retryable)" : "")"
+        )
     }
 }

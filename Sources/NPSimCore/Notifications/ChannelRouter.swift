@@ -11,13 +11,20 @@ public enum ChannelRouter {
 
     /// - Parameter agentTags: the tags of the local agent (`--agent-tag`); an `agent` channel's `selector` must be
     ///   a subset of them, as nullplatform's agents API requires.
-    public static func decide(channel: JSONObject, source: String, entityNRN: NRN, notification: JSONValue, agentTags: [String: String] = [:]) -> Decision {
+    public static func decide(
+        channel: JSONObject,
+        source: String,
+        entityNRN: NRN,
+        notification: JSONValue,
+        agentTags: [String: String] = [:]
+    ) -> Decision {
         let id = channel["id"]?.intValue.map(String.init) ?? "?"
         guard channel["status"] == "active" else { return .skip(reason: "channel \(id) is \(channel["status"]?.stringValue ?? "inactive")") }
         guard channel["source"]?.arrayValue?.contains(.string(source)) == true else {
             return .skip(reason: "channel \(id) does not list source '\(source)'")
         }
-        guard let text = channel["nrn"]?.stringValue, let nrn = try? NRN(parsing: text, allowWildcards: true), nrn.isAncestorOrSelf(of: entityNRN) else {
+        guard let text = channel["nrn"]?.stringValue, let nrn = try? NRN(parsing: text, allowWildcards: true), nrn.isAncestorOrSelf(of: entityNRN)
+        else {
             return .skip(reason: "channel \(id) at \(channel["nrn"]?.stringValue ?? "?") is not at \(entityNRN) or an ancestor")
         }
         if let filters = channel["filters"]?.objectValue, !FilterMatcher.matches(filters, notification) {
@@ -27,7 +34,10 @@ public enum ChannelRouter {
             let selector = channel["configuration"]?["selector"]?.objectValue ?? JSONObject()
             let unmatched = selector.filter { agentTags[$0.key] != ($0.value.stringValue ?? JSONWriter.string($0.value)) }.map(\.key)
             if !unmatched.isEmpty {
-                return .skip(reason: "channel \(id): no agent matched its selector \(JSONWriter.string(.object(selector))); start npsim with --agent-tag \(unmatched.map { "\($0)=\(selector[$0]!.stringValue ?? "")" }.joined(separator: " --agent-tag "))")
+                return .skip(
+                    reason:
+                        "channel \(id): no agent matched its selector \(JSONWriter.string(.object(selector))); start npsim with --agent-tag \(unmatched.map { "\($0)=\(selector[$0]!.stringValue ?? "")" }.joined(separator: " --agent-tag "))"
+                )
             }
         }
         return .deliver

@@ -18,8 +18,16 @@ public enum EnvelopeBuilder {
         public var lineage: [NRNEntity]
         public var entityNRN: String
 
-        public init(action: JSONObject, actionSpecification: JSONObject, service: JSONObject, serviceSpecification: JSONObject,
-                    link: JSONObject? = nil, linkSpecification: JSONObject? = nil, lineage: [NRNEntity], entityNRN: String) {
+        public init(
+            action: JSONObject,
+            actionSpecification: JSONObject,
+            service: JSONObject,
+            serviceSpecification: JSONObject,
+            link: JSONObject? = nil,
+            linkSpecification: JSONObject? = nil,
+            lineage: [NRNEntity],
+            entityNRN: String
+        ) {
             self.action = action
             self.actionSpecification = actionSpecification
             self.service = service
@@ -65,6 +73,9 @@ public enum EnvelopeBuilder {
 
     /// The envelope: `{"id", "source", "created_at": "<epoch ms>", "notification": {...}}`.
     public static func envelope(id: String, createdAt: Date, notification: JSONObject) -> JSONValue {
-        ["id": .string(id), "source": .string(source), "created_at": .string(ISO8601.epochMilliseconds(createdAt)), "notification": .object(notification)]
+        [
+            "id": .string(id), "source": .string(source), "created_at": .string(ISO8601.epochMilliseconds(createdAt)),
+            "notification": .object(notification),
+        ]
     }
 }

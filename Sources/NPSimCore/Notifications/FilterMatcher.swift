@@ -30,13 +30,15 @@ public enum FilterMatcher {
                 guard let object = condition.objectValue else { throw .validation("\(path).$not must be a filter object") }
                 try validate(object, path: "\(path).$not")
             default:
-                if key.hasPrefix("$") { throw .validation("\(path): unknown operator \(key); use \(logical.union(fieldOperators).sorted().joined(separator: ", "))") }
+                if key.hasPrefix("$") {
+                    throw .validation("\(path): unknown operator \(key); use \(logical.union(fieldOperators).sorted().joined(separator: ", "))")
+                }
                 guard case .object(let operators) = condition, operators.keys.contains(where: { $0.hasPrefix("$") }) else { continue }
                 for (name, operand) in operators {
                     guard fieldOperators.contains(name) else {
                         throw .validation("\(path).\(key): unknown operator \(name); use \(fieldOperators.sorted().joined(separator: ", "))")
                     }
-                    if (name == "$in" || name == "$nin"), operand.arrayValue == nil { throw .validation("\(path).\(key).\(name) must be an array") }
+                    if name == "$in" || name == "$nin", operand.arrayValue == nil { throw .validation("\(path).\(key).\(name) must be an array") }
                     if name == "$regex", operand.stringValue.flatMap({ try? Regex($0) }) == nil {
                         throw .validation("\(path).\(key).$regex must be a valid regular expression")
                     }
@@ -82,14 +84,16 @@ public enum FilterMatcher {
                 guard let pattern = operand.stringValue, let regex = try? Regex(pattern) else { return false }
                 return found.contains { value in value.stringValue.map { (try? regex.firstMatch(in: $0)) != nil } ?? false }
             case "$gt", "$gte", "$lt", "$lte":
-                return found.contains { compare($0, operand).map { order in
-                    switch name {
-                    case "$gt": order > 0
-                    case "$gte": order >= 0
-                    case "$lt": order < 0
-                    default: order <= 0
-                    }
-                } ?? false }
+                return found.contains {
+                    compare($0, operand).map { order in
+                        switch name {
+                        case "$gt": order > 0
+                        case "$gte": order >= 0
+                        case "$lt": order < 0
+                        default: order <= 0
+                        }
+                    } ?? false
+                }
             case "$not": return !fieldMatches(found, operand)
             default: return false
             }
@@ -108,7 +112,8 @@ public enum FilterMatcher {
         switch (value, needle) {
         case (.string(let text), .string(let part)): return text.contains(part)
         case (.array(let items), _): return items.contains { $0.jsonEquals(needle) }
-        case (.object(let object), .object(let subset)): return subset.allSatisfy { key, member in object[key].map { $0.jsonEquals(member) } ?? false }
+        case (.object(let object), .object(let subset)):
+            return subset.allSatisfy { key, member in object[key].map { $0.jsonEquals(member) } ?? false }
         default: return false
         }
     }

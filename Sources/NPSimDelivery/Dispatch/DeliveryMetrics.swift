@@ -12,8 +12,10 @@ struct DeliveryMetrics: Sendable {
 
     func record(channelType: String, conclusion: AttemptRecord.Conclusion, duration: Duration) {
         let outcome = Dispatcher.name(conclusion).replacingOccurrences(of: " ", with: "_")
-        Counter(label: "npsim_delivery_attempts_total", dimensions: [("channel_type", channelType), ("outcome", outcome)], factory: factory).increment()
+        Counter(label: "npsim_delivery_attempts_total", dimensions: [("channel_type", channelType), ("outcome", outcome)], factory: factory)
+            .increment()
         Timer(label: "npsim_delivery_attempt_duration_seconds", dimensions: [("channel_type", channelType)], factory: factory).recordNanoseconds(
-            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        )
     }
 }

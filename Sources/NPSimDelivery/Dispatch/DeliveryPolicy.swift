@@ -25,9 +25,14 @@ public struct DeliveryPolicy: Sendable {
     public var pollInterval: Duration
 
     public init(
-        timeout: Duration = .seconds(10), retrySchedule: [Duration] = [.seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600)],
-        jitter: Double = 0.2, globalConcurrency: Int = 64, perChannelConcurrency: Int = 8, attemptRetention: Int = 100_000,
-        webhookSecret: String? = nil, pollInterval: Duration = .milliseconds(100)
+        timeout: Duration = .seconds(10),
+        retrySchedule: [Duration] = [.seconds(1), .seconds(5), .seconds(30), .seconds(120), .seconds(600)],
+        jitter: Double = 0.2,
+        globalConcurrency: Int = 64,
+        perChannelConcurrency: Int = 8,
+        attemptRetention: Int = 100_000,
+        webhookSecret: String? = nil,
+        pollInterval: Duration = .milliseconds(100)
     ) {
         self.timeout = timeout
         self.retrySchedule = retrySchedule

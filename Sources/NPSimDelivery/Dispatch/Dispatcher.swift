@@ -24,9 +24,15 @@ public struct Dispatcher: Service {
     /// - Parameter standInURL: npsim's own URL, where the provider stand-ins answer when a provider has no base URL
     ///   and where agent commands report back (`NP_API_URL`).
     public init(
-        database: AppDatabase, policy: DeliveryPolicy, providers: ProviderSettings, githubAppKey: GitHubAppKey, agent: AgentSettings,
+        database: AppDatabase,
+        policy: DeliveryPolicy,
+        providers: ProviderSettings,
+        githubAppKey: GitHubAppKey,
+        agent: AgentSettings,
         standInURL: @escaping @Sendable () async -> String,
-        wakeup: DeliveryWakeup, metricsFactory: any MetricsFactory, logger: Logger
+        wakeup: DeliveryWakeup,
+        metricsFactory: any MetricsFactory,
+        logger: Logger
     ) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -42,7 +48,12 @@ public struct Dispatcher: Service {
         self.targets = [
             "http": HTTPTarget(exchanger: exchanger, serverSecret: policy.webhookSecret),
             "github": GitHubTarget(
-                exchanger: exchanger, settings: providers.github, tokens: InstallationTokens(), appKey: githubAppKey, standInURL: standInURL),
+                exchanger: exchanger,
+                settings: providers.github,
+                tokens: InstallationTokens(),
+                appKey: githubAppKey,
+                standInURL: standInURL
+            ),
             "gitlab": GitLabTarget(exchanger: exchanger, settings: providers.gitlab, standInURL: standInURL),
             "azure": AzureTarget(exchanger: exchanger, settings: providers.azure, standInURL: standInURL),
             "agent": AgentTarget(settings: agent, apiURL: standInURL),
@@ -163,13 +174,20 @@ public struct Dispatcher: Service {
             }
         }
         let record = AttemptRecord(
-            deliveryId: delivery.id, number: delivery.attemptNumber, startedAt: ISO8601.string(from: startedAt), durationMilliseconds: milliseconds,
-            conclusion: conclusion, retryNote: note, exchange: outcome.exchange)
+            deliveryId: delivery.id,
+            number: delivery.attemptNumber,
+            startedAt: ISO8601.string(from: startedAt),
+            durationMilliseconds: milliseconds,
+            conclusion: conclusion,
+            retryNote: note,
+            exchange: outcome.exchange
+        )
         metrics.record(channelType: delivery.channelType, conclusion: conclusion, duration: elapsed)
         let status = outcome.exchange.responseStatus.map { " \($0)" } ?? ""
         logger.info(
             "delivery \(delivery.id) attempt \(delivery.attemptNumber) to channel \(delivery.channelId) (\(delivery.channelType)): \(Self.name(conclusion))\(status) in \(String(format: "%.1f", milliseconds)) ms\(note.map { "; \($0)" } ?? "")",
-            metadata: ["notification": .string(delivery.notificationId)])
+            metadata: ["notification": .string(delivery.notificationId)]
+        )
         return record
     }
 

@@ -12,8 +12,14 @@ struct ChildProcess {
     }
 
     /// `cmdline` is run by `/bin/sh -c`, so it may carry its own arguments; `arguments` follow as `"$@"`.
-    static func run(cmdline: String, arguments: [String], environment: [String: String], directory: String? = nil, timeout: Duration,
-                    tailLimit: Int) async throws -> Outcome {
+    static func run(
+        cmdline: String,
+        arguments: [String],
+        environment: [String: String],
+        directory: String? = nil,
+        timeout: Duration,
+        tailLimit: Int
+    ) async throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", "\(cmdline) \"$@\"", "npsim-agent"] + arguments
@@ -64,12 +70,20 @@ struct ChildProcess {
                 outputs[name] = bytes
             }
             group.cancelAll()
-            return Outcome(exitCode: process.isRunning ? -1 : process.terminationStatus, timedOut: timedOut, stdout: outputs["stdout"] ?? [],
-                           stderr: outputs["stderr"] ?? [], duration: duration)
+            return Outcome(
+                exitCode: process.isRunning ? -1 : process.terminationStatus,
+                timedOut: timedOut,
+                stdout: outputs["stdout"] ?? [],
+                stderr: outputs["stderr"] ?? [],
+                duration: duration
+            )
         }
     }
 
-    private static func capture(_ process: Process, _ keyPath: ReferenceWritableKeyPath<Process, Any?>)
+    private static func capture(
+        _ process: Process,
+        _ keyPath: ReferenceWritableKeyPath<Process, Any?>
+    )
         -> (AsyncStream<Data>, AsyncStream<Data>.Continuation)
     {
         let pipe = Pipe()

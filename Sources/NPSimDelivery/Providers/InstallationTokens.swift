@@ -13,7 +13,13 @@ actor InstallationTokens {
     private var cache: [String: Cached] = [:]
 
     /// A valid token for the installation, or a failure explaining why none could be had.
-    func token(baseURL: String, installationId: String, settings: ProviderSettings.GitHub, appKey: GitHubAppKey, exchanger: HTTPExchanger) async
+    func token(
+        baseURL: String,
+        installationId: String,
+        settings: ProviderSettings.GitHub,
+        appKey: GitHubAppKey,
+        exchanger: HTTPExchanger
+    ) async
         -> Result<String, TokenFailure>
     {
         let key = "\(baseURL)#\(installationId)"
@@ -25,8 +31,10 @@ actor InstallationTokens {
             return .failure(TokenFailure(message: "cannot sign the GitHub App JWT: \(error)", retryable: false))
         }
         let url = "\(baseURL)/app/installations/\(installationId)/access_tokens"
-        let headers = [("Accept", "application/vnd.github+json"), ("Authorization", "Bearer \(jwt)"),
-                       ("X-GitHub-Api-Version", settings.apiVersion), ("User-Agent", HTTPExchanger.userAgent)]
+        let headers = [
+            ("Accept", "application/vnd.github+json"), ("Authorization", "Bearer \(jwt)"),
+            ("X-GitHub-Api-Version", settings.apiVersion), ("User-Agent", HTTPExchanger.userAgent),
+        ]
         switch await exchanger.send(method: .POST, url: url, headers: headers, body: []) {
         case .success(let response) where response.status == 201:
             guard let body = try? JSONParser.parse(response.body), let token = body["token"]?.stringValue else {
@@ -36,9 +44,13 @@ actor InstallationTokens {
             cache[key] = Cached(token: token, expiresAt: expiresAt)
             return .success(token)
         case .success(let response):
-            return .failure(TokenFailure(
-                message: "the installation token request to \(url) answered \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))",
-                retryable: response.status >= 500))
+            return .failure(
+                TokenFailure(
+                    message:
+                        "the installation token request to \(url) answered \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))",
+                    retryable: response.status >= 500
+                )
+            )
         case .failure(let failure):
             return .failure(TokenFailure(message: "the installation token request to \(url) failed: \(failure.description)", retryable: true))
         }

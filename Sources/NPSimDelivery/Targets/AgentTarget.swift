@@ -33,24 +33,39 @@ struct AgentTarget: DeliveryTarget {
             "environment": .array(Self.decodedObject(data?["environment"]).keys.map(JSONValue.string) + ["NP_API_KEY", "NP_API_URL"]),
         ]
         do {
-            let outcome = try await ChildProcess.run(cmdline: cmdline, arguments: arguments, environment: environment, timeout: settings.timeout,
-                                                     tailLimit: Self.outputTail)
+            let outcome = try await ChildProcess.run(
+                cmdline: cmdline,
+                arguments: arguments,
+                environment: environment,
+                timeout: settings.timeout,
+                tailLimit: Self.outputTail
+            )
             let milliseconds = Double(outcome.duration.components.seconds) * 1000 + Double(outcome.duration.components.attoseconds) / 1e15
             let result: JSONValue = [
-                "exit_code": .int(Int(outcome.exitCode)), "timed_out": .bool(outcome.timedOut), "duration_ms": .double((milliseconds * 10).rounded() / 10),
-                "stdout": .string(String(decoding: outcome.stdout, as: UTF8.self)), "stderr": .string(String(decoding: outcome.stderr, as: UTF8.self)),
+                "exit_code": .int(Int(outcome.exitCode)), "timed_out": .bool(outcome.timedOut),
+                "duration_ms": .double((milliseconds * 10).rounded() / 10),
+                "stdout": .string(String(decoding: outcome.stdout, as: UTF8.self)),
+                "stderr": .string(String(decoding: outcome.stderr, as: UTF8.self)),
             ]
             var exchange = AttemptExchange(request: request, requestBody: delivery.body, responseBody: outcome.stdout, result: result)
             if outcome.timedOut {
                 exchange.error = "the command ran longer than \(settings.timeout) and was killed"
-                return TargetOutcome(verdict: .permanent(note: "killed after the agent timeout; a provisioning command is not re-run on its own"),
-                                     exchange: exchange)
+                return TargetOutcome(
+                    verdict: .permanent(note: "killed after the agent timeout; a provisioning command is not re-run on its own"),
+                    exchange: exchange
+                )
             }
             if outcome.exitCode != 0 { exchange.error = "the command exited with \(outcome.exitCode)" }
             return TargetOutcome(verdict: .delivered, exchange: exchange)
         } catch {
-            return TargetOutcome(verdict: .permanent(note: "the command could not be started"), exchange: AttemptExchange(
-                request: request, requestBody: delivery.body, error: "cannot start '\(cmdline)': \(error)"))
+            return TargetOutcome(
+                verdict: .permanent(note: "the command could not be started"),
+                exchange: AttemptExchange(
+                    request: request,
+                    requestBody: delivery.body,
+                    error: "cannot start '\(cmdline)': \(error)"
+                )
+            )
         }
     }
 

@@ -23,17 +23,33 @@ struct AzureTarget: DeliveryTarget {
             "variables": ["CONTEXT": ["value": .string(String(decoding: delivery.body, as: UTF8.self)), "isSecret": false]],
         ])
         guard let token = settings.token else {
-            return TargetOutcome(verdict: .permanent(note: "no credentials"), exchange: AttemptExchange(
-                request: ["method": "POST", "url": .string(url)], requestBody: body, error: "npsim has no Azure DevOps token (--azure-token)"))
+            return TargetOutcome(
+                verdict: .permanent(note: "no credentials"),
+                exchange: AttemptExchange(
+                    request: ["method": "POST", "url": .string(url)],
+                    requestBody: body,
+                    error: "npsim has no Azure DevOps token (--azure-token)"
+                )
+            )
         }
-        let headers = [("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", HTTPExchanger.userAgent),
-                       ("Authorization", "Basic \(Data(":\(token)".utf8).base64EncodedString())")]
+        let headers = [
+            ("Content-Type", "application/json"), ("Accept", "application/json"), ("User-Agent", HTTPExchanger.userAgent),
+            ("Authorization", "Basic \(Data(":\(token)".utf8).base64EncodedString())"),
+        ]
         let record: JSONValue = ["method": "POST", "url": .string(url), "headers": PipelineTrigger.masked(headers)]
         let result = await exchanger.send(method: .POST, url: url, headers: headers, body: body)
         if case .success(let response) = result, response.status == 203 {
-            return TargetOutcome(verdict: .permanent(note: "Azure DevOps answered 203 with a sign-in page: the token is invalid or expired"),
-                                 exchange: AttemptExchange(request: record, requestBody: body, responseStatus: 203, responseHeaders: response.headersJSON,
-                                                           responseBody: response.body, error: "the Azure DevOps token was refused (203 sign-in page)"))
+            return TargetOutcome(
+                verdict: .permanent(note: "Azure DevOps answered 203 with a sign-in page: the token is invalid or expired"),
+                exchange: AttemptExchange(
+                    request: record,
+                    requestBody: body,
+                    responseStatus: 203,
+                    responseHeaders: response.headersJSON,
+                    responseBody: response.body,
+                    error: "the Azure DevOps token was refused (203 sign-in page)"
+                )
+            )
         }
         return PipelineTrigger.outcome(result, request: record, body: body) { response in
             let run = try? JSONParser.parse(response.body)

@@ -34,7 +34,10 @@ struct UnsupportedTarget: DeliveryTarget {
         TargetOutcome(
             verdict: .permanent(note: "not deliverable"),
             exchange: AttemptExchange(
-                request: ["type": .string(delivery.channelType)], requestBody: delivery.body,
-                error: "npsim cannot deliver to '\(delivery.channelType)' channels yet; use an http, github, gitlab, azure or agent channel"))
+                request: ["type": .string(delivery.channelType)],
+                requestBody: delivery.body,
+                error: "npsim cannot deliver to '\(delivery.channelType)' channels yet; use an http, github, gitlab, azure or agent channel"
+            )
+        )
     }
 }

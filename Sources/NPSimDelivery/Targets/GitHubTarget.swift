@@ -21,24 +21,33 @@ struct GitHubTarget: DeliveryTarget {
             "ref": configuration["reference"] ?? "main",
             "inputs": ["context": .string(String(decoding: delivery.body, as: UTF8.self))],
         ])
-        var headers = [("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", settings.apiVersion),
-                       ("User-Agent", HTTPExchanger.userAgent), ("Content-Type", "application/json")]
+        var headers = [
+            ("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", settings.apiVersion),
+            ("User-Agent", HTTPExchanger.userAgent), ("Content-Type", "application/json"),
+        ]
         let request: (([(String, String)]) -> JSONValue) = { ["method": "POST", "url": .string(url), "headers": PipelineTrigger.masked($0)] }
         if let token = settings.token {
             headers.append(("Authorization", "Bearer \(token)"))
         } else {
             guard let installation = configuration["installation_id"].flatMap({ $0.stringValue ?? $0.intValue.map(String.init) }) else {
-                return TargetOutcome(verdict: .permanent(note: "no credentials"), exchange: AttemptExchange(
-                    request: request(headers), requestBody: body,
-                    error: "the channel has no installation_id and npsim has no GitHub token; set one of them"))
+                return TargetOutcome(
+                    verdict: .permanent(note: "no credentials"),
+                    exchange: AttemptExchange(
+                        request: request(headers),
+                        requestBody: body,
+                        error: "the channel has no installation_id and npsim has no GitHub token; set one of them"
+                    )
+                )
             }
             switch await tokens.token(baseURL: base, installationId: installation, settings: settings, appKey: appKey, exchanger: exchanger) {
             case .success(let token):
                 headers.append(("Authorization", "Bearer \(token)"))
             case .failure(let failure):
                 return TargetOutcome(
-                    verdict: failure.retryable ? .retryable(note: "no installation token yet", retryAfter: nil) : .permanent(note: "no installation token"),
-                    exchange: AttemptExchange(request: request(headers), requestBody: body, error: failure.message))
+                    verdict: failure.retryable
+                        ? .retryable(note: "no installation token yet", retryAfter: nil) : .permanent(note: "no installation token"),
+                    exchange: AttemptExchange(request: request(headers), requestBody: body, error: failure.message)
+                )
             }
         }
         let result = await exchanger.send(method: .POST, url: url, headers: headers, body: body)

@@ -25,12 +25,19 @@ struct GitLabTarget: DeliveryTarget {
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
         } else if let token = settings.privateToken {
             url = "\(base)/projects/\(encodedProject)/pipeline"
-            body = JSONWriter.bytes(["ref": .string(reference), "variables": [["key": "CONTEXT", "value": .string(context), "variable_type": "env_var"]]])
+            body = JSONWriter.bytes([
+                "ref": .string(reference), "variables": [["key": "CONTEXT", "value": .string(context), "variable_type": "env_var"]],
+            ])
             headers += [("Content-Type", "application/json"), ("PRIVATE-TOKEN", token)]
         } else {
-            return TargetOutcome(verdict: .permanent(note: "no credentials"), exchange: AttemptExchange(
-                request: ["project_id": .string(project)], requestBody: delivery.body,
-                error: "npsim has no GitLab trigger token (--gitlab-trigger-token) or private token (--gitlab-token)"))
+            return TargetOutcome(
+                verdict: .permanent(note: "no credentials"),
+                exchange: AttemptExchange(
+                    request: ["project_id": .string(project)],
+                    requestBody: delivery.body,
+                    error: "npsim has no GitLab trigger token (--gitlab-trigger-token) or private token (--gitlab-token)"
+                )
+            )
         }
         let record: JSONValue = ["method": "POST", "url": .string(url), "headers": PipelineTrigger.masked(headers)]
         let result = await exchanger.send(method: .POST, url: url, headers: headers, body: body)

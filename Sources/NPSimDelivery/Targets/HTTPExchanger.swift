@@ -35,7 +35,10 @@ struct HTTPExchanger: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            let response = try await client.execute(
+                request,
+                timeout: .nanoseconds(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+            )
             var excerpt: [UInt8] = []
             for try await chunk in response.body {
                 excerpt.append(contentsOf: chunk.readableBytesView.prefix(Self.responseExcerptLimit - excerpt.count))

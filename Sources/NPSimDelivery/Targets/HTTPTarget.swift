@@ -28,7 +28,10 @@ struct HTTPTarget: DeliveryTarget {
             headers.append((name, value.stringValue ?? ""))
             masked[name] = .string(ChannelType.mask)
         }
-        let fixed = [("Content-Type", "application/json"), ("User-Agent", HTTPExchanger.userAgent), ("np-source", delivery.source), ("np-event", delivery.event)]
+        let fixed = [
+            ("Content-Type", "application/json"), ("User-Agent", HTTPExchanger.userAgent), ("np-source", delivery.source),
+            ("np-event", delivery.event),
+        ]
         for (name, value) in fixed {
             headers.append((name, value))
             masked[name] = .string(value)
@@ -44,19 +47,38 @@ struct HTTPTarget: DeliveryTarget {
         }
         let requestRecord: JSONValue = ["method": "POST", "url": .string(url), "headers": .object(masked)]
         guard delivery.channel != nil else {
-            return TargetOutcome(verdict: .permanent(note: "channel deleted"), exchange: AttemptExchange(
-                request: requestRecord, requestBody: delivery.body,
-                error: "channel \(delivery.channelId) was deleted before the notification could be delivered"))
+            return TargetOutcome(
+                verdict: .permanent(note: "channel deleted"),
+                exchange: AttemptExchange(
+                    request: requestRecord,
+                    requestBody: delivery.body,
+                    error: "channel \(delivery.channelId) was deleted before the notification could be delivered"
+                )
+            )
         }
 
         switch await exchanger.send(method: .POST, url: url, headers: headers, body: delivery.body) {
         case .success(let response):
-            return TargetOutcome(verdict: Self.verdict(status: response.status, retryAfter: response.headers.first(name: "retry-after")), exchange: AttemptExchange(
-                request: requestRecord, requestBody: delivery.body, responseStatus: response.status, responseHeaders: response.headersJSON,
-                responseBody: response.body, error: response.status / 100 == 2 ? nil : "the receiver answered \(response.status)"))
+            return TargetOutcome(
+                verdict: Self.verdict(status: response.status, retryAfter: response.headers.first(name: "retry-after")),
+                exchange: AttemptExchange(
+                    request: requestRecord,
+                    requestBody: delivery.body,
+                    responseStatus: response.status,
+                    responseHeaders: response.headersJSON,
+                    responseBody: response.body,
+                    error: response.status / 100 == 2 ? nil : "the receiver answered \(response.status)"
+                )
+            )
         case .failure(let failure):
-            return TargetOutcome(verdict: .retryable(note: "no response: \(failure.description)", retryAfter: nil), exchange: AttemptExchange(
-                request: requestRecord, requestBody: delivery.body, error: failure.description))
+            return TargetOutcome(
+                verdict: .retryable(note: "no response: \(failure.description)", retryAfter: nil),
+                exchange: AttemptExchange(
+                    request: requestRecord,
+                    requestBody: delivery.body,
+                    error: failure.description
+                )
+            )
         }
     }
 

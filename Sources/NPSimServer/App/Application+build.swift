@@ -17,7 +17,8 @@ public struct ServerBanner: Sendable {
 /// Builds the whole server: database, seed data, routes and background services. `npsim serve` and the
 /// tests both call this, so what the tests exercise is what users run.
 public func buildApplication(
-    configuration: ServerConfiguration, logger: Logger = Logger(label: "npsim"),
+    configuration: ServerConfiguration,
+    logger: Logger = Logger(label: "npsim"),
     onReady: @escaping @Sendable (ServerBanner) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     var logger = logger
@@ -35,8 +36,12 @@ public func buildApplication(
         }
         var primary = try configuration.apiKeys.first ?? APIKeys.all(in: db).first?.secret
         if primary == nil {
-            primary = try APIKeys.insert(name: "generated at first start", secret: APIKeys.generateSecret(),
-                                         organizationId: configuration.organizationId, in: db).secret
+            primary = try APIKeys.insert(
+                name: "generated at first start",
+                secret: APIKeys.generateSecret(),
+                organizationId: configuration.organizationId,
+                in: db
+            ).secret
         }
         return (TokenIssuer(secret: secret), primary!)
     }
@@ -44,12 +49,27 @@ public func buildApplication(
     var agentSettings = configuration.agent
     agentSettings.fallbackAPIKey = agentSettings.fallbackAPIKey ?? primaryKey
     let dispatcher = Dispatcher(
-        database: database, policy: configuration.delivery, providers: providers, githubAppKey: githubAppKey, agent: agentSettings, standInURL: { await address.current }, wakeup: wakeup,
-        metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
+        database: database,
+        policy: configuration.delivery,
+        providers: providers,
+        githubAppKey: githubAppKey,
+        agent: agentSettings,
+        standInURL: { await address.current },
+        wakeup: wakeup,
+        metricsFactory: PrometheusMetricsFactory(registry: registry),
+        logger: logger
+    )
     let standIns = StandInContext(
-        database: database, githubAppId: providers.github.appId, githubAppKey: githubAppKey,
-        githubToken: providers.github.token, gitlabTriggerToken: providers.gitlab.triggerToken, gitlabPrivateToken: providers.gitlab.privateToken,
-        azureToken: providers.azure.token, strict: configuration.strictStandIns, checkouts: configuration.checkouts)
+        database: database,
+        githubAppId: providers.github.appId,
+        githubAppKey: githubAppKey,
+        githubToken: providers.github.token,
+        gitlabTriggerToken: providers.gitlab.triggerToken,
+        gitlabPrivateToken: providers.gitlab.privateToken,
+        azureToken: providers.azure.token,
+        strict: configuration.strictStandIns,
+        checkouts: configuration.checkouts
+    )
     let seeder = Seeder(orchestrator: orchestrator)
     var report = Seeder.Report()
     for path in configuration.seedPaths {

@@ -14,7 +14,9 @@ extension ProviderSettings {
             prefix + String(decoding: try Settings.value(key, in: db) { Array(APIKeys.generateSecret().prefix(40).utf8) }, as: UTF8.self)
         }
         if gitlab.baseURL == nil {
-            if gitlab.triggerToken == nil, gitlab.privateToken == nil { resolved.gitlab.triggerToken = try secret("gitlab_trigger_token", prefix: "glptt-") }
+            if gitlab.triggerToken == nil, gitlab.privateToken == nil {
+                resolved.gitlab.triggerToken = try secret("gitlab_trigger_token", prefix: "glptt-")
+            }
             if gitlab.privateToken == nil { resolved.gitlab.privateToken = try secret("gitlab_private_token", prefix: "glpat-") }
         }
         if azure.baseURL == nil, azure.token == nil { resolved.azure.token = try secret("azure_token", prefix: "") }
@@ -27,7 +29,9 @@ extension ProviderSettings.GitHub {
     func appKey(database: AppDatabase) -> GitHubAppKey {
         GitHubAppKey(configured: privateKey) {
             let pem = try await database.writer.write { db in
-                try Settings.value("github_app_private_key", in: db) { Array(((try? _RSA.Signing.PrivateKey(keySize: .bits2048))?.pemRepresentation ?? "").utf8) }
+                try Settings.value("github_app_private_key", in: db) {
+                    Array(((try? _RSA.Signing.PrivateKey(keySize: .bits2048))?.pemRepresentation ?? "").utf8)
+                }
             }
             return try _RSA.Signing.PrivateKey(pemRepresentation: String(decoding: pem, as: UTF8.self))
         }

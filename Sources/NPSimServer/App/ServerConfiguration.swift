@@ -33,10 +33,19 @@ public struct ServerConfiguration: Sendable {
     public var agent: AgentSettings
 
     public init(
-        host: String = "127.0.0.1", port: Int = 4466, databasePath: String? = ".npsim/npsim.sqlite", seedPaths: [String] = [],
-        apiKeys: [String] = [], authEnabled: Bool = true, organizationId: String = "1", logLevel: Logger.Level = .info,
-        delivery: DeliveryPolicy = DeliveryPolicy(), providers: ProviderSettings = ProviderSettings(), strictStandIns: Bool = false,
-        checkouts: [String: String] = [:], agent: AgentSettings = AgentSettings()
+        host: String = "127.0.0.1",
+        port: Int = 4466,
+        databasePath: String? = ".npsim/npsim.sqlite",
+        seedPaths: [String] = [],
+        apiKeys: [String] = [],
+        authEnabled: Bool = true,
+        organizationId: String = "1",
+        logLevel: Logger.Level = .info,
+        delivery: DeliveryPolicy = DeliveryPolicy(),
+        providers: ProviderSettings = ProviderSettings(),
+        strictStandIns: Bool = false,
+        checkouts: [String: String] = [:],
+        agent: AgentSettings = AgentSettings()
     ) {
         self.agent = agent
         self.checkouts = checkouts

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import NPSimCore
 import NPSimStore
@@ -46,5 +47,3 @@ struct AdminController {
         }
     }
 }
-
-import GRDB

@@ -14,7 +14,9 @@ struct AuthController {
             let key: APIKeys.Key
             if let secret = body["apikey"]?.stringValue ?? body["api_key"]?.stringValue {
                 guard let found = try await database.writer.read({ db in try APIKeys.find(secret: secret, in: db) }) else {
-                    throw APIError.unauthorized("the API key is not known to this npsim; use the key printed at start-up or one created with POST /api_key")
+                    throw APIError.unauthorized(
+                        "the API key is not known to this npsim; use the key printed at start-up or one created with POST /api_key"
+                    )
                 }
                 key = found
             } else if let refresh = body["refresh_token"]?.stringValue {

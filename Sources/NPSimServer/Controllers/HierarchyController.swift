@@ -1,3 +1,4 @@
+import GRDB
 import Hummingbird
 import NPSimCore
 import NPSimStore
@@ -70,5 +71,3 @@ struct HierarchyController {
         return entity
     }
 }
-
-import GRDB

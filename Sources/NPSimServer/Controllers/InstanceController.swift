@@ -11,7 +11,9 @@ struct InstanceController {
             let base = "/\(kind.rawValue)"
             routes.post(base, "Create a \(kind.displayName)") { request, _ in
                 let body = try await request.jsonBody()
-                return JSONResponse.make(kind == .service ? try await orchestrator.createService(body: body) : try await orchestrator.createLink(body: body))
+                return JSONResponse.make(
+                    kind == .service ? try await orchestrator.createService(body: body) : try await orchestrator.createLink(body: body)
+                )
             }
             routes.get(base, "List \(kind.displayName)s") { request, _ in
                 var query = DocumentQuery(kind: kind)
@@ -34,7 +36,9 @@ struct InstanceController {
                 JSONResponse.make(try await orchestrator.patchInstance(kind, id: try context.pathParameter("id"), body: try await request.jsonBody()))
             }
             routes.delete("\(base)/:id", "Delete a \(kind.displayName)") { request, context in
-                JSONResponse.make(try await orchestrator.deleteInstance(kind, id: try context.pathParameter("id"), force: try request.queryFlag("force")))
+                JSONResponse.make(
+                    try await orchestrator.deleteInstance(kind, id: try context.pathParameter("id"), force: try request.queryFlag("force"))
+                )
             }
             registerActions(of: kind, base: "\(base)/:id/action", on: routes)
         }
@@ -62,11 +66,15 @@ struct InstanceController {
         }
         routes.get("\(base)/:child", "Read an action of a \(kind.displayName)") { request, context in
             let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))
-            return JSONResponse.make(try await orchestrator.getAction(on: parent, id: try context.pathParameter("child"), options: try Self.readOptions(request)))
+            return JSONResponse.make(
+                try await orchestrator.getAction(on: parent, id: try context.pathParameter("child"), options: try Self.readOptions(request))
+            )
         }
         routes.patch("\(base)/:child", "Report on an action of a \(kind.displayName)") { request, context in
             let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))
-            return JSONResponse.make(try await orchestrator.patchAction(on: parent, id: try context.pathParameter("child"), body: try await request.jsonBody()))
+            return JSONResponse.make(
+                try await orchestrator.patchAction(on: parent, id: try context.pathParameter("child"), body: try await request.jsonBody())
+            )
         }
         routes.delete("\(base)/:child", "Delete an action of a \(kind.displayName)") { _, context in
             let parent = Orchestrator.ActionParent(kind: kind, id: try context.pathParameter("id"))

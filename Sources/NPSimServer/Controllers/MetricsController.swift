@@ -13,9 +13,11 @@ struct MetricsController {
     func register(on routes: Routes) {
         routes.get("/metrics", "Prometheus metrics") { _, _ in
             let (notifications, deliveries, attempts) = try await database.writer.read { db in
-                (try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM notification GROUP BY status"),
-                 try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM delivery GROUP BY status"),
-                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attempt") ?? 0)
+                (
+                    try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM notification GROUP BY status"),
+                    try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM delivery GROUP BY status"),
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attempt") ?? 0
+                )
             }
             registry.makeGauge(name: "npsim_attempts_stored").set(Double(attempts))
             let notificationCounts = Dictionary(uniqueKeysWithValues: notifications.map { ($0["status"] as String, $0["n"] as Int) })
@@ -29,8 +31,10 @@ struct MetricsController {
             registry.makeGauge(name: "npsim_delivery_queue_depth")
                 .set(Double((deliveryCounts["pending"] ?? 0) + (deliveryCounts["in_flight"] ?? 0)))
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
+            )
         }
     }
 }

@@ -10,9 +10,16 @@ struct NotificationController {
     func register(on routes: Routes) {
         routes.get("/notification", "List notifications") { request, _ in
             let (limit, offset) = try request.paging()
-            return JSONResponse.make(try await orchestrator.notifications(
-                nrn: try request.nrnFilter(), sources: request.queryList("source"), statuses: request.queryList("status"),
-                actionId: request.query("action_id"), limit: limit, offset: offset))
+            return JSONResponse.make(
+                try await orchestrator.notifications(
+                    nrn: try request.nrnFilter(),
+                    sources: request.queryList("source"),
+                    statuses: request.queryList("status"),
+                    actionId: request.query("action_id"),
+                    limit: limit,
+                    offset: offset
+                )
+            )
         }
         routes.get("/notification/:id", "Read a notification") { _, context in
             JSONResponse.make(try await orchestrator.notification(id: try context.pathParameter("id")))
@@ -22,7 +29,9 @@ struct NotificationController {
         }
         routes.post("/notification/:id/resend", "Resend a notification") { request, context in
             let body = try await request.jsonBody()
-            return JSONResponse.make(try await orchestrator.resend(notificationId: try context.pathParameter("id"), channelIds: try Self.channelIds(body)))
+            return JSONResponse.make(
+                try await orchestrator.resend(notificationId: try context.pathParameter("id"), channelIds: try Self.channelIds(body))
+            )
         }
         routes.post("/notification/resend", "Resend a notification (id in the body)") { request, _ in
             let body = try await request.jsonBody()
@@ -37,8 +46,15 @@ struct NotificationController {
                 guard let id = Int(text) else { throw APIError.badRequest("channel_id must be an integer, got '\(text)'") }
                 return id
             }
-            return JSONResponse.make(try await orchestrator.deliveries(
-                statuses: request.queryList("status"), channelId: channel, notificationId: request.query("notification_id"), limit: limit, offset: offset))
+            return JSONResponse.make(
+                try await orchestrator.deliveries(
+                    statuses: request.queryList("status"),
+                    channelId: channel,
+                    notificationId: request.query("notification_id"),
+                    limit: limit,
+                    offset: offset
+                )
+            )
         }
         routes.get("/_npsim/deliveries/:id", "Read a delivery with its attempts") { _, context in
             JSONResponse.make(try await orchestrator.delivery(id: try Self.deliveryId(context)))

@@ -27,7 +27,9 @@ struct SpecificationController {
                 JSONResponse.make(try await orchestrator.get(kind, id: try context.pathParameter("id")))
             }
             routes.patch("\(base)/:id", "Update a \(kind.displayName)") { request, context in
-                JSONResponse.make(try await orchestrator.patchSpecification(kind, id: try context.pathParameter("id"), body: try await request.jsonBody()))
+                JSONResponse.make(
+                    try await orchestrator.patchSpecification(kind, id: try context.pathParameter("id"), body: try await request.jsonBody())
+                )
             }
             routes.delete("\(base)/:id", "Delete a \(kind.displayName)") { _, context in
                 JSONResponse.make(try await orchestrator.deleteSpecification(kind, id: try context.pathParameter("id")))
@@ -64,8 +66,13 @@ struct SpecificationController {
     private func registerActionSpecifications(under parentKind: EntityKind, base: String, on routes: Routes) {
         let path = base
         routes.post(path, "Create an action specification of a \(parentKind.displayName)") { request, context in
-            JSONResponse.make(try await orchestrator.createActionSpecification(
-                parent: parentKind, parentId: try context.pathParameter("id"), body: try await request.jsonBody()))
+            JSONResponse.make(
+                try await orchestrator.createActionSpecification(
+                    parent: parentKind,
+                    parentId: try context.pathParameter("id"),
+                    body: try await request.jsonBody()
+                )
+            )
         }
         routes.get(path, "List the action specifications of a \(parentKind.displayName)") { request, context in
             let parentId = try context.pathParameter("id")
@@ -79,17 +86,30 @@ struct SpecificationController {
         }
         routes.get("\(base)/:child", "Read an action specification of a \(parentKind.displayName)") { _, context in
             let (parentId, id) = (try context.pathParameter("id"), try context.pathParameter("child"))
-            return JSONResponse.make(try await orchestrator.database.writer.read { db in
-                try orchestrator.actionSpecification(parent: parentKind, parentId: parentId, id: id, in: db)
-            })
+            return JSONResponse.make(
+                try await orchestrator.database.writer.read { db in
+                    try orchestrator.actionSpecification(parent: parentKind, parentId: parentId, id: id, in: db)
+                }
+            )
         }
         routes.patch("\(base)/:child", "Update an action specification of a \(parentKind.displayName)") { request, context in
-            JSONResponse.make(try await orchestrator.patchActionSpecification(
-                parent: parentKind, parentId: try context.pathParameter("id"), id: try context.pathParameter("child"), body: try await request.jsonBody()))
+            JSONResponse.make(
+                try await orchestrator.patchActionSpecification(
+                    parent: parentKind,
+                    parentId: try context.pathParameter("id"),
+                    id: try context.pathParameter("child"),
+                    body: try await request.jsonBody()
+                )
+            )
         }
         routes.delete("\(base)/:child", "Delete an action specification of a \(parentKind.displayName)") { _, context in
-            JSONResponse.make(try await orchestrator.deleteActionSpecification(
-                parent: parentKind, parentId: try context.pathParameter("id"), id: try context.pathParameter("child")))
+            JSONResponse.make(
+                try await orchestrator.deleteActionSpecification(
+                    parent: parentKind,
+                    parentId: try context.pathParameter("id"),
+                    id: try context.pathParameter("child")
+                )
+            )
         }
     }
 }

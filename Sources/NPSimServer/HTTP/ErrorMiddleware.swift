@@ -23,7 +23,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return JSONResponse.make(apiError.json, status: error.status)
         } catch {
             context.logger.error("unexpected error on \(request.method) \(request.uri.path): \(error)")
-            let body = APIError(status: 500, code: "internal_error", message: "npsim failed to handle the request: \(error). Please report it with the request that caused it.")
+            let body = APIError(
+                status: 500,
+                code: "internal_error",
+                message: "npsim failed to handle the request: \(error). Please report it with the request that caused it."
+            )
             return JSONResponse.make(body.json, status: .internalServerError)
         }
     }
@@ -41,10 +45,20 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func apiError(for status: HTTPResponse.Status, message: String?, request: Request) -> APIError {
         switch status.code {
-        case 404: APIError(status: 404, code: "not_found", message: message ?? "no route for \(request.method) \(request.uri.path); see /_npsim/openapi.json for the routes")
+        case 404:
+            APIError(
+                status: 404,
+                code: "not_found",
+                message: message ?? "no route for \(request.method) \(request.uri.path); see /_npsim/openapi.json for the routes"
+            )
         case 405: APIError(status: 405, code: "method_not_allowed", message: message ?? "\(request.method) is not allowed on \(request.uri.path)")
         case 413: .payloadTooLarge(limit: Request.maximumBodySize)
-        default: APIError(status: status.code, code: status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"), message: message ?? status.reasonPhrase)
+        default:
+            APIError(
+                status: status.code,
+                code: status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"),
+                message: message ?? status.reasonPhrase
+            )
         }
     }
 }

@@ -7,7 +7,8 @@ enum JSONResponse {
         Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(value))))
+            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(value)))
+        )
     }
 
     @_disfavoredOverload

@@ -14,16 +14,19 @@ enum OpenAPIDocument {
             "openapi": "3.1.0",
             "info": [
                 "title": "npsim", "version": .string(version),
-                "description": "A local emulator of nullplatform's service orchestrator: nullplatform's API, npsim's own /_npsim routes and the provider stand-ins.",
+                "description":
+                    "A local emulator of nullplatform's service orchestrator: nullplatform's API, npsim's own /_npsim routes and the provider stand-ins.",
             ],
             "servers": [["url": "http://127.0.0.1:4466"]],
             "paths": .object(paths),
             "components": [
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
-                "schemas": ["Error": [
-                    "type": "object", "required": ["code", "message"],
-                    "properties": ["code": ["type": "string"], "message": ["type": "string"]],
-                ]],
+                "schemas": [
+                    "Error": [
+                        "type": "object", "required": ["code", "message"],
+                        "properties": ["code": ["type": "string"], "message": ["type": "string"]],
+                    ]
+                ],
             ],
         ]
     }

@@ -12,7 +12,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         context.logger.info(
             "\(request.method) \(request.uri.path) \(response.status.code) in \((milliseconds * 10).rounded() / 10) ms",
-            metadata: ["status": .stringConvertible(response.status.code)])
+            metadata: ["status": .stringConvertible(response.status.code)]
+        )
         return response
     }
 }

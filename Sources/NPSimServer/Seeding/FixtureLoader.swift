@@ -14,7 +14,8 @@ public enum FixtureLoader {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             throw APIError.badRequest("fixture directory '\(directory)' does not exist")
         }
-        let files = isDirectory.boolValue
+        let files =
+            isDirectory.boolValue
             ? try FileManager.default.contentsOfDirectory(atPath: directory).sorted().map { "\(directory)/\($0)" }
             : [directory]
         return try files.filter { ["json", "yaml", "yml"].contains(URL(fileURLWithPath: $0).pathExtension.lowercased()) }.map { file in

@@ -47,7 +47,10 @@ public struct Seeder: Sendable {
             for entry in object[key]?.arrayValue ?? [] {
                 let (id, body) = try split(entry, nested: [])
                 if try await orchestrator.exists(kind, id: id) { continue }
-                _ = kind == .service ? try await orchestrator.createService(body: .object(body), id: id) : try await orchestrator.createLink(body: .object(body), id: id)
+                _ =
+                    kind == .service
+                    ? try await orchestrator.createService(body: .object(body), id: id)
+                    : try await orchestrator.createLink(body: .object(body), id: id)
                 report.created[key, default: 0] += 1
             }
         }

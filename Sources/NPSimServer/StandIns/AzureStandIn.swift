@@ -9,46 +9,77 @@ struct AzureStandIn {
     let context: StandInContext
 
     func register(on routes: Routes) {
-        routes.post("/_azure/:organization/:project/_apis/pipelines/:pipeline/runs", "Azure DevOps stand-in: Runs - Run Pipeline") { request, routeContext in
-            let (organization, project, pipeline) = (try routeContext.pathParameter("organization"), try routeContext.pathParameter("project"),
-                                                     try routeContext.pathParameter("pipeline"))
+        routes.post("/_azure/:organization/:project/_apis/pipelines/:pipeline/runs", "Azure DevOps stand-in: Runs - Run Pipeline") {
+            request,
+            routeContext in
+            let (organization, project, pipeline) = (
+                try routeContext.pathParameter("organization"), try routeContext.pathParameter("project"),
+                try routeContext.pathParameter("pipeline")
+            )
             guard authorized(request) else {
                 if context.strict {
-                    return Response(status: .init(code: 203), headers: [.contentType: "text/html; charset=utf-8"],
-                                    body: .init(byteBuffer: ByteBuffer(string: "<html><head><title>Azure DevOps Services | Sign In</title></head><body>Sign in</body></html>")))
+                    return Response(
+                        status: .init(code: 203),
+                        headers: [.contentType: "text/html; charset=utf-8"],
+                        body: .init(
+                            byteBuffer: ByteBuffer(
+                                string: "<html><head><title>Azure DevOps Services | Sign In</title></head><body>Sign in</body></html>"
+                            )
+                        )
+                    )
                 }
                 return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Basic realm=\"https://dev.azure.com/\""])
             }
             guard let version = request.query("api-version") else {
-                return Self.error("No api-version was supplied for the POST request. The version must be supplied either as part of the Accept header (e.g. \"application/json; api-version=1.0\") or as a query parameter (e.g. \"?api-version=1.0\").", type: "VssVersionNotSpecifiedException", status: .badRequest)
+                return Self.error(
+                    "No api-version was supplied for the POST request. The version must be supplied either as part of the Accept header (e.g. \"application/json; api-version=1.0\") or as a query parameter (e.g. \"?api-version=1.0\").",
+                    type: "VssVersionNotSpecifiedException",
+                    status: .badRequest
+                )
             }
             let hosted = try await context.channelConfigurations(type: .azure).contains {
                 $0["organization"]?.stringValue == organization && $0["project"]?.stringValue == project
                     && ($0["pipeline_id"]?.intValue.map(String.init) ?? $0["pipeline_id"]?.stringValue) == pipeline
             }
             guard hosted else {
-                return Self.error("Pipeline with id \(pipeline) was not found in project \(project).", type: "PipelineNotFoundException", status: .notFound)
+                return Self.error(
+                    "Pipeline with id \(pipeline) was not found in project \(project).",
+                    type: "PipelineNotFoundException",
+                    status: .notFound
+                )
             }
             let body: JSONValue
             do { body = try await request.jsonBody() } catch {
                 return Self.error("Value cannot be null.\r\nParameter name: runParameters", type: "ArgumentNullException", status: .badRequest)
             }
             let refName = body["resources"]?["repositories"]?["self"]?["refName"]?.stringValue ?? "refs/heads/main"
-            let run = try await context.record(provider: "azure", resource: "\(organization)/\(project)/\(pipeline)", ref: refName, status: "inProgress",
-                                               request: ["api-version": .string(version), "body": body])
+            let run = try await context.record(
+                provider: "azure",
+                resource: "\(organization)/\(project)/\(pipeline)",
+                ref: refName,
+                status: "inProgress",
+                request: ["api-version": .string(version), "body": body]
+            )
             let base = "/_azure/\(organization)/\(project)"
-            return StandInContext.json([
-                "_links": [
-                    "self": ["href": .string("\(base)/_apis/pipelines/\(pipeline)/runs/\(run.id)")],
-                    "web": ["href": .string("\(base)/_build/results?buildId=\(run.id)")],
-                    "pipeline.web": ["href": .string("\(base)/_build/definition?definitionId=\(pipeline)")],
-                    "pipeline": ["href": .string("\(base)/_apis/pipelines/\(pipeline)")],
+            return StandInContext.json(
+                [
+                    "_links": [
+                        "self": ["href": .string("\(base)/_apis/pipelines/\(pipeline)/runs/\(run.id)")],
+                        "web": ["href": .string("\(base)/_build/results?buildId=\(run.id)")],
+                        "pipeline.web": ["href": .string("\(base)/_build/definition?definitionId=\(pipeline)")],
+                        "pipeline": ["href": .string("\(base)/_apis/pipelines/\(pipeline)")],
+                    ],
+                    "pipeline": [
+                        "url": .string("\(base)/_apis/pipelines/\(pipeline)"), "id": .int(Int(pipeline) ?? 0), "revision": 1,
+                        "name": .string("pipeline-\(pipeline)"), "folder": "\\",
+                    ],
+                    "state": "inProgress", "createdDate": .string(run.createdAt),
+                    "url": .string("\(base)/_apis/pipelines/\(pipeline)/runs/\(run.id)"),
+                    "resources": ["repositories": ["self": ["repository": ["type": "azureReposGit"], "refName": .string(refName)]]],
+                    "variables": body["variables"] ?? [:], "id": .int(run.id), "name": .string("\(run.id)"),
                 ],
-                "pipeline": ["url": .string("\(base)/_apis/pipelines/\(pipeline)"), "id": .int(Int(pipeline) ?? 0), "revision": 1, "name": .string("pipeline-\(pipeline)"), "folder": "\\"],
-                "state": "inProgress", "createdDate": .string(run.createdAt), "url": .string("\(base)/_apis/pipelines/\(pipeline)/runs/\(run.id)"),
-                "resources": ["repositories": ["self": ["repository": ["type": "azureReposGit"], "refName": .string(refName)]]],
-                "variables": body["variables"] ?? [:], "id": .int(run.id), "name": .string("\(run.id)"),
-            ], status: .ok)
+                status: .ok
+            )
         }
     }
 
@@ -62,9 +93,13 @@ struct AzureStandIn {
     }
 
     static func error(_ message: String, type: String, status: HTTPResponse.Status) -> Response {
-        StandInContext.json([
-            "$id": "1", "innerException": nil, "message": .string(message), "typeName": .string("Microsoft.Azure.Pipelines.WebApi.\(type), Microsoft.Azure.Pipelines.WebApi"),
-            "typeKey": .string(type), "errorCode": 0, "eventId": 3000,
-        ], status: status)
+        StandInContext.json(
+            [
+                "$id": "1", "innerException": nil, "message": .string(message),
+                "typeName": .string("Microsoft.Azure.Pipelines.WebApi.\(type), Microsoft.Azure.Pipelines.WebApi"),
+                "typeKey": .string(type), "errorCode": 0, "eventId": 3000,
+            ],
+            status: status
+        )
     }
 }

@@ -13,7 +13,9 @@ struct GitHubStandIn {
     static let maximumInputCharacters = 65_535
 
     func register(on routes: Routes) {
-        routes.post("/_github/app/installations/:installation/access_tokens", "GitHub stand-in: create an installation access token") { request, routeContext in
+        routes.post("/_github/app/installations/:installation/access_tokens", "GitHub stand-in: create an installation access token") {
+            request,
+            routeContext in
             let installation = try routeContext.pathParameter("installation")
             guard let jwt = StandInContext.bearer(request) else {
                 return Self.error("A JSON web token could not be decoded", status: .unauthorized)
@@ -30,14 +32,21 @@ struct GitHubStandIn {
             }
             guard installations.contains(installation) else { return Self.error("Not Found", status: .notFound) }
             let issued = await context.installationTokens.issue()
-            return StandInContext.json([
-                "token": .string(issued.token), "expires_at": .string(issued.expiresAt.formatted(.iso8601)),
-                "permissions": ["actions": "write", "metadata": "read"], "repository_selection": "all",
-            ], status: .created)
+            return StandInContext.json(
+                [
+                    "token": .string(issued.token), "expires_at": .string(issued.expiresAt.formatted(.iso8601)),
+                    "permissions": ["actions": "write", "metadata": "read"], "repository_selection": "all",
+                ],
+                status: .created
+            )
         }
-        routes.post("/_github/repos/:owner/:repo/actions/workflows/:workflow/dispatches", "GitHub stand-in: create a workflow dispatch event") { request, routeContext in
-            let (owner, repo, workflow) = (try routeContext.pathParameter("owner"), try routeContext.pathParameter("repo"),
-                                           try routeContext.pathParameter("workflow"))
+        routes.post("/_github/repos/:owner/:repo/actions/workflows/:workflow/dispatches", "GitHub stand-in: create a workflow dispatch event") {
+            request,
+            routeContext in
+            let (owner, repo, workflow) = (
+                try routeContext.pathParameter("owner"), try routeContext.pathParameter("repo"),
+                try routeContext.pathParameter("workflow")
+            )
             guard let token = StandInContext.bearer(request), await isAccepted(token) else {
                 return Self.error("Bad credentials", status: .unauthorized, documentation: "https://docs.github.com/rest")
             }
@@ -58,33 +67,59 @@ struct GitHubStandIn {
                 return Self.error("Invalid request.\n\n\"ref\" wasn't supplied.", status: .unprocessableContent)
             }
             let inputs = body["inputs"] ?? [:]
-            guard let inputObject = inputs.objectValue, inputObject.allSatisfy({ $0.value.stringValue != nil || $0.value.boolValue != nil || $0.value.intValue != nil }) else {
-                return Self.error("Invalid request.\n\nFor 'properties/inputs', \(JSONWriter.string(inputs)) is not an object of strings.", status: .unprocessableContent)
+            guard let inputObject = inputs.objectValue,
+                inputObject.allSatisfy({ $0.value.stringValue != nil || $0.value.boolValue != nil || $0.value.intValue != nil })
+            else {
+                return Self.error(
+                    "Invalid request.\n\nFor 'properties/inputs', \(JSONWriter.string(inputs)) is not an object of strings.",
+                    status: .unprocessableContent
+                )
             }
             if inputObject.count > Self.maximumInputs {
-                return Self.error("Invalid request.\n\nFor 'properties/inputs', too many properties: maximum is \(Self.maximumInputs).", status: .unprocessableContent)
+                return Self.error(
+                    "Invalid request.\n\nFor 'properties/inputs', too many properties: maximum is \(Self.maximumInputs).",
+                    status: .unprocessableContent
+                )
             }
             if JSONWriter.string(inputs).count > Self.maximumInputCharacters {
-                return Self.error("inputs are too large: the maximum payload for inputs is \(Self.maximumInputCharacters) characters", status: .unprocessableContent)
+                return Self.error(
+                    "inputs are too large: the maximum payload for inputs is \(Self.maximumInputCharacters) characters",
+                    status: .unprocessableContent
+                )
             }
             if let problem = workflowFile?.problem(with: inputObject) { return Self.error(problem, status: .unprocessableContent) }
-            let run = try await context.record(provider: "github", resource: "\(owner)/\(repo)/\(workflow)", ref: ref, status: "queued",
-                                               request: ["ref": .string(ref), "inputs": inputs])
+            let run = try await context.record(
+                provider: "github",
+                resource: "\(owner)/\(repo)/\(workflow)",
+                ref: ref,
+                status: "queued",
+                request: ["ref": .string(ref), "inputs": inputs]
+            )
             guard body["return_run_details"] == .bool(true) else { return Response(status: .noContent) }
             let base = "/_github/repos/\(owner)/\(repo)/actions/runs/\(run.id)"
             return StandInContext.json(["workflow_run_id": .int(run.id), "run_url": .string(base), "html_url": .string(base)], status: .ok)
         }
         routes.get("/_github/repos/:owner/:repo/actions/runs", "GitHub stand-in: list workflow runs") { request, routeContext in
             let resource = "\(try routeContext.pathParameter("owner"))/\(try routeContext.pathParameter("repo"))"
-            let runs = try await context.database.writer.read { db in try ProviderRuns.list(provider: "github", resource: nil, limit: 1000, offset: 0, in: db) }
+            let runs = try await context.database.writer.read { db in
+                try ProviderRuns.list(provider: "github", resource: nil, limit: 1000, offset: 0, in: db)
+            }
             let mine = runs.runs.filter { $0.resource.lowercased().hasPrefix(resource.lowercased() + "/") }
-            return StandInContext.json([
-                "total_count": .int(mine.count),
-                "workflow_runs": .array(mine.map { run in
-                    ["id": .int(run.id), "status": .string(run.status), "event": "workflow_dispatch", "head_branch": .string(run.ref),
-                     "path": .string(".github/workflows/\(run.resource.split(separator: "/").last ?? "")"), "created_at": .string(run.createdAt)]
-                }),
-            ], status: .ok)
+            return StandInContext.json(
+                [
+                    "total_count": .int(mine.count),
+                    "workflow_runs": .array(
+                        mine.map { run in
+                            [
+                                "id": .int(run.id), "status": .string(run.status), "event": "workflow_dispatch", "head_branch": .string(run.ref),
+                                "path": .string(".github/workflows/\(run.resource.split(separator: "/").last ?? "")"),
+                                "created_at": .string(run.createdAt),
+                            ]
+                        }
+                    ),
+                ],
+                status: .ok
+            )
         }
     }
 
@@ -94,6 +129,9 @@ struct GitHubStandIn {
     }
 
     static func error(_ message: String, status: HTTPResponse.Status, documentation: String = documentation) -> Response {
-        StandInContext.json(["message": .string(message), "documentation_url": .string(documentation), "status": .string(String(status.code))], status: status)
+        StandInContext.json(
+            ["message": .string(message), "documentation_url": .string(documentation), "status": .string(String(status.code))],
+            status: status
+        )
     }
 }

@@ -10,7 +10,9 @@ struct GitLabStandIn {
     let context: StandInContext
 
     func register(on routes: Routes) {
-        routes.post("/_gitlab/api/v4/projects/:project/trigger/pipeline", "GitLab stand-in: trigger a pipeline with a trigger token") { request, routeContext in
+        routes.post("/_gitlab/api/v4/projects/:project/trigger/pipeline", "GitLab stand-in: trigger a pipeline with a trigger token") {
+            request,
+            routeContext in
             let parameters = try await Self.parameters(request)
             guard let token = parameters["token"], token == context.gitlabTriggerToken else {
                 return Self.error("404 Not Found", status: .notFound)
@@ -19,7 +21,12 @@ struct GitLabStandIn {
             for (key, value) in parameters where key.hasPrefix("variables[") && key.hasSuffix("]") {
                 variables[String(key.dropFirst("variables[".count).dropLast())] = .string(value)
             }
-            return try await trigger(project: try routeContext.pathParameter("project"), ref: parameters["ref"], variables: variables, source: "trigger")
+            return try await trigger(
+                project: try routeContext.pathParameter("project"),
+                ref: parameters["ref"],
+                variables: variables,
+                source: "trigger"
+            )
         }
         routes.post("/_gitlab/api/v4/projects/:project/pipeline", "GitLab stand-in: create a pipeline") { request, routeContext in
             let token = request.headers[HTTPField.Name("PRIVATE-TOKEN")!] ?? StandInContext.bearer(request)
@@ -29,8 +36,12 @@ struct GitLabStandIn {
             for variable in body["variables"]?.arrayValue ?? [] {
                 if let key = variable["key"]?.stringValue { variables[key] = variable["value"] ?? .null }
             }
-            return try await trigger(project: try routeContext.pathParameter("project"), ref: body["ref"]?.stringValue ?? request.query("ref"),
-                                     variables: variables, source: "api")
+            return try await trigger(
+                project: try routeContext.pathParameter("project"),
+                ref: body["ref"]?.stringValue ?? request.query("ref"),
+                variables: variables,
+                source: "api"
+            )
         }
     }
 
@@ -43,18 +54,28 @@ struct GitLabStandIn {
         guard let ref, !ref.isEmpty else { return StandInContext.json(["error": "ref is missing"], status: .badRequest) }
         let refs = Set(channels.compactMap { $0["reference"]?.stringValue })
         guard refs.contains(ref) else { return StandInContext.json(["message": ["base": ["Reference not found"]]], status: .badRequest) }
-        let run = try await context.record(provider: "gitlab", resource: decodedProject, ref: ref, status: "created",
-                                           request: ["ref": .string(ref), "variables": .object(variables), "source": .string(source)])
-        return StandInContext.json([
-            "id": .int(run.id), "iid": .int(run.id), "project_id": Int(decodedProject).map(JSONValue.int) ?? .string(decodedProject),
-            "sha": .string(String(repeating: "0", count: 40)), "ref": .string(ref), "status": "created", "source": .string(source),
-            "created_at": .string(run.createdAt), "updated_at": .string(run.createdAt),
-            "web_url": .string("/_gitlab/\(decodedProject)/-/pipelines/\(run.id)"), "before_sha": .string(String(repeating: "0", count: 40)),
-            "tag": false, "yaml_errors": nil, "user": ["id": 1, "username": "npsim", "name": "npsim", "state": "active"],
-            "started_at": nil, "finished_at": nil, "committed_at": nil, "duration": nil, "queued_duration": nil, "coverage": nil,
-            "detailed_status": ["icon": "status_created", "text": "created", "label": "created", "group": "created", "tooltip": "created",
-                                "has_details": true, "details_path": .string("/\(decodedProject)/-/pipelines/\(run.id)"), "illustration": nil],
-        ], status: .created)
+        let run = try await context.record(
+            provider: "gitlab",
+            resource: decodedProject,
+            ref: ref,
+            status: "created",
+            request: ["ref": .string(ref), "variables": .object(variables), "source": .string(source)]
+        )
+        return StandInContext.json(
+            [
+                "id": .int(run.id), "iid": .int(run.id), "project_id": Int(decodedProject).map(JSONValue.int) ?? .string(decodedProject),
+                "sha": .string(String(repeating: "0", count: 40)), "ref": .string(ref), "status": "created", "source": .string(source),
+                "created_at": .string(run.createdAt), "updated_at": .string(run.createdAt),
+                "web_url": .string("/_gitlab/\(decodedProject)/-/pipelines/\(run.id)"), "before_sha": .string(String(repeating: "0", count: 40)),
+                "tag": false, "yaml_errors": nil, "user": ["id": 1, "username": "npsim", "name": "npsim", "state": "active"],
+                "started_at": nil, "finished_at": nil, "committed_at": nil, "duration": nil, "queued_duration": nil, "coverage": nil,
+                "detailed_status": [
+                    "icon": "status_created", "text": "created", "label": "created", "group": "created", "tooltip": "created",
+                    "has_details": true, "details_path": .string("/\(decodedProject)/-/pipelines/\(run.id)"), "illustration": nil,
+                ],
+            ],
+            status: .created
+        )
     }
 
     /// Trigger parameters from the query string and a form or JSON body, as GitLab's Grape API merges them.
@@ -74,7 +95,9 @@ struct GitLabStandIn {
             }
         } else {
             for pair in text.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+                }
                 if let key = parts.first { result[key] = parts.count > 1 ? parts[1] : "" }
             }
         }

@@ -39,8 +39,11 @@ struct StandInContext: Sendable {
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(value))))
+        Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(value)))
+        )
     }
 
     /// The bearer (or `token`) credential of a request.

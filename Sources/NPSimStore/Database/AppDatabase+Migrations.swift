@@ -5,105 +5,111 @@ extension AppDatabase {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1: documents, hierarchy, keys") { db in
-            try db.execute(sql: """
-                CREATE TABLE document (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    kind TEXT NOT NULL,
-                    id TEXT NOT NULL,
-                    parent_id TEXT,
-                    nrn TEXT,
-                    slug TEXT,
-                    status TEXT,
-                    specification_id TEXT,
-                    type TEXT,
-                    body TEXT NOT NULL,
-                    UNIQUE (kind, id)
-                );
-                CREATE INDEX document_parent ON document (kind, parent_id);
-                CREATE INDEX document_slug ON document (kind, slug);
-                CREATE INDEX document_specification ON document (kind, specification_id);
-                CREATE TABLE nrn_entity (
-                    nrn TEXT PRIMARY KEY,
-                    level TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    slug TEXT NOT NULL
-                );
-                CREATE TABLE api_key (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    name TEXT NOT NULL,
-                    secret TEXT NOT NULL UNIQUE,
-                    organization_id TEXT NOT NULL,
-                    grants TEXT NOT NULL,
-                    tags TEXT NOT NULL,
-                    created_at TEXT NOT NULL
-                );
-                CREATE TABLE counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-                CREATE TABLE setting (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE document (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        kind TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        parent_id TEXT,
+                        nrn TEXT,
+                        slug TEXT,
+                        status TEXT,
+                        specification_id TEXT,
+                        type TEXT,
+                        body TEXT NOT NULL,
+                        UNIQUE (kind, id)
+                    );
+                    CREATE INDEX document_parent ON document (kind, parent_id);
+                    CREATE INDEX document_slug ON document (kind, slug);
+                    CREATE INDEX document_specification ON document (kind, specification_id);
+                    CREATE TABLE nrn_entity (
+                        nrn TEXT PRIMARY KEY,
+                        level TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        slug TEXT NOT NULL
+                    );
+                    CREATE TABLE api_key (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL,
+                        secret TEXT NOT NULL UNIQUE,
+                        organization_id TEXT NOT NULL,
+                        grants TEXT NOT NULL,
+                        tags TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE TABLE counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    CREATE TABLE setting (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+                    """
+            )
         }
         migrator.registerMigration("v2: notifications, deliveries, attempts") { db in
-            try db.execute(sql: """
-                CREATE TABLE notification (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    id TEXT NOT NULL UNIQUE,
-                    source TEXT NOT NULL,
-                    event TEXT NOT NULL,
-                    nrn TEXT NOT NULL,
-                    action_id TEXT,
-                    status TEXT NOT NULL,
-                    routing TEXT NOT NULL,
-                    resent_from TEXT,
-                    created_at TEXT NOT NULL,
-                    body BLOB NOT NULL
-                );
-                CREATE INDEX notification_status ON notification (status);
-                CREATE TABLE delivery (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    notification_id TEXT NOT NULL REFERENCES notification (id) ON DELETE CASCADE,
-                    channel_id INTEGER NOT NULL,
-                    channel_type TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    attempt_count INTEGER NOT NULL DEFAULT 0,
-                    next_attempt_at INTEGER NOT NULL,
-                    last_status_code INTEGER,
-                    last_error TEXT,
-                    result TEXT,
-                    created_at TEXT NOT NULL,
-                    updated_at TEXT NOT NULL
-                );
-                CREATE INDEX delivery_due ON delivery (status, next_attempt_at);
-                CREATE INDEX delivery_notification ON delivery (notification_id);
-                CREATE INDEX delivery_channel ON delivery (channel_id, status);
-                CREATE TABLE attempt (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    delivery_id INTEGER NOT NULL REFERENCES delivery (id) ON DELETE CASCADE,
-                    number INTEGER NOT NULL,
-                    started_at TEXT NOT NULL,
-                    duration_ms REAL NOT NULL,
-                    outcome TEXT NOT NULL,
-                    retried INTEGER NOT NULL,
-                    request TEXT NOT NULL,
-                    request_body BLOB,
-                    response_status INTEGER,
-                    response_headers TEXT,
-                    response_body BLOB,
-                    error TEXT
-                );
-                CREATE INDEX attempt_delivery ON attempt (delivery_id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE notification (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        source TEXT NOT NULL,
+                        event TEXT NOT NULL,
+                        nrn TEXT NOT NULL,
+                        action_id TEXT,
+                        status TEXT NOT NULL,
+                        routing TEXT NOT NULL,
+                        resent_from TEXT,
+                        created_at TEXT NOT NULL,
+                        body BLOB NOT NULL
+                    );
+                    CREATE INDEX notification_status ON notification (status);
+                    CREATE TABLE delivery (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        notification_id TEXT NOT NULL REFERENCES notification (id) ON DELETE CASCADE,
+                        channel_id INTEGER NOT NULL,
+                        channel_type TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        attempt_count INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        last_status_code INTEGER,
+                        last_error TEXT,
+                        result TEXT,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE INDEX delivery_due ON delivery (status, next_attempt_at);
+                    CREATE INDEX delivery_notification ON delivery (notification_id);
+                    CREATE INDEX delivery_channel ON delivery (channel_id, status);
+                    CREATE TABLE attempt (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        delivery_id INTEGER NOT NULL REFERENCES delivery (id) ON DELETE CASCADE,
+                        number INTEGER NOT NULL,
+                        started_at TEXT NOT NULL,
+                        duration_ms REAL NOT NULL,
+                        outcome TEXT NOT NULL,
+                        retried INTEGER NOT NULL,
+                        request TEXT NOT NULL,
+                        request_body BLOB,
+                        response_status INTEGER,
+                        response_headers TEXT,
+                        response_body BLOB,
+                        error TEXT
+                    );
+                    CREATE INDEX attempt_delivery ON attempt (delivery_id);
+                    """
+            )
         }
         migrator.registerMigration("v3: provider stand-in runs") { db in
-            try db.execute(sql: """
-                CREATE TABLE provider_run (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    provider TEXT NOT NULL,
-                    resource TEXT NOT NULL,
-                    ref TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    request TEXT NOT NULL,
-                    created_at TEXT NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE provider_run (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        provider TEXT NOT NULL,
+                        resource TEXT NOT NULL,
+                        ref TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        request TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    );
+                    """
+            )
         }
         migrator.registerMigration("v4: index owners for nrn filters") { db in
             try db.execute(sql: "CREATE INDEX document_nrn ON document (kind, nrn)")

@@ -28,10 +28,14 @@ struct SQLFilter {
     var sql: String { clauses.isEmpty ? "1" : clauses.joined(separator: " AND ") }
 
     /// The rows of one page, ordered by `order`, and the total count of matching rows.
-    func page(from table: String, columns: String = "*", order: String, limit: Int, offset: Int, in db: Database) throws -> (rows: [Row], total: Int) {
+    func page(from table: String, columns: String = "*", order: String, limit: Int, offset: Int, in db: Database) throws -> (rows: [Row], total: Int)
+    {
         let total = try Int.cachedOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(sql)", arguments: arguments) ?? 0
-        let rows = try Row.cachedAll(db, sql: "SELECT \(columns) FROM \(table) WHERE \(sql) ORDER BY \(order) LIMIT ? OFFSET ?",
-                                    arguments: arguments + [limit, offset])
+        let rows = try Row.cachedAll(
+            db,
+            sql: "SELECT \(columns) FROM \(table) WHERE \(sql) ORDER BY \(order) LIMIT ? OFFSET ?",
+            arguments: arguments + [limit, offset]
+        )
         return (rows, total)
     }
 }

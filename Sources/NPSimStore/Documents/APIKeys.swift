@@ -32,15 +32,28 @@ public enum APIKeys {
 
     @discardableResult
     public static func insert(
-        name: String, secret: String, organizationId: String, grants: JSONValue = [], tags: JSONValue = [], in db: Database
+        name: String,
+        secret: String,
+        organizationId: String,
+        grants: JSONValue = [],
+        tags: JSONValue = [],
+        in db: Database
     ) throws -> Key {
         if let existing = try find(secret: secret, in: db) { return existing }
         let createdAt = ISO8601.string(from: Date())
         try db.run(
             sql: "INSERT INTO api_key (name, secret, organization_id, grants, tags, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [name, secret, organizationId, JSONWriter.string(grants), JSONWriter.string(tags), createdAt])
-        return Key(id: Int(db.lastInsertedRowID), name: name, secret: secret, organizationId: organizationId, grants: grants, tags: tags,
-                   createdAt: createdAt)
+            arguments: [name, secret, organizationId, JSONWriter.string(grants), JSONWriter.string(tags), createdAt]
+        )
+        return Key(
+            id: Int(db.lastInsertedRowID),
+            name: name,
+            secret: secret,
+            organizationId: organizationId,
+            grants: grants,
+            tags: tags,
+            createdAt: createdAt
+        )
     }
 
     public static func find(secret: String, in db: Database) throws -> Key? {
@@ -61,7 +74,14 @@ public enum APIKeys {
     }
 
     private static func key(_ row: Row) throws -> Key {
-        Key(id: row["id"], name: row["name"], secret: row["secret"], organizationId: row["organization_id"],
-            grants: try JSONParser.parse(row["grants"] as String), tags: try JSONParser.parse(row["tags"] as String), createdAt: row["created_at"])
+        Key(
+            id: row["id"],
+            name: row["name"],
+            secret: row["secret"],
+            organizationId: row["organization_id"],
+            grants: try JSONParser.parse(row["grants"] as String),
+            tags: try JSONParser.parse(row["tags"] as String),
+            createdAt: row["created_at"]
+        )
     }
 }

@@ -1,3 +1,5 @@
+import NPSimCore
+
 /// The filters a list endpoint passes down to ``Documents/list(_:in:)``; every one of them is applied in SQL.
 public struct DocumentQuery: Sendable {
     public var kind: EntityKind
@@ -20,5 +22,3 @@ public struct DocumentQuery: Sendable {
         self.kind = kind
     }
 }
-
-import NPSimCore

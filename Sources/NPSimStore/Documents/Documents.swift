@@ -31,8 +31,11 @@ public enum Documents {
                 INSERT INTO document (kind, id, parent_id, nrn, slug, status, specification_id, type, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [kind.rawValue, columns.id, columns.parent, columns.nrn, columns.slug, columns.status, columns.specification, columns.type,
-                        JSONWriter.string(.object(kind.ordered(body)))])
+            arguments: [
+                kind.rawValue, columns.id, columns.parent, columns.nrn, columns.slug, columns.status, columns.specification, columns.type,
+                JSONWriter.string(.object(kind.ordered(body))),
+            ]
+        )
     }
 
     public static func update(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
@@ -42,8 +45,11 @@ public enum Documents {
                 UPDATE document SET parent_id = ?, nrn = ?, slug = ?, status = ?, specification_id = ?, type = ?, body = ?
                 WHERE kind = ? AND id = ?
                 """,
-            arguments: [columns.parent, columns.nrn, columns.slug, columns.status, columns.specification, columns.type,
-                        JSONWriter.string(.object(kind.ordered(body))), kind.rawValue, columns.id])
+            arguments: [
+                columns.parent, columns.nrn, columns.slug, columns.status, columns.specification, columns.type,
+                JSONWriter.string(.object(kind.ordered(body))), kind.rawValue, columns.id,
+            ]
+        )
     }
 
     public static func delete(_ kind: EntityKind, id: String, in db: Database) throws {
@@ -58,8 +64,10 @@ public enum Documents {
         var filter = SQLFilter()
         filter.equals("kind", query.kind.rawValue)
         filter.equals("parent_id", query.parentId)
-        for (column, values) in [("id", query.ids), ("status", query.statuses), ("specification_id", query.specificationIds),
-                                 ("type", query.types), ("slug", query.slugs)] {
+        for (column, values) in [
+            ("id", query.ids), ("status", query.statuses), ("specification_id", query.specificationIds),
+            ("type", query.types), ("slug", query.slugs),
+        ] {
             filter.among(column, values)
         }
         filter.equals("nrn", query.exactNRN)
@@ -79,15 +87,25 @@ public enum Documents {
                 filter.raw(clause, arguments)
             }
         }
-        let (rows, total) = try filter.page(from: "document", columns: "body", order: "seq \(query.newestFirst ? "DESC" : "ASC")",
-                                            limit: query.limit, offset: query.offset, in: db)
+        let (rows, total) = try filter.page(
+            from: "document",
+            columns: "body",
+            order: "seq \(query.newestFirst ? "DESC" : "ASC")",
+            limit: query.limit,
+            offset: query.offset,
+            in: db
+        )
         return Page(items: try rows.map { try decode($0["body"]) }, total: total)
     }
 
     /// Every document of a kind under a parent, oldest first (action specifications of a spec, actions of a service).
     public static func children(_ kind: EntityKind, of parentId: String, in db: Database) throws -> [JSONObject] {
-        try String.cachedAll(db, sql: "SELECT body FROM document WHERE kind = ? AND parent_id = ? ORDER BY seq", arguments: [kind.rawValue, parentId])
-            .map(decode)
+        try String.cachedAll(
+            db,
+            sql: "SELECT body FROM document WHERE kind = ? AND parent_id = ? ORDER BY seq",
+            arguments: [kind.rawValue, parentId]
+        )
+        .map(decode)
     }
 
     private static func decode(_ body: String) throws -> JSONObject {
@@ -97,7 +115,10 @@ public enum Documents {
         return object
     }
 
-    private static func indexColumns(_ kind: EntityKind, _ body: JSONObject)
+    private static func indexColumns(
+        _ kind: EntityKind,
+        _ body: JSONObject
+    )
         -> (id: String, parent: String?, nrn: String?, slug: String?, status: String?, specification: String?, type: String?)
     {
         let id = body["id"]?.stringValue ?? body["id"]?.intValue.map(String.init) ?? ""
@@ -126,7 +147,9 @@ public enum Documents {
             parent = nil
             nrn = body["nrn"]?.stringValue
         }
-        return (id, parent, nrn, body["slug"]?.stringValue, body["status"]?.stringValue, body["specification_id"]?.stringValue,
-                body["type"]?.stringValue)
+        return (
+            id, parent, nrn, body["slug"]?.stringValue, body["status"]?.stringValue, body["specification_id"]?.stringValue,
+            body["type"]?.stringValue
+        )
     }
 }

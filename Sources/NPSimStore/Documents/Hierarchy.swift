@@ -9,7 +9,8 @@ public enum Hierarchy {
                 INSERT INTO nrn_entity (nrn, level, name, slug) VALUES (?, ?, ?, ?)
                 ON CONFLICT (nrn) DO UPDATE SET name = excluded.name, slug = excluded.slug
                 """,
-            arguments: [entity.nrn.description, entity.level.rawValue, entity.name, entity.slug])
+            arguments: [entity.nrn.description, entity.level.rawValue, entity.name, entity.slug]
+        )
     }
 
     public static func fetch(_ nrn: NRN, in db: Database) throws -> NRNEntity? {
@@ -23,7 +24,8 @@ public enum Hierarchy {
         try nrn.lineage.reversed().map { level in
             guard let entity = try fetch(level, in: db) else {
                 throw APIError.validation(
-                    "NRN '\(level)' does not exist; create it with POST /\(level.components.last!.level.rawValue) or load fixtures with --seed")
+                    "NRN '\(level)' does not exist; create it with POST /\(level.components.last!.level.rawValue) or load fixtures with --seed"
+                )
             }
             return entity
         }
@@ -50,9 +52,12 @@ extension Hierarchy {
     /// Finds an entity by its level and id (ids are unique within a level, as in nullplatform).
     public static func find(level: NRN.Level, id: String, in db: Database) throws -> NRNEntity? {
         let suffix = "\(level.rawValue)=\(id)"
-        guard let text = try String.cachedOne(
-            db, sql: "SELECT nrn FROM nrn_entity WHERE level = ? AND (nrn = ? OR nrn LIKE ?) LIMIT 1",
-            arguments: [level.rawValue, suffix, "%:\(suffix)"])
+        guard
+            let text = try String.cachedOne(
+                db,
+                sql: "SELECT nrn FROM nrn_entity WHERE level = ? AND (nrn = ? OR nrn LIKE ?) LIMIT 1",
+                arguments: [level.rawValue, suffix, "%:\(suffix)"]
+            )
         else { return nil }
         return try fetch(NRN(parsing: text), in: db)
     }

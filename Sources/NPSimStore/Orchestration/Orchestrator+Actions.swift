@@ -32,7 +32,8 @@ extension Orchestrator {
             }
             guard spec[parent.specificationField] == entity["specification_id"] else {
                 throw APIError.validation(
-                    "action specification '\(spec["slug"]?.stringValue ?? specId)' does not belong to the \(parent.kind.displayName)'s specification; list the valid ones at GET /\(parent.specificationKind.rawValue)/\(entity["specification_id"]?.stringValue ?? "")/action_specification")
+                    "action specification '\(spec["slug"]?.stringValue ?? specId)' does not belong to the \(parent.kind.displayName)'s specification; list the valid ones at GET /\(parent.specificationKind.rawValue)/\(entity["specification_id"]?.stringValue ?? "")/action_specification"
+                )
             }
             let type = ActionType(rawValue: spec["type"]?.stringValue ?? "") ?? .custom
             let current = EntityStatus(rawValue: entity["status"]?.stringValue ?? "") ?? .pending
@@ -134,8 +135,14 @@ extension Orchestrator {
 
     /// Moves the parent for an action that reached `status`; on success copies targeted results, and the
     /// parameters of create and update actions that the specification declares, into the parent's attributes.
-    private func applyOutcome(of action: JSONObject, type: ActionType, status: ActionStatus, spec: JSONObject, to entity: inout JSONObject,
-                              in db: Database) throws {
+    private func applyOutcome(
+        of action: JSONObject,
+        type: ActionType,
+        status: ActionStatus,
+        spec: JSONObject,
+        to entity: inout JSONObject,
+        in db: Database
+    ) throws {
         guard let next = StatusMachine.parentStatus(after: type, reached: status) else { return }
         entity["status"] = .string(next.rawValue)
         guard status == .success else { return }
@@ -158,19 +165,21 @@ extension Orchestrator {
     static func normalizedMessages(_ value: JSONValue, now: Date) throws -> JSONValue {
         guard let items = value.arrayValue else { throw APIError.validation("messages must be an array, got \(value.typeName)") }
         let levels = ["debug", "info", "information", "warn", "warning", "error", "fatal"]
-        return .array(try items.enumerated().map { offset, item in
-            guard case .object(var message) = item, let text = message["message"]?.stringValue else {
-                throw APIError.validation("messages[\(offset)] must be an object with a string 'message'")
+        return .array(
+            try items.enumerated().map { offset, item in
+                guard case .object(var message) = item, let text = message["message"]?.stringValue else {
+                    throw APIError.validation("messages[\(offset)] must be an object with a string 'message'")
+                }
+                let level = message["level"]?.stringValue ?? message["severity"]?.stringValue ?? "info"
+                guard levels.contains(level) else {
+                    throw APIError.validation("messages[\(offset)].level must be one of \(levels.joined(separator: ", ")), got '\(level)'")
+                }
+                message["level"] = .string(level)
+                message["severity"] = nil
+                message["message"] = .string(text)
+                if message["timestamp"] == nil { message["timestamp"] = .int(Int(now.timeIntervalSince1970 * 1000)) }
+                return .object(message)
             }
-            let level = message["level"]?.stringValue ?? message["severity"]?.stringValue ?? "info"
-            guard levels.contains(level) else {
-                throw APIError.validation("messages[\(offset)].level must be one of \(levels.joined(separator: ", ")), got '\(level)'")
-            }
-            message["level"] = .string(level)
-            message["severity"] = nil
-            message["message"] = .string(text)
-            if message["timestamp"] == nil { message["timestamp"] = .int(Int(now.timeIntervalSince1970 * 1000)) }
-            return .object(message)
-        })
+        )
     }
 }

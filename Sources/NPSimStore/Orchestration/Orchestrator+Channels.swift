@@ -53,7 +53,9 @@ extension Orchestrator {
             throw APIError.validation("notification_channel.description must be at most 64 characters, got \(description.count)")
         }
         for source in object["source"]?.arrayValue?.compactMap(\.stringValue) ?? [] where !sources.contains(source) {
-            throw APIError.validation("notification_channel.source '\(source)' is not a notification source; use one of \(sources.sorted().joined(separator: ", "))")
+            throw APIError.validation(
+                "notification_channel.source '\(source)' is not a notification source; use one of \(sources.sorted().joined(separator: ", "))"
+            )
         }
     }
 }

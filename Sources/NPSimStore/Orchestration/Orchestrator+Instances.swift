@@ -29,24 +29,42 @@ extension Orchestrator {
                     throw APIError.validation("link.service_id '\(serviceId)' is not an existing service")
                 }
                 guard spec["specification_id"] == service["specification_id"] else {
-                    throw APIError.validation("link.specification_id '\(specId)' is a link specification for another service specification than the service's")
+                    throw APIError.validation(
+                        "link.specification_id '\(specId)' is a link specification for another service specification than the service's"
+                    )
                 }
                 if service["status"]?.stringValue == EntityStatus.deleted.rawValue {
                     throw APIError.conflict("service '\(serviceId)' is deleted; it cannot be linked")
                 }
                 if spec["unique"] == .bool(true) {
                     let existing = try Documents.list(
-                        { var q = DocumentQuery(kind: .link); q.parentId = serviceId; q.specificationIds = [specId]; q.limit = 1; return q }(), in: db)
+                        {
+                            var q = DocumentQuery(kind: .link)
+                            q.parentId = serviceId
+                            q.specificationIds = [specId]
+                            q.limit = 1
+                            return q
+                        }(),
+                        in: db
+                    )
                     if existing.total > 0 {
-                        throw APIError.conflict("link specification '\(spec["slug"]!.stringValue!)' is unique and service '\(serviceId)' is already linked by it")
+                        throw APIError.conflict(
+                            "link specification '\(spec["slug"]!.stringValue!)' is unique and service '\(serviceId)' is already linked by it"
+                        )
                     }
                 }
             }
             try Self.checkAttributes(object["attributes"] ?? [:], spec: spec, field: "\(kind.rawValue).attributes")
             object["id"] = .string(fixedId ?? Self.newId())
             try assignSlug(&object, kind: kind)
-            try checkSlugIsFree(kind, slug: object["slug"]!.stringValue!, scopeColumn: kind == .service ? "nrn" : "parent_id",
-                                scopeValue: kind == .service ? nrn.description : object["service_id"]?.stringValue, excluding: nil, in: db)
+            try checkSlugIsFree(
+                kind,
+                slug: object["slug"]!.stringValue!,
+                scopeColumn: kind == .service ? "nrn" : "parent_id",
+                scopeValue: kind == .service ? nrn.description : object["service_id"]?.stringValue,
+                excluding: nil,
+                in: db
+            )
             if object["linkable_to"] == nil { object["linkable_to"] = [.string(nrn.description)] }
             object["type"] = spec["type"] ?? "dependency"
             object["created_at"] = .string(timestamp())
@@ -75,8 +93,14 @@ extension Orchestrator {
                 try Self.checkAttributes(object["attributes"]!, spec: spec, field: "\(kind.rawValue).attributes")
             }
             if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
-            try checkSlugIsFree(kind, slug: object["slug"]?.stringValue ?? "", scopeColumn: kind == .service ? "nrn" : "parent_id",
-                                scopeValue: kind == .service ? object["entity_nrn"]?.stringValue : object["service_id"]?.stringValue, excluding: id, in: db)
+            try checkSlugIsFree(
+                kind,
+                slug: object["slug"]?.stringValue ?? "",
+                scopeColumn: kind == .service ? "nrn" : "parent_id",
+                scopeValue: kind == .service ? object["entity_nrn"]?.stringValue : object["service_id"]?.stringValue,
+                excluding: id,
+                in: db
+            )
             object["updated_at"] = .string(timestamp())
             try Documents.update(kind, object, in: db)
             return try present(kind, object, options: ReadOptions(includeSecrets: true), in: db)
@@ -102,7 +126,8 @@ extension Orchestrator {
             let hasDeleteAction = try Documents.children(.actionSpecification, of: specId, in: db).contains { $0["type"] == "delete" }
             if !force, hasDeleteAction, status != .failed, status != .deleted {
                 throw APIError.forbidden(
-                    "the \(kind.displayName) is \(status.rawValue): run its delete action (POST /\(kind.rawValue)/\(id)/action) so the runner deprovisions it, or pass force=true to remove only the record")
+                    "the \(kind.displayName) is \(status.rawValue): run its delete action (POST /\(kind.rawValue)/\(id)/action) so the runner deprovisions it, or pass force=true to remove only the record"
+                )
             }
             let actionKind: EntityKind = kind == .service ? .serviceAction : .linkAction
             try db.run(sql: "DELETE FROM document WHERE kind = ? AND parent_id = ?", arguments: [actionKind.rawValue, id])

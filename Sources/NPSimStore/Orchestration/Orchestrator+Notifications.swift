@@ -12,21 +12,37 @@ extension Orchestrator {
         if parent.kind == .link {
             let service = try Documents.require(.service, id: entity["service_id"]?.stringValue ?? "", in: db)
             input = EnvelopeBuilder.Input(
-                action: action, actionSpecification: specification, service: service,
+                action: action,
+                actionSpecification: specification,
+                service: service,
                 serviceSpecification: try Documents.fetch(.serviceSpecification, id: service["specification_id"]?.stringValue ?? "", in: db) ?? [:],
-                link: entity, linkSpecification: try Documents.fetch(.linkSpecification, id: entity["specification_id"]?.stringValue ?? "", in: db),
-                lineage: lineage, entityNRN: entityNRN)
+                link: entity,
+                linkSpecification: try Documents.fetch(.linkSpecification, id: entity["specification_id"]?.stringValue ?? "", in: db),
+                lineage: lineage,
+                entityNRN: entityNRN
+            )
         } else {
             input = EnvelopeBuilder.Input(
-                action: action, actionSpecification: specification, service: entity,
+                action: action,
+                actionSpecification: specification,
+                service: entity,
                 serviceSpecification: try Documents.fetch(.serviceSpecification, id: entity["specification_id"]?.stringValue ?? "", in: db) ?? [:],
-                lineage: lineage, entityNRN: entityNRN)
+                lineage: lineage,
+                entityNRN: entityNRN
+            )
         }
         let notification = EnvelopeBuilder.notification(input)
         let envelope = EnvelopeBuilder.envelope(id: Self.newId(), createdAt: now(), notification: notification)
         try Outbox.enqueue(
-            envelope: envelope, source: EnvelopeBuilder.source, event: EnvelopeBuilder.event, nrn: entityNRN, actionId: action["id"]?.stringValue,
-            routing: try route(.object(notification), nrn: NRN(parsing: entityNRN), in: db), now: now(), in: db)
+            envelope: envelope,
+            source: EnvelopeBuilder.source,
+            event: EnvelopeBuilder.event,
+            nrn: entityNRN,
+            actionId: action["id"]?.stringValue,
+            routing: try route(.object(notification), nrn: NRN(parsing: entityNRN), in: db),
+            now: now(),
+            in: db
+        )
     }
 
     /// The channels a notification goes to, and why each other channel was skipped.
@@ -35,8 +51,13 @@ extension Orchestrator {
         query.limit = Int(Int32.max)
         var routing = Outbox.Routing()
         for channel in try Documents.list(query, in: db).items {
-            switch ChannelRouter.decide(channel: channel, source: EnvelopeBuilder.source, entityNRN: nrn, notification: notification,
-                                         agentTags: agentTags) {
+            switch ChannelRouter.decide(
+                channel: channel,
+                source: EnvelopeBuilder.source,
+                entityNRN: nrn,
+                notification: notification,
+                agentTags: agentTags
+            ) {
             case .deliver: routing.channels.append(channel)
             case .skip(let reason): routing.skipped.append(reason)
             }
@@ -71,8 +92,17 @@ extension Orchestrator {
             var envelope = original
             envelope["id"] = .string(newId)
             envelope["created_at"] = .string(ISO8601.epochMilliseconds(now()))
-            try Outbox.enqueue(envelope: .object(envelope), source: original["source"]?.stringValue ?? EnvelopeBuilder.source, event: EnvelopeBuilder.event,
-                               nrn: nrnText, actionId: row["action_id"], routing: routing, resentFrom: notificationId, now: now(), in: db)
+            try Outbox.enqueue(
+                envelope: .object(envelope),
+                source: original["source"]?.stringValue ?? EnvelopeBuilder.source,
+                event: EnvelopeBuilder.event,
+                nrn: nrnText,
+                actionId: row["action_id"],
+                routing: routing,
+                resentFrom: notificationId,
+                now: now(),
+                in: db
+            )
             return newId
         }
         deliveriesQueued()
@@ -89,7 +119,8 @@ extension Orchestrator {
         }
     }
 
-    public func notifications(nrn: NRN?, sources: [String], statuses: [String], actionId: String?, limit: Int, offset: Int) async throws -> JSONValue {
+    public func notifications(nrn: NRN?, sources: [String], statuses: [String], actionId: String?, limit: Int, offset: Int) async throws -> JSONValue
+    {
         try await database.writer.read { db in
             var filter = SQLFilter()
             if let nrn { filter.raw("nrn_visible(nrn, ?, 1)", [nrn.description]) }
@@ -162,7 +193,8 @@ extension Orchestrator {
         var object: JSONObject = [
             "id": .int(row["id"]), "notification_id": .string(row["notification_id"]), "channel_id": .int(row["channel_id"]),
             "channel_type": .string(row["channel_type"]), "status": .string(row["status"]), "attempts": .int(row["attempt_count"]),
-            "next_attempt_at": (row["status"] as String) == "pending" ? .string(ISO8601.string(from: Date(timeIntervalSince1970: Double(row["next_attempt_at"] as Int64) / 1000))) : .null,
+            "next_attempt_at": (row["status"] as String) == "pending"
+                ? .string(ISO8601.string(from: Date(timeIntervalSince1970: Double(row["next_attempt_at"] as Int64) / 1000))) : .null,
             "last_status_code": (row["last_status_code"] as Int?).map(JSONValue.int) ?? .null,
             "last_error": (row["last_error"] as String?).map(JSONValue.string) ?? .null,
             "result": try (row["result"] as String?).map { try JSONParser.parse($0) } ?? .null,
@@ -170,23 +202,25 @@ extension Orchestrator {
         ]
         if includeAttempts {
             let attempts = try Row.cachedAll(db, sql: "SELECT * FROM attempt WHERE delivery_id = ? ORDER BY number", arguments: [row["id"] as Int64])
-            object["attempt_log"] = .array(try attempts.map { attempt in
-                let body = (attempt["response_body"] as Data?).map { String(decoding: $0, as: UTF8.self) }
-                return [
-                    "number": .int(attempt["number"]), "started_at": .string(attempt["started_at"]),
-                    "duration_ms": .double(attempt["duration_ms"]), "outcome": .string(attempt["outcome"]),
-                    "request": try JSONParser.parse(attempt["request"] as String),
-                    "request_body": .string(String(decoding: (attempt["request_body"] as Data?) ?? Data(), as: UTF8.self)),
-                    "response": (attempt["response_status"] as Int?).map { status in
-                        [
-                            "status": .int(status),
-                            "headers": (try? (attempt["response_headers"] as String?).map { try JSONParser.parse($0) }) ?? nil ?? [:],
-                            "body": body.map(JSONValue.string) ?? .null,
-                        ] as JSONValue
-                    } ?? .null,
-                    "error": (attempt["error"] as String?).map(JSONValue.string) ?? .null,
-                ]
-            })
+            object["attempt_log"] = .array(
+                try attempts.map { attempt in
+                    let body = (attempt["response_body"] as Data?).map { String(decoding: $0, as: UTF8.self) }
+                    return [
+                        "number": .int(attempt["number"]), "started_at": .string(attempt["started_at"]),
+                        "duration_ms": .double(attempt["duration_ms"]), "outcome": .string(attempt["outcome"]),
+                        "request": try JSONParser.parse(attempt["request"] as String),
+                        "request_body": .string(String(decoding: (attempt["request_body"] as Data?) ?? Data(), as: UTF8.self)),
+                        "response": (attempt["response_status"] as Int?).map { status in
+                            [
+                                "status": .int(status),
+                                "headers": (try? (attempt["response_headers"] as String?).map { try JSONParser.parse($0) }) ?? nil ?? [:],
+                                "body": body.map(JSONValue.string) ?? .null,
+                            ] as JSONValue
+                        } ?? .null,
+                        "error": (attempt["error"] as String?).map(JSONValue.string) ?? .null,
+                    ]
+                }
+            )
         }
         return object
     }

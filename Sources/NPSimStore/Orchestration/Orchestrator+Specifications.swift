@@ -17,8 +17,14 @@ extension Orchestrator {
                     throw APIError.validation("link_specification.specification_id '\(serviceSpecId)' is not an existing service specification")
                 }
             }
-            try checkSlugIsFree(kind, slug: object["slug"]!.stringValue!, scopeColumn: kind == .linkSpecification ? "parent_id" : nil,
-                                scopeValue: object["specification_id"]?.stringValue, excluding: nil, in: db)
+            try checkSlugIsFree(
+                kind,
+                slug: object["slug"]!.stringValue!,
+                scopeColumn: kind == .linkSpecification ? "parent_id" : nil,
+                scopeValue: object["specification_id"]?.stringValue,
+                excluding: nil,
+                in: db
+            )
             object["created_at"] = .string(timestamp())
             object["updated_at"] = object["created_at"]
             try Documents.insert(kind, object, in: db)
@@ -42,8 +48,14 @@ extension Orchestrator {
             for (key, value) in changes { object[key] = value }
             try Self.checkAttributesSchema(object)
             if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
-            try checkSlugIsFree(kind, slug: object["slug"]?.stringValue ?? "", scopeColumn: kind == .linkSpecification ? "parent_id" : nil,
-                                scopeValue: object["specification_id"]?.stringValue, excluding: id, in: db)
+            try checkSlugIsFree(
+                kind,
+                slug: object["slug"]?.stringValue ?? "",
+                scopeColumn: kind == .linkSpecification ? "parent_id" : nil,
+                scopeValue: object["specification_id"]?.stringValue,
+                excluding: id,
+                in: db
+            )
             object["updated_at"] = .string(timestamp())
             try Documents.update(kind, object, in: db)
             return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)
@@ -54,8 +66,10 @@ extension Orchestrator {
     public func deleteSpecification(_ kind: EntityKind, id: String) async throws -> JSONObject {
         try await database.writer.write { db in
             let object = try Documents.require(kind, id: id, in: db)
-            let users = kind == .serviceSpecification
-                ? try Documents.count(.service, where: "specification_id", is: id, in: db) + Documents.count(.linkSpecification, where: "parent_id", is: id, in: db)
+            let users =
+                kind == .serviceSpecification
+                ? try Documents.count(.service, where: "specification_id", is: id, in: db)
+                    + Documents.count(.linkSpecification, where: "parent_id", is: id, in: db)
                 : try Documents.count(.link, where: "specification_id", is: id, in: db)
             guard users == 0 else {
                 throw APIError.conflict("the \(kind.displayName) '\(id)' is used by \(users) record(s); delete them first")
@@ -66,7 +80,12 @@ extension Orchestrator {
         }
     }
 
-    public func createActionSpecification(parent parentKind: EntityKind, parentId: String, body: JSONValue, id fixedId: String? = nil) async throws -> JSONObject {
+    public func createActionSpecification(
+        parent parentKind: EntityKind,
+        parentId: String,
+        body: JSONValue,
+        id fixedId: String? = nil
+    ) async throws -> JSONObject {
         let validated = try EntityKind.actionSpecification.validatedForCreate(body)
         return try await database.writer.write { db in
             var object = validated
@@ -74,7 +93,14 @@ extension Orchestrator {
             object["id"] = .string(fixedId ?? Self.newId())
             try assignSlug(&object, kind: .actionSpecification)
             object[parentKind == .serviceSpecification ? "service_specification_id" : "link_specification_id"] = .string(parentId)
-            try checkSlugIsFree(.actionSpecification, slug: object["slug"]!.stringValue!, scopeColumn: "parent_id", scopeValue: parentId, excluding: nil, in: db)
+            try checkSlugIsFree(
+                .actionSpecification,
+                slug: object["slug"]!.stringValue!,
+                scopeColumn: "parent_id",
+                scopeValue: parentId,
+                excluding: nil,
+                in: db
+            )
             object["created_at"] = .string(timestamp())
             object["updated_at"] = object["created_at"]
             try Documents.insert(.actionSpecification, object, in: db)
@@ -98,7 +124,14 @@ extension Orchestrator {
             let changes = try EntityKind.actionSpecification.validatedForPatch(body, current: object)
             for (key, value) in changes { object[key] = value }
             if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
-            try checkSlugIsFree(.actionSpecification, slug: object["slug"]?.stringValue ?? "", scopeColumn: "parent_id", scopeValue: parentId, excluding: id, in: db)
+            try checkSlugIsFree(
+                .actionSpecification,
+                slug: object["slug"]?.stringValue ?? "",
+                scopeColumn: "parent_id",
+                scopeValue: parentId,
+                excluding: id,
+                in: db
+            )
             object["updated_at"] = .string(timestamp())
             try Documents.update(.actionSpecification, object, in: db)
             return try present(.actionSpecification, object, options: ReadOptions(includeMessages: true), in: db)

@@ -13,7 +13,9 @@ public struct Orchestrator: Sendable {
     let agentTags: [String: String]
 
     public init(
-        database: AppDatabase, now: @escaping @Sendable () -> Date = { Date() }, agentTags: [String: String] = [:],
+        database: AppDatabase,
+        now: @escaping @Sendable () -> Date = { Date() },
+        agentTags: [String: String] = [:],
         deliveriesQueued: @escaping @Sendable () -> Void = {}
     ) {
         self.database = database
@@ -102,7 +104,10 @@ public struct Orchestrator: Sendable {
             if !options.includeSecrets, let attributes = object["attributes"] {
                 let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
                 let spec = try object["specification_id"]?.stringValue.flatMap { try Documents.fetch(specKind, id: $0, in: db) }
-                result["attributes"] = SchemaAnnotations.masking(attributes, secrets: SchemaAnnotations.secretProperties(of: spec?["attributes"]?["schema"]))
+                result["attributes"] = SchemaAnnotations.masking(
+                    attributes,
+                    secrets: SchemaAnnotations.secretProperties(of: spec?["attributes"]?["schema"])
+                )
             }
         case .serviceAction, .linkAction:
             if !options.includeMessages { result["messages"] = [] }

@@ -14,8 +14,15 @@ public struct AttemptExchange: Sendable {
     /// Target-specific outcome (an agent's exit code, a provider's run id), shown in `/notification/{id}/result`.
     public var result: JSONValue?
 
-    public init(request: JSONValue, requestBody: [UInt8], responseStatus: Int? = nil, responseHeaders: JSONValue? = nil,
-                responseBody: [UInt8]? = nil, error: String? = nil, result: JSONValue? = nil) {
+    public init(
+        request: JSONValue,
+        requestBody: [UInt8],
+        responseStatus: Int? = nil,
+        responseHeaders: JSONValue? = nil,
+        responseBody: [UInt8]? = nil,
+        error: String? = nil,
+        result: JSONValue? = nil
+    ) {
         self.request = request
         self.requestBody = requestBody
         self.responseStatus = responseStatus

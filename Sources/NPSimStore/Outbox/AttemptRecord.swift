@@ -23,8 +23,15 @@ public struct AttemptRecord: Sendable {
     public var retryNote: String?
     public var exchange: AttemptExchange
 
-    public init(deliveryId: Int64, number: Int, startedAt: String, durationMilliseconds: Double, conclusion: Conclusion, retryNote: String?,
-                exchange: AttemptExchange) {
+    public init(
+        deliveryId: Int64,
+        number: Int,
+        startedAt: String,
+        durationMilliseconds: Double,
+        conclusion: Conclusion,
+        retryNote: String?,
+        exchange: AttemptExchange
+    ) {
         self.deliveryId = deliveryId
         self.number = number
         self.startedAt = startedAt

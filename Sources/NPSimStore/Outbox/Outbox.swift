@@ -19,8 +19,15 @@ public enum Outbox {
 
     /// Stores a notification and one `pending` delivery per routed channel.
     public static func enqueue(
-        envelope: JSONValue, source: String, event: String, nrn: String, actionId: String?, routing: Routing, resentFrom: String? = nil,
-        now: Date, in db: Database
+        envelope: JSONValue,
+        source: String,
+        event: String,
+        nrn: String,
+        actionId: String?,
+        routing: Routing,
+        resentFrom: String? = nil,
+        now: Date,
+        in db: Database
     ) throws {
         let id = envelope["id"]?.stringValue ?? UUID().uuidString.lowercased()
         let status = routing.channels.isEmpty ? "unmatched" : "pending"
@@ -34,7 +41,10 @@ public enum Outbox {
                 INSERT INTO notification (id, source, event, nrn, action_id, status, routing, resent_from, created_at, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [id, source, event, nrn, actionId, status, JSONWriter.string(routingJSON), resentFrom, timestamp, Data(JSONWriter.bytes(envelope))])
+            arguments: [
+                id, source, event, nrn, actionId, status, JSONWriter.string(routingJSON), resentFrom, timestamp, Data(JSONWriter.bytes(envelope)),
+            ]
+        )
         let due = Int64(now.timeIntervalSince1970 * 1000)
         for channel in routing.channels {
             try db.run(
@@ -42,7 +52,8 @@ public enum Outbox {
                     INSERT INTO delivery (notification_id, channel_id, channel_type, status, next_attempt_at, created_at, updated_at)
                     VALUES (?, ?, ?, 'pending', ?, ?, ?)
                     """,
-                arguments: [id, channel["id"]?.intValue, channel["type"]?.stringValue ?? "http", due, timestamp, timestamp])
+                arguments: [id, channel["id"]?.intValue, channel["type"]?.stringValue ?? "http", due, timestamp, timestamp]
+            )
         }
     }
 
@@ -55,10 +66,13 @@ public enum Outbox {
 
     /// Due deliveries, oldest first: `(id, channel id)` pairs for the dispatcher to reserve capacity for.
     /// Channels in `excludingChannels` are left out, so that a saturated channel's backlog cannot crowd out others.
-    public static func due(nowMilliseconds: Int64, limit: Int, excludingChannels: [Int] = [], in db: Database) throws -> [(id: Int64, channelId: Int)] {
+    public static func due(nowMilliseconds: Int64, limit: Int, excludingChannels: [Int] = [], in db: Database) throws -> [(id: Int64, channelId: Int)]
+    {
         let exclusion = excludingChannels.isEmpty ? "" : " AND channel_id NOT IN (\(excludingChannels.map(String.init).joined(separator: ",")))"
         return try Row.cachedAll(
-            db, sql: "SELECT id, channel_id FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?\(exclusion) ORDER BY next_attempt_at, id LIMIT ?",
+            db,
+            sql:
+                "SELECT id, channel_id FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?\(exclusion) ORDER BY next_attempt_at, id LIMIT ?",
             arguments: [nowMilliseconds, limit]
         ).map { ($0["id"], $0["channel_id"]) }
     }
@@ -76,16 +90,28 @@ public enum Outbox {
     public static func claim(_ ids: [Int64], in db: Database) throws -> [ClaimedDelivery] {
         try ids.compactMap { id in
             try db.run(sql: "UPDATE delivery SET status = 'in_flight' WHERE id = ? AND status = 'pending'", arguments: [id])
-            guard db.changesCount == 1, let row = try Row.cachedOne(db, sql: """
-                SELECT d.id, d.notification_id, d.channel_id, d.channel_type, d.attempt_count, n.source, n.event, n.body
-                FROM delivery d JOIN notification n ON n.id = d.notification_id WHERE d.id = ?
-                """, arguments: [id])
+            guard db.changesCount == 1,
+                let row = try Row.cachedOne(
+                    db,
+                    sql: """
+                        SELECT d.id, d.notification_id, d.channel_id, d.channel_type, d.attempt_count, n.source, n.event, n.body
+                        FROM delivery d JOIN notification n ON n.id = d.notification_id WHERE d.id = ?
+                        """,
+                    arguments: [id]
+                )
             else { return nil }
             let channelId: Int = row["channel_id"]
             return ClaimedDelivery(
-                id: row["id"], notificationId: row["notification_id"], channelId: channelId, channelType: row["channel_type"],
-                attemptNumber: (row["attempt_count"] as Int) + 1, source: row["source"], event: row["event"], body: Array(row["body"] as Data),
-                channel: try Documents.fetch(.channel, id: String(channelId), in: db))
+                id: row["id"],
+                notificationId: row["notification_id"],
+                channelId: channelId,
+                channelType: row["channel_type"],
+                attemptNumber: (row["attempt_count"] as Int) + 1,
+                source: row["source"],
+                event: row["event"],
+                body: Array(row["body"] as Data),
+                channel: try Documents.fetch(.channel, id: String(channelId), in: db)
+            )
         }
     }
 
@@ -107,18 +133,24 @@ public enum Outbox {
                                      response_status, response_headers, response_body, error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [attempt.deliveryId, attempt.number, attempt.startedAt, attempt.durationMilliseconds, outcome,
-                        attempt.conclusion.isRetry, JSONWriter.string(withNote(exchange.request, attempt.retryNote)),
-                        Data(exchange.requestBody), exchange.responseStatus, exchange.responseHeaders.map { JSONWriter.string($0) },
-                        exchange.responseBody.map { Data($0) }, exchange.error])
+            arguments: [
+                attempt.deliveryId, attempt.number, attempt.startedAt, attempt.durationMilliseconds, outcome,
+                attempt.conclusion.isRetry, JSONWriter.string(withNote(exchange.request, attempt.retryNote)),
+                Data(exchange.requestBody), exchange.responseStatus, exchange.responseHeaders.map { JSONWriter.string($0) },
+                exchange.responseBody.map { Data($0) }, exchange.error,
+            ]
+        )
         try db.run(
             sql: """
                 UPDATE delivery SET status = ?, attempt_count = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status_code = ?,
                                     last_error = ?, result = COALESCE(?, result), updated_at = ?
                 WHERE id = ?
                 """,
-            arguments: [status.rawValue, attempt.number, next, exchange.responseStatus, exchange.error, exchange.result.map { JSONWriter.string($0) },
-                        ISO8601.string(from: Date()), attempt.deliveryId])
+            arguments: [
+                status.rawValue, attempt.number, next, exchange.responseStatus, exchange.error, exchange.result.map { JSONWriter.string($0) },
+                ISO8601.string(from: Date()), attempt.deliveryId,
+            ]
+        )
         try refreshNotificationStatus(deliveryId: attempt.deliveryId, in: db)
     }
 
@@ -130,8 +162,10 @@ public enum Outbox {
         guard status == DeliveryStatus.dead.rawValue || status == DeliveryStatus.failed.rawValue else {
             throw APIError.conflict("delivery \(deliveryId) is \(status); only dead or failed deliveries can be retried")
         }
-        try db.run(sql: "UPDATE delivery SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
-                       arguments: [Int64(now.timeIntervalSince1970 * 1000), ISO8601.string(from: now), deliveryId])
+        try db.run(
+            sql: "UPDATE delivery SET status = 'pending', next_attempt_at = ?, updated_at = ? WHERE id = ?",
+            arguments: [Int64(now.timeIntervalSince1970 * 1000), ISO8601.string(from: now), deliveryId]
+        )
         try refreshNotificationStatus(deliveryId: deliveryId, in: db)
     }
 
@@ -147,12 +181,15 @@ public enum Outbox {
     }
 
     private static func refreshNotificationStatus(deliveryId: Int64, in db: Database) throws {
-        try db.run(sql: """
-            UPDATE notification SET status = CASE
-                WHEN EXISTS (SELECT 1 FROM delivery WHERE notification_id = notification.id AND status IN ('pending', 'in_flight')) THEN 'pending'
-                WHEN NOT EXISTS (SELECT 1 FROM delivery WHERE notification_id = notification.id AND status != 'delivered') THEN 'delivered'
-                ELSE 'failed' END
-            WHERE id = (SELECT notification_id FROM delivery WHERE id = ?)
-            """, arguments: [deliveryId])
+        try db.run(
+            sql: """
+                UPDATE notification SET status = CASE
+                    WHEN EXISTS (SELECT 1 FROM delivery WHERE notification_id = notification.id AND status IN ('pending', 'in_flight')) THEN 'pending'
+                    WHEN NOT EXISTS (SELECT 1 FROM delivery WHERE notification_id = notification.id AND status != 'delivered') THEN 'delivered'
+                    ELSE 'failed' END
+                WHERE id = (SELECT notification_id FROM delivery WHERE id = ?)
+                """,
+            arguments: [deliveryId]
+        )
     }
 }
