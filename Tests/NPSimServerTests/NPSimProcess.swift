@@ -35,51 +35,10 @@ final class NPSimProcess: Sendable {
                 "npsim binary not found at \(Self.binary): build it with 'swift build' (the README's test command does) or set NPSIM_BINARY"
             )
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--port", "0", "--log-level", "warning"] + (passKey ? ["--api-key", apiKey] : []) + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = standardError
-        let lines = AsyncStream<String> { continuation in
-            output.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if data.isEmpty {
-                    continuation.finish()
-                    handle.readabilityHandler = nil
-                } else {
-                    continuation.yield(String(decoding: data, as: UTF8.self))
-                }
-            }
-        }
-        try process.run()
-        self.process = process
+        let arguments = ["serve", "--port", "0", "--log-level", "warning"] + (passKey ? ["--api-key", apiKey] : []) + arguments
+        (process, url) = try await launchServer(
+            executable: Self.binary, arguments: arguments, environment: environment, standardError: standardError, deadline: deadline)
         self.apiKey = apiKey
-        let url = try await withThrowingTaskGroup(of: String?.self) { group in
-            group.addTask {
-                var text = ""
-                for await chunk in lines {
-                    text += chunk
-                    if let range = text.range(of: #"listening on (http://[0-9.:]+)"#, options: .regularExpression) {
-                        return String(text[range].dropFirst("listening on ".count))
-                    }
-                }
-                return nil
-            }
-            group.addTask {
-                try await Task.sleep(for: deadline)
-                return nil
-            }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
-        guard let url else {
-            process.terminate()
-            throw TestFailure("npsim did not report its URL within \(deadline)")
-        }
-        self.url = url
     }
 
     /// Sends a signal and waits for the process to exit; returns its exit status.
@@ -130,4 +89,58 @@ final class NPSimProcess: Sendable {
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Starts a child process that prints `listening on http://HOST:PORT...` when ready, and waits for that line
+/// (with a deadline, not a sleep). Returns the process and the URL it printed.
+func launchServer(
+    executable: String,
+    arguments: [String],
+    environment: [String: String] = [:],
+    standardError: FileHandle = .nullDevice,
+    deadline: Duration = .seconds(30)
+) async throws -> (Process, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = standardError
+    let lines = AsyncStream<String> { continuation in
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                continuation.finish()
+                handle.readabilityHandler = nil
+            } else {
+                continuation.yield(String(decoding: data, as: UTF8.self))
+            }
+        }
+    }
+    try process.run()
+    let url = try await withThrowingTaskGroup(of: String?.self) { group in
+        group.addTask {
+            var text = ""
+            for await chunk in lines {
+                text += chunk
+                if let range = text.range(of: #"listening on (http://[0-9.:]+)"#, options: .regularExpression) {
+                    return String(text[range].dropFirst("listening on ".count))
+                }
+            }
+            return nil
+        }
+        group.addTask {
+            try await Task.sleep(for: deadline)
+            return nil
+        }
+        let first = try await group.next() ?? nil
+        group.cancelAll()
+        return first
+    }
+    guard let url else {
+        process.terminate()
+        throw TestFailure("\(URL(fileURLWithPath: executable).lastPathComponent) did not report its URL within \(deadline)")
+    }
+    return (process, url)
 }
