@@ -113,6 +113,19 @@ http {{ access_log off; client_body_temp_path {self.dir}; server {{ listen 127.0
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+async def read_message(reader):
+    """Reads one HTTP/1.1 message (request or response) with a Content-Length body: (start line, body)."""
+    start = await reader.readline()
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    return start, await reader.readexactly(length)
+
+
 async def post_many(url, token, paths_and_bodies, concurrency):
     """POSTs with a pool of keep-alive connections (plain asyncio, no third-party client)."""
     host, port = url.replace("http://", "").split(":")
@@ -129,15 +142,7 @@ async def post_many(url, token, paths_and_bodies, concurrency):
             writer.write((f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
                           f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload)
             await writer.drain()
-            status_line = await reader.readline()
-            length = 0
-            while True:
-                line = await reader.readline()
-                if line in (b"\r\n", b""):
-                    break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            body_bytes = await reader.readexactly(length)
+            status_line, body_bytes = await read_message(reader)
             results.append((int(status_line.split()[1]), body_bytes))
         writer.close()
 
@@ -199,17 +204,9 @@ class ArrivalSink:
     async def handle(self, reader, writer):
         try:
             while True:
-                length = 0
-                line = await reader.readline()
-                if not line:
+                start, body = await read_message(reader)
+                if not start:
                     break
-                while True:
-                    header = await reader.readline()
-                    if header in (b"\r\n", b""):
-                        break
-                    if header.lower().startswith(b"content-length:"):
-                        length = int(header.split(b":")[1])
-                body = await reader.readexactly(length)
                 self.arrivals[json.loads(body)["notification"]["id"]] = time.perf_counter()
                 writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
                 await writer.drain()
@@ -241,15 +238,8 @@ def bench_latency(binary, count=1000, rate=200):
                 writer.write((f"POST /service/{service}/action HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {npsim.token}\r\n"
                               f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload)
                 await writer.drain()
-                await reader.readline()
-                length = 0
-                while True:
-                    line = await reader.readline()
-                    if line in (b"\r\n", b""):
-                        break
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                sent[json.loads(await reader.readexactly(length))["id"]] = began
+                _, body = await read_message(reader)
+                sent[json.loads(body)["id"]] = began
             deadline = time.perf_counter() + 30
             while len([k for k in sent if k in sink.arrivals]) < count and time.perf_counter() < deadline:
                 await asyncio.sleep(0.01)

@@ -256,15 +256,7 @@ import Testing
             try await withServer { api in
                 try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))
                 let service = try await api.activeMySQL()
-                let link = try await api.expect(
-                    200,
-                    .post,
-                    "/link",
-                    [
-                        "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
-                        "entity_nrn": "organization=1:account=2:namespace=3:application=4:scope=5",
-                    ]
-                )["id"]!
+                let link = try await api.connectMySQL(to: service, nrn: "organization=1:account=2:namespace=3:application=4:scope=5")["id"]!
                 let spec = try await api.expect(200, .get, "/link_specification/\(Fixtures.connectMySQL)/action_specification?type=create")[
                     "results"
                 ]!.arrayValue![0]["id"]!

@@ -5,15 +5,7 @@ import Testing
     @Test func linkActionsDriveTheLinkAndCarryLinkAndServiceIds() async throws {
         try await withServer { api in
             let service = try await api.activeMySQL()
-            let link = try await api.expect(
-                200,
-                .post,
-                "/link",
-                [
-                    "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
-                    "entity_nrn": .string(Fixtures.appNRN), "attributes": ["permissions": "write"],
-                ]
-            )
+            let link = try await api.connectMySQL(to: service, attributes: ["permissions": "write"])
             #expect(link["status"] == "pending")
             #expect(link["slug"] == "orders-app")
             let linkId = link["id"]!.stringValue!

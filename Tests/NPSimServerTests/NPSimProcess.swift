@@ -37,7 +37,12 @@ final class NPSimProcess: Sendable {
         }
         let arguments = ["serve", "--port", "0", "--log-level", "warning"] + (passKey ? ["--api-key", apiKey] : []) + arguments
         (process, url) = try await launchServer(
-            executable: Self.binary, arguments: arguments, environment: environment, standardError: standardError, deadline: deadline)
+            executable: Self.binary,
+            arguments: arguments,
+            environment: environment,
+            standardError: standardError,
+            deadline: deadline
+        )
         self.apiKey = apiKey
     }
 

@@ -9,13 +9,25 @@ import Testing
 
     /// Runs Create MySQL and Get Credentials through whatever channel is registered, and checks the outcome.
     static func driveTheLoop(_ server: NPSimProcess, token: String, stateDirectory: URL) async throws {
-        let service = try #require(try await server.call(.POST, "/service", [
-            "name": "orders-db", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
-            "dimensions": ["environment": "dev"],
-        ], token: token).json["id"]?.stringValue)
-        _ = try await server.call(.POST, "/service/\(service)/action", [
-            "specification_id": .string(Fixtures.createMySQL), "parameters": ["version": "8.4", "size": "small"],
-        ], token: token)
+        let service = try #require(
+            try await server.call(
+                .POST,
+                "/service",
+                [
+                    "name": "orders-db", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
+                    "dimensions": ["environment": "dev"],
+                ],
+                token: token
+            ).json["id"]?.stringValue
+        )
+        _ = try await server.call(
+            .POST,
+            "/service/\(service)/action",
+            [
+                "specification_id": .string(Fixtures.createMySQL), "parameters": ["version": "8.4", "size": "small"],
+            ],
+            token: token
+        )
         try await eventually(within: .seconds(30), "the runner made the service active") {
             try await server.call(.GET, "/service/\(service)", token: token).json["status"] == "active"
         }
@@ -24,9 +36,16 @@ import Testing
         #expect(attributes?["port"] == 3306)
         #expect(FileManager.default.fileExists(atPath: stateDirectory.appendingPathComponent("\(service)-orders-db.json").path))
 
-        let credentials = try #require(try await server.call(.POST, "/service/\(service)/action", [
-            "specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": 30],
-        ], token: token).json["id"]?.stringValue)
+        let credentials = try #require(
+            try await server.call(
+                .POST,
+                "/service/\(service)/action",
+                [
+                    "specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": 30],
+                ],
+                token: token
+            ).json["id"]?.stringValue
+        )
         var action: JSONValue = .null
         try await eventually(within: .seconds(30), "Get Credentials succeeded") {
             action = try await server.call(.GET, "/service/\(service)/action/\(credentials)?include_messages=true", token: token).json
@@ -47,14 +66,21 @@ import Testing
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
         let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory, "--webhook-secret", secret])
         let (runner, runnerURL) = try await launchServer(
-            executable: Self.runners.appendingPathComponent("webhook/runner.py").path, arguments: [],
-            environment: ["NP_API_URL": server.url, "NP_API_KEY": server.apiKey, "PORT": "0", "STATE_DIR": state.path, "WEBHOOK_SECRET": secret])
+            executable: Self.runners.appendingPathComponent("webhook/runner.py").path,
+            arguments: [],
+            environment: ["NP_API_URL": server.url, "NP_API_KEY": server.apiKey, "PORT": "0", "STATE_DIR": state.path, "WEBHOOK_SECRET": secret]
+        )
         defer { runner.terminate() }
         let token = try await server.token()
-        let channel = try await server.call(.POST, "/notification/channel", [
-            "nrn": "organization=1:account=2", "type": "http", "source": ["service"],
-            "configuration": ["url": .string(runnerURL + "/hook")], "filters": ["service.specification.slug": "mysql"],
-        ], token: token)
+        let channel = try await server.call(
+            .POST,
+            "/notification/channel",
+            [
+                "nrn": "organization=1:account=2", "type": "http", "source": ["service"],
+                "configuration": ["url": .string(runnerURL + "/hook")], "filters": ["service.specification.slug": "mysql"],
+            ],
+            token: token
+        )
         #expect(channel.status == 200)
         try await Self.driveTheLoop(server, token: token, stateDirectory: state)
         try await server.stop()
@@ -65,17 +91,25 @@ import Testing
         defer { try? FileManager.default.removeItem(at: state) }
         let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory, "--agent-tag", "environment=dev"])
         let token = try await server.token()
-        let channel = try await server.call(.POST, "/notification/channel", [
-            "nrn": "organization=1:account=2", "type": "agent", "source": ["service"],
-            "configuration": [
-                "command": ["type": "exec", "data": [
-                    "cmdline": .string(Self.runners.appendingPathComponent("agent/entrypoint").path),
-                    "environment": ["NP_ACTION_CONTEXT": "'${NOTIFICATION_CONTEXT}'", "STATE_DIR": .string(state.path)],
-                ]],
-                "selector": ["environment": "dev"],
+        let channel = try await server.call(
+            .POST,
+            "/notification/channel",
+            [
+                "nrn": "organization=1:account=2", "type": "agent", "source": ["service"],
+                "configuration": [
+                    "command": [
+                        "type": "exec",
+                        "data": [
+                            "cmdline": .string(Self.runners.appendingPathComponent("agent/entrypoint").path),
+                            "environment": ["NP_ACTION_CONTEXT": "'${NOTIFICATION_CONTEXT}'", "STATE_DIR": .string(state.path)],
+                        ],
+                    ],
+                    "selector": ["environment": "dev"],
+                ],
+                "filters": ["service.specification.slug": "mysql"],
             ],
-            "filters": ["service.specification.slug": "mysql"],
-        ], token: token)
+            token: token
+        )
         #expect(channel.status == 200)
         try await Self.driveTheLoop(server, token: token, stateDirectory: state)
         try await server.stop()

@@ -132,15 +132,7 @@ import Testing
     @Test func secretAttributesAreHiddenUnlessAskedFor() async throws {
         try await withServer { api in
             let service = try await api.activeMySQL()
-            let link = try await api.expect(
-                200,
-                .post,
-                "/link",
-                [
-                    "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
-                    "entity_nrn": .string(Fixtures.appNRN), "attributes": ["permissions": "read"],
-                ]
-            )["id"]!.stringValue!
+            let link = try await api.connectMySQL(to: service, attributes: ["permissions": "read"])["id"]!.stringValue!
             try await api.expect(200, .patch, "/link/\(link)", ["attributes": ["username": "app", "password": "hunter2"]])
             let hidden = try await api.expect(200, .get, "/link/\(link)")
             #expect(hidden["attributes"]?["password"] == .null)
@@ -157,15 +149,7 @@ import Testing
             let service = try await api.activeMySQL()
             let refused = try await api.expect(403, .delete, "/service/\(service)")
             #expect(refused["code"] == "forbidden")
-            let link = try await api.expect(
-                200,
-                .post,
-                "/link",
-                [
-                    "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
-                    "entity_nrn": .string(Fixtures.appNRN),
-                ]
-            )["id"]!.stringValue!
+            let link = try await api.connectMySQL(to: service)["id"]!.stringValue!
             try await api.expect(409, .delete, "/service/\(service)?force=true")
             try await api.expect(403, .delete, "/link/\(link)")
             try await api.expect(200, .delete, "/link/\(link)?force=true")
@@ -186,5 +170,20 @@ extension APIClient {
         let action = try await runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
         try await expect(200, .patch, "/service/\(service)/action/\(action)", ["status": "success", "results": ["hostname": "h", "port": 3306]])
         return service
+    }
+}
+
+extension APIClient {
+    /// Links the fixture application to a service with the Connect MySQL link specification.
+    func connectMySQL(to service: String, attributes: JSONValue = [:], nrn: String = Fixtures.appNRN) async throws -> JSONValue {
+        try await expect(
+            200,
+            .post,
+            "/link",
+            [
+                "name": "orders-app", "service_id": .string(service), "specification_id": .string(Fixtures.connectMySQL),
+                "entity_nrn": .string(nrn), "attributes": attributes,
+            ]
+        )
     }
 }
