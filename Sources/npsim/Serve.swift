@@ -90,6 +90,9 @@ struct Serve: AsyncParsableCommand {
     )
     var checkout: [String] = []
 
+    @Option(help: "A directory of executable scripts to run once the server listens (with NPSIM_URL and NPSIM_API_KEY set).")
+    var initDir: String?
+
     @Option(help: "A tag of the local agent, key=value; an agent channel's selector must be among them; repeatable.")
     var agentTag: [String] = []
 
@@ -149,7 +152,8 @@ struct Serve: AsyncParsableCommand {
             providers: try providerSettings(sources),
             strictStandIns: sources.flag(strictStandIns, "strict-stand-ins"),
             checkouts: try checkouts(sources),
-            agent: try agentSettings(sources)
+            agent: try agentSettings(sources),
+            initDirectory: sources.string(initDir, "init-dir")
         )
     }
 

@@ -168,3 +168,47 @@ func exited(_ process: Process, within deadline: Duration = .seconds(30)) async 
         #expect(!text.contains("top-secret") && !text.contains(server.apiKey))
     }
 }
+
+@Suite struct InitScriptTests {
+    @Test func initScriptsRunOnceTheServerListensAndReportInHealth() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-init-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let scripts = [
+            (
+                "10-channel",
+                """
+                #!/usr/bin/env python3
+                import json, os, urllib.request
+                url, key = os.environ["NPSIM_URL"], os.environ["NPSIM_API_KEY"]
+                def call(path, body, token=None):
+                    request = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"})
+                    if token: request.add_header("Authorization", "Bearer " + token)
+                    return json.loads(urllib.request.urlopen(request).read())
+                token = call("/token", {"apikey": key})["access_token"]
+                print("channel", call("/notification/channel", {"nrn": "organization=1", "type": "http", "configuration": {"url": "http://127.0.0.1:9/x"}}, token)["id"])
+                """
+            ),
+            ("20-broken", "#!/bin/sh\necho 'about to fail' >&2\nexit 2\n"),
+            ("README.txt", "not executable, not run\n"),
+        ]
+        for (name, body) in scripts {
+            let path = directory.appendingPathComponent(name).path
+            try body.write(toFile: path, atomically: true, encoding: .utf8)
+            if name != "README.txt" { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path) }
+        }
+        let server = try await NPSimProcess(arguments: ["--in-memory", "--init-dir", directory.path])
+        var health: JSONValue = .null
+        try await eventually(within: .seconds(30), "the init scripts finished") {
+            health = try await server.call(.GET, "/_npsim/health").json
+            return health["init"]?["status"] == "failed"
+        }
+        let ran = try #require(health["init"]?["scripts"]?.arrayValue)
+        #expect(ran.map { $0["name"] } == ["10-channel", "20-broken"])
+        #expect(ran[0]["status"] == "succeeded" && ran[0]["output"] == "channel 1\n")
+        #expect(ran[1]["exit_code"] == 2 && ran[1]["output"] == "about to fail\n")
+        let token = try await server.token()
+        #expect(try await server.call(.GET, "/notification/channel", token: token).json["paging"]?["total"] == 1)
+        #expect(try await server.stop() == 0)
+    }
+}

@@ -2,17 +2,17 @@ import Foundation
 
 /// Runs a command as a child process (Foundation starts it in its own process group), keeps the last bytes of its output, and kills
 /// the whole group when it outlives its timeout. Nothing blocks a thread while it waits.
-struct ChildProcess {
-    struct Outcome: Sendable {
-        let exitCode: Int32
-        let timedOut: Bool
-        let stdout: [UInt8]
-        let stderr: [UInt8]
-        let duration: Duration
+public struct ChildProcess {
+    public struct Outcome: Sendable {
+        public let exitCode: Int32
+        public let timedOut: Bool
+        public let stdout: [UInt8]
+        public let stderr: [UInt8]
+        public let duration: Duration
     }
 
     /// `cmdline` is run by `/bin/sh -c`, so it may carry its own arguments; `arguments` follow as `"$@"`.
-    static func run(
+    public static func run(
         cmdline: String,
         arguments: [String],
         environment: [String: String],

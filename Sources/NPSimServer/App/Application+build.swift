@@ -99,14 +99,24 @@ public func buildApplication(
     GitHubStandIn(context: standIns).register(on: routes)
     GitLabStandIn(context: standIns).register(on: routes)
     AzureStandIn(context: standIns).register(on: routes)
-    AdminController(orchestrator: orchestrator, seeder: seeder, startedAt: startedAt, databasePath: configuration.databasePath)
-        .register(on: routes)
+    let initStatus = InitStatus()
+    AdminController(
+        orchestrator: orchestrator,
+        seeder: seeder,
+        startedAt: startedAt,
+        databasePath: configuration.databasePath,
+        initStatus: initStatus
+    )
+    .register(on: routes)
     OpenAPIController().register(on: routes, version: AdminController.version)
 
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "npsim"),
-        services: [dispatcher],
+        services: [dispatcher]
+            + (configuration.initDirectory.map {
+                [InitScripts(directory: $0, address: address, apiKey: primaryKey, status: initStatus, logger: logger)]
+            } ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             await address.set("http://\(configuration.host):\(port)")

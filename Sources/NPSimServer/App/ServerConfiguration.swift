@@ -29,6 +29,8 @@ public struct ServerConfiguration: Sendable {
     /// `gitlab:PROJECT_ID`, `azure:ORGANIZATION/PROJECT/PIPELINE_ID`). The GitHub stand-in checks dispatches
     /// against the workflow files found there.
     public var checkouts: [String: String]
+    /// `--init-dir`: executable scripts run once the server listens (their outcome is in `/_npsim/health`).
+    public var initDirectory: String?
     /// `--agent-tag`, `--agent-timeout`: how `agent` channels are matched and their commands run.
     public var agent: AgentSettings
 
@@ -45,8 +47,10 @@ public struct ServerConfiguration: Sendable {
         providers: ProviderSettings = ProviderSettings(),
         strictStandIns: Bool = false,
         checkouts: [String: String] = [:],
-        agent: AgentSettings = AgentSettings()
+        agent: AgentSettings = AgentSettings(),
+        initDirectory: String? = nil
     ) {
+        self.initDirectory = initDirectory
         self.agent = agent
         self.checkouts = checkouts
         self.providers = providers

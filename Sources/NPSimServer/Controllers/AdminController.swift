@@ -10,6 +10,7 @@ struct AdminController {
     let seeder: Seeder
     let startedAt: Date
     let databasePath: String?
+    let initStatus: InitStatus
 
     static let version = "0.1.0"
 
@@ -25,6 +26,7 @@ struct AdminController {
                 "uptime_seconds": .double((Date().timeIntervalSince(startedAt) * 1000).rounded() / 1000),
                 "database": ["mode": databasePath == nil ? "memory" : "file", "path": databasePath.map(JSONValue.string) ?? .null],
                 "records": .int(counts),
+                "init": await initStatus.json,
             ])
         }
         routes.get("/_npsim/providers/runs", "List the runs the provider stand-ins accepted") { request, _ in
