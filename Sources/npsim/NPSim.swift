@@ -7,7 +7,7 @@ struct NPSim: AsyncParsableCommand {
         commandName: "npsim",
         abstract: "A local emulator of nullplatform's service orchestrator.",
         version: "0.1.0",
-        subcommands: [Serve.self, Seed.self],
+        subcommands: [Serve.self, Seed.self, Demo.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -212,3 +212,25 @@ func exited(_ process: Process, within deadline: Duration = .seconds(30)) async 
         #expect(try await server.stop() == 0)
     }
 }
+
+@Suite struct DemoTests {
+    @Test func theDemoRunsTheWholeLoopWithTheExampleRunner() async throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-demo-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NPSimProcess.binary)
+        process.arguments = ["demo", "--port", "0", "--fixtures", Fixtures.directory, "--exit-when-done"]
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await exited(process, within: .seconds(60))
+        let text = try String(contentsOf: output, encoding: .utf8)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("   service active"))
+        #expect(text.contains(#""hostname":"demo-db.mysql.local""#))
+        #expect(text.contains("   action success"))
+        #expect(text.contains(#""username":"tmp_"#))
+        #expect(text.contains("demo complete."))
+    }
+}
