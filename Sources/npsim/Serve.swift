@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Delivery attempts kept in the database; older ones are dropped [default 100000].")
     var attemptRetention: Int?
 
+    @Option(help: "Notifications kept; the oldest finished ones are dropped with their deliveries and attempts [default 100000].")
+    var notificationRetention: Int?
+
     @Option(help: "Deliveries in flight at once [default 64].")
     var maxDeliveries: Int?
 
@@ -170,6 +173,7 @@ struct Serve: AsyncParsableCommand {
         let limits: [(Int?, String, WritableKeyPath<DeliveryPolicy, Int>)] = [
             (attemptRetention, "attempt-retention", \.attemptRetention), (maxDeliveries, "max-deliveries", \.globalConcurrency),
             (maxDeliveriesPerChannel, "max-deliveries-per-channel", \.perChannelConcurrency),
+            (notificationRetention, "notification-retention", \.notificationRetention),
         ]
         for (value, name, keyPath) in limits {
             guard let number = try sources.number(value.map(Double.init), name).map(Int.init) else { continue }

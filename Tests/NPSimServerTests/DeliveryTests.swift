@@ -306,10 +306,11 @@ import Testing
 }
 
 @Suite struct RetentionTests {
-    @Test func attemptRetentionKeepsTheAttemptTableBounded() async throws {
+    @Test func retentionKeepsAttemptsAndNotificationsBounded() async throws {
         let policy = {
             var policy = DeliveryPolicy.forTests
             policy.attemptRetention = 10
+            policy.notificationRetention = 20
             return policy
         }()
         try await withReceivers([{ _ in .status(204) }]) { receivers in
@@ -327,7 +328,10 @@ import Testing
                     else { return false }
                     return stored <= Double(policy.attemptRetention + DeliveryPolicy.attemptPruneInterval)
                 }
-                #expect(try await api.expect(200, .get, "/_npsim/deliveries?status=delivered")["paging"]?["total"] == 131)
+                let kept = try await api.expect(200, .get, "/notification")["paging"]?["total"]?.intValue ?? 0
+                #expect(kept >= policy.notificationRetention && kept <= policy.notificationRetention + DeliveryPolicy.attemptPruneInterval)
+                let deliveries = try await api.expect(200, .get, "/_npsim/deliveries")["paging"]?["total"]?.intValue
+                #expect(deliveries == kept, "a pruned notification takes its deliveries with it")
             }
         }
     }

@@ -16,10 +16,13 @@ public struct DeliveryPolicy: Sendable {
     public var perChannelConcurrency: Int
     /// Attempts kept in the database (`--attempt-retention`); the oldest are dropped beyond it.
     public var attemptRetention: Int
+    /// Notifications kept (`--notification-retention`); beyond it the oldest finished ones are dropped with their
+    /// deliveries and attempts. Notifications with deliveries still pending are always kept.
+    public var notificationRetention: Int
     /// The server-wide Standard Webhooks secret (`--webhook-secret`); a channel's `signing_secret` overrides it.
     public var webhookSecret: String?
-    /// Attempts beyond ``attemptRetention`` are pruned every this many recorded attempts, so the table holds at
-    /// most `attemptRetention + attemptPruneInterval` rows.
+    /// Attempts beyond ``attemptRetention`` (and notifications beyond ``notificationRetention``) are pruned every
+    /// this many recorded attempts, so the attempt table holds at most `attemptRetention + attemptPruneInterval` rows.
     public static let attemptPruneInterval = 100
     /// How often due retries are looked for when nothing else wakes the dispatcher.
     public var pollInterval: Duration
@@ -31,6 +34,7 @@ public struct DeliveryPolicy: Sendable {
         globalConcurrency: Int = 64,
         perChannelConcurrency: Int = 8,
         attemptRetention: Int = 100_000,
+        notificationRetention: Int = 100_000,
         webhookSecret: String? = nil,
         pollInterval: Duration = .milliseconds(100)
     ) {
@@ -40,6 +44,7 @@ public struct DeliveryPolicy: Sendable {
         self.globalConcurrency = globalConcurrency
         self.perChannelConcurrency = perChannelConcurrency
         self.attemptRetention = attemptRetention
+        self.notificationRetention = notificationRetention
         self.webhookSecret = webhookSecret
         self.pollInterval = pollInterval
     }

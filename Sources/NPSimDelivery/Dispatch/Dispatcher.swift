@@ -123,7 +123,10 @@ public struct Dispatcher: Service {
                     try Outbox.record(record, in: db)
                     prune = prune || db.lastInsertedRowID % Int64(DeliveryPolicy.attemptPruneInterval) == 0
                 }
-                if prune { try Outbox.pruneAttempts(keep: policy.attemptRetention, in: db) }
+                if prune {
+                    try Outbox.pruneAttempts(keep: policy.attemptRetention, in: db)
+                    try Outbox.pruneNotifications(keep: policy.notificationRetention, in: db)
+                }
             }
         } catch {
             logger.error("\(batch.count) delivery attempts could not be stored (\(error)); their deliveries will be attempted again after a restart")

@@ -174,6 +174,19 @@ public enum Outbox {
         try db.run(sql: "DELETE FROM attempt WHERE id <= (SELECT id FROM attempt ORDER BY id DESC LIMIT 1 OFFSET ?)", arguments: [keep])
     }
 
+    /// Keeps the newest `keep` notifications, dropping older ones (their deliveries and attempts go with them) unless
+    /// a delivery of theirs is still pending or in flight.
+    public static func pruneNotifications(keep: Int, in db: Database) throws {
+        try db.run(
+            sql: """
+                DELETE FROM notification
+                WHERE seq <= (SELECT seq FROM notification ORDER BY seq DESC LIMIT 1 OFFSET ?)
+                AND NOT EXISTS (SELECT 1 FROM delivery WHERE notification_id = notification.id AND status IN ('pending', 'in_flight'))
+                """,
+            arguments: [keep]
+        )
+    }
+
     static func withNote(_ request: JSONValue, _ note: String?) -> JSONValue {
         guard let note, case .object(var object) = request else { return request }
         object["retry_decision"] = .string(note)
