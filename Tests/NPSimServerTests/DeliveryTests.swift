@@ -336,3 +336,37 @@ import Testing
         }
     }
 }
+
+@Suite struct HostileTargetTests {
+    @Test func hostileReceiversEndAsTheirPolicySaysWhileAHealthyOneKeepsFlowing() async throws {
+        try await withReceivers([
+            { _ in .hugeBody(50 << 20) },
+            { _ in .slow(.milliseconds(400)) },
+            { _ in .status(500) },
+            { _ in .status(204) },
+        ]) { receivers in
+            try await withServer { api in
+                var channels: [Int] = []
+                for receiver in receivers {
+                    channels.append(try await api.expect(200, .post, "/notification/channel", DeliveryTests.channel(receiver.url))["id"]!.intValue!)
+                }
+                let service = try await api.activeMySQL()
+                for _ in 0..<4 { _ = try await api.runAction(on: service, spec: Fixtures.getCredentials) }
+                try await eventually("the healthy receiver got all five") { await receivers[3].requests.count == 5 }
+                func count(_ channel: Int, _ status: String) async throws -> Int {
+                    try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channel)&status=\(status)")["paging"]?["total"]?.intValue ?? 0
+                }
+                try await eventually(within: .seconds(30), "every hostile delivery settled") {
+                    let settled = [
+                        try await count(channels[0], "delivered"), try await count(channels[1], "delivered"), try await count(channels[2], "dead"),
+                    ]
+                    return settled == [5, 5, 5]
+                }
+                let huge = try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channels[0])&limit=1")["results"]!.arrayValue![0]
+                let log = try await api.expect(200, .get, "/_npsim/deliveries/\(huge["id"]!.intValue!)")["attempt_log"]!.arrayValue!
+                #expect(log[0]["response"]?["body"]?.stringValue?.utf8.count == 64 * 1024, "only the first 64 KiB of a response are kept")
+                #expect(try await count(channels[3], "delivered") == 5)
+            }
+        }
+    }
+}
