@@ -77,15 +77,6 @@ public enum Outbox {
         ).map { ($0["id"], $0["channel_id"]) }
     }
 
-    /// When the next pending delivery falls due (epoch milliseconds), if any.
-    public static func nextDue(in db: Database) throws -> Int64? {
-        try Int64.cachedOne(db, sql: "SELECT MIN(next_attempt_at) FROM delivery WHERE status = 'pending'")
-    }
-
-    public static func pendingCount(in db: Database) throws -> Int {
-        try Int.cachedOne(db, sql: "SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'in_flight')") ?? 0
-    }
-
     /// Marks deliveries `in_flight` and loads what their targets need. Rows another claimer took are skipped.
     public static func claim(_ ids: [Int64], in db: Database) throws -> [ClaimedDelivery] {
         try ids.compactMap { id in
