@@ -77,19 +77,9 @@ enum DemoRunner {
     /// Reads the runner's first line, `runner listening on http://...`, without blocking a thread.
     static func url(of process: Process) async throws -> String {
         guard let pipe = process.standardOutput as? Pipe else { throw ValidationError("the runner has no output pipe") }
-        let (lines, continuation) = AsyncStream.makeStream(of: String.self)
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                continuation.finish()
-            } else {
-                continuation.yield(String(decoding: data, as: UTF8.self))
-            }
-        }
         var text = ""
-        for await chunk in lines {
-            text += chunk
+        for await chunk in pipe.fileHandleForReading.chunks().0 {
+            text += String(decoding: chunk, as: UTF8.self)
             if let range = text.range(of: #"http://[0-9.:]+/hook"#, options: .regularExpression) { return String(text[range]) }
         }
         throw ValidationError("the example runner did not start; is python3 installed?")

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NPSimCore
+import NPSimDelivery
 import Testing
 
 /// The real `npsim` executable, run as a child process on a free loopback port.
@@ -112,23 +113,13 @@ func launchServer(
     let output = Pipe()
     process.standardOutput = output
     process.standardError = standardError
-    let lines = AsyncStream<String> { continuation in
-        output.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                continuation.finish()
-                handle.readabilityHandler = nil
-            } else {
-                continuation.yield(String(decoding: data, as: UTF8.self))
-            }
-        }
-    }
+    let (chunks, _) = output.fileHandleForReading.chunks()
     try process.run()
     let url = try await withThrowingTaskGroup(of: String?.self) { group in
         group.addTask {
             var text = ""
-            for await chunk in lines {
-                text += chunk
+            for await chunk in chunks {
+                text += String(decoding: chunk, as: UTF8.self)
                 if let range = text.range(of: #"listening on (http://[0-9.:]+)"#, options: .regularExpression) {
                     return String(text[range].dropFirst("listening on ".count))
                 }

@@ -1,4 +1,5 @@
 import Metrics
+import NPSimCore
 import NPSimStore
 
 /// The dispatcher's own metrics: attempts by outcome and attempt latency. Counts of notifications and queue
@@ -15,7 +16,7 @@ struct DeliveryMetrics: Sendable {
         Counter(label: "npsim_delivery_attempts_total", dimensions: [("channel_type", channelType), ("outcome", outcome)], factory: factory)
             .increment()
         Timer(label: "npsim_delivery_attempt_duration_seconds", dimensions: [("channel_type", channelType)], factory: factory).recordNanoseconds(
-            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+            duration.nanoseconds
         )
     }
 }

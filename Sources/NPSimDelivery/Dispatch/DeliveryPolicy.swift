@@ -1,4 +1,5 @@
 import Foundation
+import NPSimCore
 
 /// How deliveries are attempted: timeouts, the retry schedule and concurrency limits.
 ///
@@ -55,10 +56,9 @@ public struct DeliveryPolicy: Sendable {
         guard number <= retrySchedule.count else { return nil }
         let planned = retrySchedule[number - 1]
         let factor = jitter > 0 ? Double.random(in: (1 - jitter)...(1 + jitter)) : 1
-        var seconds = Double(planned.components.seconds) + Double(planned.components.attoseconds) / 1e18
-        seconds *= factor
+        var seconds = planned.seconds * factor
         if let retryAfter {
-            seconds = max(seconds, Double(retryAfter.components.seconds) + Double(retryAfter.components.attoseconds) / 1e18)
+            seconds = max(seconds, retryAfter.seconds)
         }
         return now.addingTimeInterval(seconds)
     }

@@ -158,7 +158,7 @@ public struct Dispatcher: Service {
         let clock = ContinuousClock.now
         let outcome = await target.attempt(delivery)
         let elapsed = ContinuousClock.now - clock
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = elapsed.milliseconds
         let conclusion: AttemptRecord.Conclusion
         var note: String?
         switch outcome.verdict {

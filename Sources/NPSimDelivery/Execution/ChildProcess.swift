@@ -88,17 +88,7 @@ public struct ChildProcess {
     {
         let pipe = Pipe()
         process[keyPath: keyPath] = pipe
-        let (stream, continuation) = AsyncStream.makeStream(of: Data.self)
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                continuation.finish()
-            } else {
-                continuation.yield(data)
-            }
-        }
-        return (stream, continuation)
+        return pipe.fileHandleForReading.chunks()
     }
 
     /// The last `limit` bytes of a stream.

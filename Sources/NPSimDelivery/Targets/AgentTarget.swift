@@ -40,7 +40,7 @@ struct AgentTarget: DeliveryTarget {
                 timeout: settings.timeout,
                 tailLimit: Self.outputTail
             )
-            let milliseconds = Double(outcome.duration.components.seconds) * 1000 + Double(outcome.duration.components.attoseconds) / 1e15
+            let milliseconds = outcome.duration.milliseconds
             let result: JSONValue = [
                 "exit_code": .int(Int(outcome.exitCode)), "timed_out": .bool(outcome.timedOut),
                 "duration_ms": .double((milliseconds * 10).rounded() / 10),

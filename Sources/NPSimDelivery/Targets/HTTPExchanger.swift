@@ -37,7 +37,7 @@ struct HTTPExchanger: Sendable {
         do {
             let response = try await client.execute(
                 request,
-                timeout: .nanoseconds(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+                timeout: .nanoseconds(timeout.nanoseconds)
             )
             var excerpt: [UInt8] = []
             for try await chunk in response.body {

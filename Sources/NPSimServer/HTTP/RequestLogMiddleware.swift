@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NPSimCore
 
 /// One log line per request, after it is answered: method, path, status and duration, with the request id as
 /// metadata so a request's line and the lines it caused can be matched. Bodies, headers and query strings are
@@ -9,7 +10,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        let milliseconds = elapsed.milliseconds
         context.logger.info(
             "\(request.method) \(request.uri.path) \(response.status.code) in \((milliseconds * 10).rounded() / 10) ms",
             metadata: ["status": .stringConvertible(response.status.code)]

@@ -25,10 +25,7 @@ struct StandInContext: Sendable {
     /// The configuration of every channel of a type.
     func channelConfigurations(type: ChannelType) async throws -> [JSONObject] {
         try await database.writer.read { db in
-            var query = DocumentQuery(kind: .channel)
-            query.types = [type.rawValue]
-            query.limit = Int(Int32.max)
-            return try Documents.list(query, in: db).items.compactMap { $0["configuration"]?.objectValue }
+            try Documents.all(.channel, type: type.rawValue, in: db).compactMap { $0["configuration"]?.objectValue }
         }
     }
 

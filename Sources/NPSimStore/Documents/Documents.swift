@@ -98,6 +98,16 @@ public enum Documents {
         return Page(items: try rows.map { try decode($0["body"]) }, total: total)
     }
 
+    /// Every document of a kind (of one `type`, when given), oldest first, with no paging and no count: routing
+    /// reads every channel for each new action.
+    public static func all(_ kind: EntityKind, type: String? = nil, in db: Database) throws -> [JSONObject] {
+        let bodies =
+            try type.map {
+                try String.cachedAll(db, sql: "SELECT body FROM document WHERE kind = ? AND type = ? ORDER BY seq", arguments: [kind.rawValue, $0])
+            } ?? String.cachedAll(db, sql: "SELECT body FROM document WHERE kind = ? ORDER BY seq", arguments: [kind.rawValue])
+        return try bodies.map(decode)
+    }
+
     /// Every document of a kind under a parent, oldest first (action specifications of a spec, actions of a service).
     public static func children(_ kind: EntityKind, of parentId: String, in db: Database) throws -> [JSONObject] {
         try String.cachedAll(

@@ -47,10 +47,8 @@ extension Orchestrator {
 
     /// The channels a notification goes to, and why each other channel was skipped.
     func route(_ notification: JSONValue, nrn: NRN, in db: Database) throws -> Outbox.Routing {
-        var query = DocumentQuery(kind: .channel)
-        query.limit = Int(Int32.max)
         var routing = Outbox.Routing()
-        for channel in try Documents.list(query, in: db).items {
+        for channel in try Documents.all(.channel, in: db) {
             switch ChannelRouter.decide(
                 channel: channel,
                 source: EnvelopeBuilder.source,
