@@ -93,6 +93,12 @@ struct Serve: AsyncParsableCommand {
     )
     var checkout: [String] = []
 
+    @Option(help: "The act executable that runs GitHub workflows of mapped checkouts [default: act on PATH].")
+    var act: String?
+
+    @Option(help: "Seconds a local workflow or pipeline run may take before it is killed [default 600].")
+    var runTimeout: Double?
+
     @Option(help: "A directory of executable scripts to run once the server listens (with NPSIM_URL and NPSIM_API_KEY set).")
     var initDir: String?
 
@@ -154,7 +160,7 @@ struct Serve: AsyncParsableCommand {
             delivery: try deliveryPolicy(sources),
             providers: try providerSettings(sources),
             strictStandIns: sources.flag(strictStandIns, "strict-stand-ins"),
-            checkouts: try checkouts(sources),
+            localRuns: try localRunSettings(sources),
             agent: try agentSettings(sources),
             initDirectory: sources.string(initDir, "init-dir")
         )
@@ -197,8 +203,12 @@ struct Serve: AsyncParsableCommand {
         return settings
     }
 
-    private func checkouts(_ sources: SettingSources) throws -> [String: String] {
-        var result: [String: String] = [:]
+    private func localRunSettings(_ sources: SettingSources) throws -> LocalRunSettings {
+        var settings = LocalRunSettings(act: sources.string(act, "act"))
+        if let seconds = try sources.number(runTimeout, "run-timeout") {
+            guard seconds > 0 else { throw ValidationError("--run-timeout must be positive") }
+            settings.timeout = .milliseconds(Int64(seconds * 1000))
+        }
         for mapping in sources.list(checkout, "checkout") {
             let parts = mapping.split(separator: "=", maxSplits: 1).map(String.init)
             let kind = parts.first?.split(separator: ":").first.map(String.init) ?? ""
@@ -211,9 +221,9 @@ struct Serve: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: parts[1], isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw ValidationError("--checkout \(parts[0]): '\(parts[1])' is not a directory")
             }
-            result[parts[0]] = parts[1]
+            settings.checkouts[parts[0]] = URL(fileURLWithPath: parts[1]).standardizedFileURL.path
         }
-        return result
+        return settings
     }
 
     private func providerSettings(_ sources: SettingSources) throws -> ProviderSettings {

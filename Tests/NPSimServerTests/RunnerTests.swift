@@ -114,4 +114,80 @@ import Testing
         try await Self.driveTheLoop(server, token: token, stateDirectory: state)
         try await server.stop()
     }
+
+    /// Starts npsim with `fixtures/runners` mapped as the checkout of `resource`, registers a channel of `type`,
+    /// drives the loop, and checks the local run the stand-in recorded.
+    static func closeTheLoopLocally(type: String, resource: String, configuration: JSONValue, provider: String, succeeded: (JSONValue) -> Bool)
+        async throws
+    {
+        let state = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: state) }
+        let server = try await NPSimProcess(
+            arguments: ["--in-memory", "--seed", Fixtures.directory, "--checkout", "\(resource)=\(Self.runners.path)"],
+            environment: ["STATE_DIR": state.path]
+        )
+        let token = try await server.token()
+        let channel = try await server.call(
+            .POST,
+            "/notification/channel",
+            [
+                "nrn": "organization=1:account=2", "type": .string(type), "source": ["service"], "configuration": configuration,
+                "filters": ["service.specification.slug": "mysql"],
+            ],
+            token: token
+        )
+        #expect(channel.status == 200)
+        do {
+            try await Self.driveTheLoop(server, token: token, stateDirectory: state)
+        } catch {
+            let runs = try await server.call(.GET, "/_npsim/providers/runs?provider=\(provider)", token: token).json
+            for run in runs["results"]?.arrayValue ?? [] {
+                let id = run["id"]?.intValue ?? 0
+                let detail = try await server.call(.GET, "/_npsim/providers/runs/\(id)", token: token).json
+                Issue.record("run \(id): \(detail["status"] ?? .null) \(detail["log"]?.stringValue ?? "")")
+            }
+            throw error
+        }
+        // The runner reports success before its process exits: the runs end a moment later.
+        var runs: [JSONValue] = []
+        try await eventually(within: .seconds(30), "both local runs finished") {
+            runs = try await server.call(.GET, "/_npsim/providers/runs?provider=\(provider)", token: token).json["results"]?.arrayValue ?? []
+            return runs.count == 2 && runs.allSatisfy { $0["finished_at"] != nil }
+        }
+        for run in runs {
+            #expect(run["local"] == true)
+            #expect(succeeded(run), "run \(run["id"] ?? .null) ended \(run["status"] ?? .null) \(run["conclusion"] ?? .null)")
+        }
+        try await server.stop()
+    }
+
+    @Test func theGitHubWorkflowRunsWithActAndClosesTheLoop() async throws {
+        try await Self.closeTheLoopLocally(
+            type: "github",
+            resource: "github:my-github-org/services-terraform",
+            configuration: [
+                "installation_id": "1234", "account": "my-github-org", "repository": "services-terraform", "reference": "main",
+                "workflow_id": "provisioning.yml",
+            ],
+            provider: "github"
+        ) { $0["status"] == "completed" && $0["conclusion"] == "success" && $0["exit_code"] == 0 }
+    }
+
+    @Test func theGitLabPipelineRunsLocallyAndClosesTheLoop() async throws {
+        try await Self.closeTheLoopLocally(
+            type: "gitlab",
+            resource: "gitlab:1",
+            configuration: ["reference": "main", "project_id": "1"],
+            provider: "gitlab"
+        ) { $0["status"] == "success" && $0["exit_code"] == 0 }
+    }
+
+    @Test func theAzurePipelineRunsLocallyAndClosesTheLoop() async throws {
+        try await Self.closeTheLoopLocally(
+            type: "azure",
+            resource: "azure:my-org/my-devops-project/1",
+            configuration: ["organization": "my-org", "project": "my-devops-project", "pipeline_id": 1, "reference": "main"],
+            provider: "azure"
+        ) { $0["status"] == "completed" && $0["conclusion"] == "succeeded" && $0["exit_code"] == 0 }
+    }
 }

@@ -87,6 +87,7 @@ func withServer(
     providers: ProviderSettings = ProviderSettings(github: .init(privateKey: Fixtures.githubAppKey)),
     strictStandIns: Bool = false,
     checkouts: [String: String] = [:],
+    act: String? = nil,
     agent: AgentSettings = AgentSettings(timeout: .seconds(20)),
     _ test: @Sendable @escaping (APIClient) async throws -> Void
 ) async throws {
@@ -101,7 +102,7 @@ func withServer(
         delivery: delivery,
         providers: providers,
         strictStandIns: strictStandIns,
-        checkouts: checkouts,
+        localRuns: LocalRunSettings(checkouts: checkouts, act: act),
         agent: agent
     )
     let app = try await buildApplication(configuration: configuration)

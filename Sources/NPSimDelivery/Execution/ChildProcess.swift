@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs a command as a child process (Foundation starts it in its own process group), keeps the last bytes of its output, and kills
-/// the whole group when it outlives its timeout. Nothing blocks a thread while it waits.
+/// the whole group when it outlives its timeout or the calling task is cancelled. Nothing blocks a thread while it waits.
 public struct ChildProcess {
     public struct Outcome: Sendable {
         public let exitCode: Int32
@@ -50,7 +50,8 @@ public struct ChildProcess {
                 race.cancelAll()
                 return first
             }
-            if timedOut {
+            // A timeout, or the caller cancelled (npsim is stopping): the command and its children go.
+            if timedOut || Task.isCancelled {
                 kill(-process.processIdentifier, SIGKILL)
                 kill(process.processIdentifier, SIGKILL)
             }
@@ -78,6 +79,11 @@ public struct ChildProcess {
                 duration: duration
             )
         }
+    }
+
+    /// `text` as one single-quoted shell word.
+    public static func quoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     private static func capture(

@@ -59,6 +59,13 @@ public func buildApplication(
         metricsFactory: PrometheusMetricsFactory(registry: registry),
         logger: logger
     )
+    let localRunner = LocalRunner(
+        database: database,
+        address: address,
+        apiKey: primaryKey,
+        timeout: configuration.localRuns.timeout,
+        logger: logger
+    )
     let standIns = StandInContext(
         database: database,
         githubAppId: providers.github.appId,
@@ -68,7 +75,8 @@ public func buildApplication(
         gitlabPrivateToken: providers.gitlab.privateToken,
         azureToken: providers.azure.token,
         strict: configuration.strictStandIns,
-        checkouts: configuration.checkouts
+        localRuns: configuration.localRuns,
+        localRunner: localRunner
     )
     let seeder = Seeder(orchestrator: orchestrator)
     var report = Seeder.Report()
@@ -113,7 +121,7 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "npsim"),
-        services: [dispatcher]
+        services: [dispatcher, localRunner]
             + (configuration.initDirectory.map {
                 [InitScripts(directory: $0, address: address, apiKey: primaryKey, status: initStatus, logger: logger)]
             } ?? []),

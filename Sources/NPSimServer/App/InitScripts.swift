@@ -27,7 +27,7 @@ struct InitScripts: Service {
             let name = URL(fileURLWithPath: script).lastPathComponent
             do {
                 let outcome = try await ChildProcess.run(
-                    cmdline: "exec '\(script.replacingOccurrences(of: "'", with: "'\\''"))'",
+                    cmdline: "exec \(ChildProcess.quoted(script))",
                     arguments: [],
                     environment: environment,
                     directory: directory,

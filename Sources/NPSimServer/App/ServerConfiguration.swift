@@ -25,10 +25,8 @@ public struct ServerConfiguration: Sendable {
     public var providers: ProviderSettings
     /// `--strict-stand-ins`: the stand-ins also reproduce the real services' traps (Azure's 203 sign-in page).
     public var strictStandIns: Bool
-    /// `--checkout KIND:NAME=DIR`: local checkouts of provider resources (`github:ACCOUNT/REPOSITORY`,
-    /// `gitlab:PROJECT_ID`, `azure:ORGANIZATION/PROJECT/PIPELINE_ID`). The GitHub stand-in checks dispatches
-    /// against the workflow files found there.
-    public var checkouts: [String: String]
+    /// `--checkout KIND:NAME=DIR`, `--act`, `--run-timeout`: provider resources whose runs execute locally.
+    public var localRuns: LocalRunSettings
     /// `--init-dir`: executable scripts run once the server listens (their outcome is in `/_npsim/health`).
     public var initDirectory: String?
     /// `--agent-tag`, `--agent-timeout`: how `agent` channels are matched and their commands run.
@@ -46,13 +44,13 @@ public struct ServerConfiguration: Sendable {
         delivery: DeliveryPolicy = DeliveryPolicy(),
         providers: ProviderSettings = ProviderSettings(),
         strictStandIns: Bool = false,
-        checkouts: [String: String] = [:],
+        localRuns: LocalRunSettings = LocalRunSettings(),
         agent: AgentSettings = AgentSettings(),
         initDirectory: String? = nil
     ) {
         self.initDirectory = initDirectory
         self.agent = agent
-        self.checkouts = checkouts
+        self.localRuns = localRuns
         self.providers = providers
         self.strictStandIns = strictStandIns
         self.delivery = delivery

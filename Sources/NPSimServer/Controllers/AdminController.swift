@@ -36,8 +36,14 @@ struct AdminController {
                 try ProviderRuns.list(provider: provider, resource: resource, limit: limit, offset: offset, in: db)
             }
             return JSONResponse.make([
-                "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(total)], "results": .array(runs.map(\.json)),
+                "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(total)], "results": .array(runs.map { $0.json() }),
             ])
+        }
+        routes.get("/_npsim/providers/runs/:id", "Show one provider run, with the log of a local run") { _, context in
+            let id = try context.pathParameter("id")
+            guard let number = Int(id), let run = try await orchestrator.database.writer.read({ db in try ProviderRuns.get(number, in: db) })
+            else { throw APIError.notFound("provider run", id) }
+            return JSONResponse.make(run.json(withLog: true))
         }
         routes.post("/_npsim/seed", "Load fixture documents into the running server") { request, _ in
             let body = try await request.jsonBody()

@@ -41,7 +41,8 @@ struct AzureStandIn {
                 $0["organization"]?.stringValue == organization && $0["project"]?.stringValue == project
                     && ($0["pipeline_id"]?.intValue.map(String.init) ?? $0["pipeline_id"]?.stringValue) == pipeline
             }
-            guard hosted else {
+            let checkout = context.localRuns.checkout("azure:\(organization)/\(project)/\(pipeline)")
+            guard hosted || checkout != nil else {
                 return Self.error(
                     "Pipeline with id \(pipeline) was not found in project \(project).",
                     type: "PipelineNotFoundException",
@@ -53,13 +54,36 @@ struct AzureStandIn {
                 return Self.error("Value cannot be null.\r\nParameter name: runParameters", type: "ArgumentNullException", status: .badRequest)
             }
             let refName = body["resources"]?["repositories"]?["self"]?["refName"]?.stringValue ?? "refs/heads/main"
+            var definition: AzurePipeline?
+            if let checkout {
+                do throws(AzurePipeline.Rejected) { definition = try AzurePipeline.load(checkout: checkout) } catch {
+                    return Self.error(
+                        "Could not queue the build because there were validation errors or warnings.",
+                        type: "PipelineValidationException",
+                        status: .badRequest,
+                        validation: error.message
+                    )
+                }
+            }
             let run = try await context.record(
                 provider: "azure",
                 resource: "\(organization)/\(project)/\(pipeline)",
                 ref: refName,
-                status: "inProgress",
-                request: ["api-version": .string(version), "body": body]
-            )
+                request: ["api-version": .string(version), "body": body],
+                checkout: checkout
+            ) { run throws(UnsupportedByLocalRun) in
+                guard let definition else { throw UnsupportedByLocalRun(message: "no pipeline file") }
+                return try definition.plan(
+                    .init(
+                        id: run.id,
+                        organization: organization,
+                        project: project,
+                        refName: refName,
+                        variables: body["variables"]?.objectValue ?? JSONObject(),
+                        templateParameters: body["templateParameters"]?.objectValue ?? JSONObject()
+                    )
+                )
+            }
             let base = "/_azure/\(organization)/\(project)"
             return StandInContext.json(
                 [
@@ -92,14 +116,14 @@ struct AzureStandIn {
         return String(decoded[decoded.index(after: colon)...]) == token
     }
 
-    static func error(_ message: String, type: String, status: HTTPResponse.Status) -> Response {
-        StandInContext.json(
-            [
-                "$id": "1", "innerException": nil, "message": .string(message),
-                "typeName": .string("Microsoft.Azure.Pipelines.WebApi.\(type), Microsoft.Azure.Pipelines.WebApi"),
-                "typeKey": .string(type), "errorCode": 0, "eventId": 3000,
-            ],
-            status: status
-        )
+    /// Azure's VSS error envelope; `validation` goes in `customProperties.ValidationResults` as for YAML errors.
+    static func error(_ message: String, type: String, status: HTTPResponse.Status, validation: String? = nil) -> Response {
+        var envelope: JSONObject = [
+            "$id": "1", "innerException": nil, "message": .string(message),
+            "typeName": .string("Microsoft.Azure.Pipelines.WebApi.\(type), Microsoft.Azure.Pipelines.WebApi"),
+            "typeKey": .string(type), "errorCode": 0, "eventId": 3000,
+        ]
+        if let validation { envelope["customProperties"] = ["ValidationResults": [["result": "error", "message": .string(validation)]]] }
+        return StandInContext.json(.object(envelope), status: status)
     }
 }

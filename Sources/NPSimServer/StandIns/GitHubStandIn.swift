@@ -50,7 +50,7 @@ struct GitHubStandIn {
             guard let token = StandInContext.bearer(request), await isAccepted(token) else {
                 return Self.error("Bad credentials", status: .unauthorized, documentation: "https://docs.github.com/rest")
             }
-            let checkout = context.checkouts.first { $0.key.lowercased() == "github:\(owner)/\(repo)".lowercased() }?.value
+            let checkout = context.localRuns.checkout("github:\(owner)/\(repo)")
             let workflowFile = try checkout.flatMap { try WorkflowFile.load(checkout: $0, workflow: workflow) }
             let hosted = try await context.channelConfigurations(type: .github).contains {
                 $0["account"]?.stringValue?.lowercased() == owner.lowercased() && $0["repository"]?.stringValue?.lowercased() == repo.lowercased()
@@ -92,9 +92,18 @@ struct GitHubStandIn {
                 provider: "github",
                 resource: "\(owner)/\(repo)/\(workflow)",
                 ref: ref,
-                status: "queued",
-                request: ["ref": .string(ref), "inputs": inputs]
-            )
+                request: ["ref": .string(ref), "inputs": inputs],
+                checkout: checkout
+            ) { _ throws(UnsupportedByLocalRun) in
+                guard let checkout, let workflowFile else { throw UnsupportedByLocalRun(message: "no workflow file") }
+                return try ActPlanner(executable: context.localRuns.act).plan(
+                    checkout: checkout,
+                    workflow: workflowFile,
+                    inputs: inputObject,
+                    ref: ref,
+                    repository: "\(owner)/\(repo)"
+                )
+            }
             guard body["return_run_details"] == .bool(true) else { return Response(status: .noContent) }
             let base = "/_github/repos/\(owner)/\(repo)/actions/runs/\(run.id)"
             return StandInContext.json(["workflow_run_id": .int(run.id), "run_url": .string(base), "html_url": .string(base)], status: .ok)

@@ -50,17 +50,30 @@ struct GitLabStandIn {
         let channels = try await context.channelConfigurations(type: .gitlab).filter {
             ($0["project_id"]?.stringValue ?? $0["project_id"]?.intValue.map(String.init)) == decodedProject
         }
-        guard !channels.isEmpty else { return Self.error("404 Project Not Found", status: .notFound) }
+        let checkout = context.localRuns.checkout("gitlab:\(decodedProject)")
+        guard !channels.isEmpty || checkout != nil else { return Self.error("404 Project Not Found", status: .notFound) }
         guard let ref, !ref.isEmpty else { return StandInContext.json(["error": "ref is missing"], status: .badRequest) }
+        // A mapped checkout has whatever branch is asked for; otherwise the branches are those the channels name.
         let refs = Set(channels.compactMap { $0["reference"]?.stringValue })
-        guard refs.contains(ref) else { return StandInContext.json(["message": ["base": ["Reference not found"]]], status: .badRequest) }
+        guard refs.contains(ref) || checkout != nil else {
+            return StandInContext.json(["message": ["base": ["Reference not found"]]], status: .badRequest)
+        }
+        var pipeline: GitLabPipeline?
+        if let checkout {
+            do { pipeline = try GitLabPipeline.load(checkout: checkout) } catch {
+                return StandInContext.json(["message": ["base": [.string(error.message)]]], status: .badRequest)
+            }
+        }
         let run = try await context.record(
             provider: "gitlab",
             resource: decodedProject,
             ref: ref,
-            status: "created",
-            request: ["ref": .string(ref), "variables": .object(variables), "source": .string(source)]
-        )
+            request: ["ref": .string(ref), "variables": .object(variables), "source": .string(source)],
+            checkout: checkout
+        ) { run throws(UnsupportedByLocalRun) in
+            guard let pipeline else { throw UnsupportedByLocalRun(message: "no pipeline file") }
+            return try pipeline.plan(project: decodedProject, ref: ref, source: source, variables: variables, pipelineId: run.id)
+        }
         return StandInContext.json(
             [
                 "id": .int(run.id), "iid": .int(run.id), "project_id": Int(decodedProject).map(JSONValue.int) ?? .string(decodedProject),

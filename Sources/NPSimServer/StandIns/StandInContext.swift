@@ -18,8 +18,9 @@ struct StandInContext: Sendable {
     let azureToken: String?
     /// Reproduce the real services' traps too (Azure's 203 sign-in page for bad credentials).
     let strict: Bool
-    /// Local checkouts by provider resource (`github:acme/services` → a directory), where workflow files are read.
-    let checkouts: [String: String]
+    /// Which resources map to local checkouts, and the runner that executes their runs.
+    let localRuns: LocalRunSettings
+    let localRunner: LocalRunner
     let installationTokens = IssuedTokens()
 
     /// The configuration of every channel of a type.
@@ -29,10 +30,26 @@ struct StandInContext: Sendable {
         }
     }
 
-    func record(provider: String, resource: String, ref: String, status: String, request: JSONValue) async throws -> ProviderRuns.Run {
-        try await database.writer.write { db in
-            try ProviderRuns.insert(provider: provider, resource: resource, ref: ref, status: status, request: request, in: db)
+    /// Records an accepted run, queued in the provider's words. With a `checkout`, the run is also executed
+    /// locally by the plan `planned` makes for it; a plan npsim cannot make fails the run with its reason.
+    func record(
+        provider: String,
+        resource: String,
+        ref: String,
+        request: JSONValue,
+        checkout: String?,
+        planned: (ProviderRuns.Run) throws(UnsupportedByLocalRun) -> LocalRunPlan
+    ) async throws -> ProviderRuns.Run {
+        let status = RunPhase.queued.words(provider: provider).status
+        let run = try await database.writer.write { db in
+            try ProviderRuns.insert(provider: provider, resource: resource, ref: ref, status: status, request: request, checkout: checkout, in: db)
         }
+        if checkout != nil {
+            let plan: Result<LocalRunPlan, UnsupportedByLocalRun>
+            do { plan = .success(try planned(run)) } catch { plan = .failure(error) }
+            localRunner.submit(LocalRunner.Job(run: run, plan: plan))
+        }
+        return run
     }
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {

@@ -9,6 +9,10 @@ struct WorkflowFile {
         let hasDefault: Bool
     }
 
+    /// The file name under `.github/workflows`.
+    let name: String
+    /// The whole workflow, for planning a local run.
+    let document: JSONValue
     /// `nil` when the workflow has no `workflow_dispatch` trigger.
     let inputs: [String: Input]?
 
@@ -25,12 +29,12 @@ struct WorkflowFile {
         case .object(let events)?: dispatch = events["workflow_dispatch"].map { $0 == .null ? [:] : $0 }
         default: dispatch = nil
         }
-        guard let dispatch else { return WorkflowFile(inputs: nil) }
+        guard let dispatch else { return WorkflowFile(name: workflow, document: document, inputs: nil) }
         var inputs: [String: Input] = [:]
         for (name, declaration) in dispatch["inputs"]?.objectValue ?? JSONObject() {
             inputs[name] = Input(required: declaration["required"] == .bool(true), hasDefault: declaration["default"] != nil)
         }
-        return WorkflowFile(inputs: inputs)
+        return WorkflowFile(name: workflow, document: document, inputs: inputs)
     }
 
     /// GitHub's 422 message for a dispatch whose inputs do not fit, or `nil` when they do.

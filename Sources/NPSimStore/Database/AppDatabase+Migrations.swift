@@ -114,6 +114,18 @@ extension AppDatabase {
         migrator.registerMigration("v4: index owners for nrn filters") { db in
             try db.execute(sql: "CREATE INDEX document_nrn ON document (kind, nrn)")
         }
+        migrator.registerMigration("v5: outcome of local provider runs") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE provider_run ADD COLUMN conclusion TEXT;
+                    ALTER TABLE provider_run ADD COLUMN exit_code INTEGER;
+                    ALTER TABLE provider_run ADD COLUMN log TEXT;
+                    ALTER TABLE provider_run ADD COLUMN checkout TEXT;
+                    ALTER TABLE provider_run ADD COLUMN started_at TEXT;
+                    ALTER TABLE provider_run ADD COLUMN finished_at TEXT;
+                    """
+            )
+        }
         return migrator
     }
 }

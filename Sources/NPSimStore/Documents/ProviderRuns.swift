@@ -2,40 +2,98 @@ import Foundation
 import GRDB
 import NPSimCore
 
-/// Runs the provider stand-ins accepted: one row per GitHub dispatch, GitLab pipeline or Azure run.
+/// Runs the provider stand-ins accepted: one row per GitHub dispatch, GitLab pipeline or Azure run. A run whose
+/// resource is mapped to a local checkout is executed, and its row then carries the outcome and the log.
 public enum ProviderRuns {
     public struct Run: Sendable {
         public let id: Int
         public let provider: String
         public let resource: String
         public let ref: String
+        /// The provider's own status word (`queued`/`completed` on GitHub, `created`/`success` on GitLab, ...).
         public let status: String
+        /// GitHub's `conclusion` or Azure's `result` once the run ended; `nil` while it runs or when nothing runs it.
+        public let conclusion: String?
         public let request: JSONValue
         public let createdAt: String
+        public let checkout: String?
+        public let exitCode: Int?
+        public let log: String?
+        public let startedAt: String?
+        public let finishedAt: String?
 
-        public var json: JSONValue {
-            [
+        /// The row for lists; `withLog` adds the log, which can be long.
+        public func json(withLog: Bool = false) -> JSONValue {
+            var object: JSONObject = [
                 "id": .int(id), "provider": .string(provider), "resource": .string(resource), "ref": .string(ref), "status": .string(status),
-                "request": request, "created_at": .string(createdAt),
+                "conclusion": conclusion.map(JSONValue.string) ?? .null, "request": request, "created_at": .string(createdAt),
+                "local": .bool(checkout != nil),
             ]
+            if let checkout { object["checkout"] = .string(checkout) }
+            if let exitCode { object["exit_code"] = .int(exitCode) }
+            if let startedAt { object["started_at"] = .string(startedAt) }
+            if let finishedAt { object["finished_at"] = .string(finishedAt) }
+            if withLog { object["log"] = log.map(JSONValue.string) ?? .null }
+            return .object(object)
+        }
+
+        init(row: Row) throws {
+            id = row["id"]
+            provider = row["provider"]
+            resource = row["resource"]
+            ref = row["ref"]
+            status = row["status"]
+            conclusion = row["conclusion"]
+            request = try JSONParser.parse(row["request"] as String)
+            createdAt = row["created_at"]
+            checkout = row["checkout"]
+            exitCode = row["exit_code"]
+            log = row["log"]
+            startedAt = row["started_at"]
+            finishedAt = row["finished_at"]
         }
     }
 
-    public static func insert(provider: String, resource: String, ref: String, status: String, request: JSONValue, in db: Database) throws -> Run {
-        let createdAt = ISO8601.string(from: Date())
+    public static func insert(
+        provider: String,
+        resource: String,
+        ref: String,
+        status: String,
+        request: JSONValue,
+        checkout: String? = nil,
+        in db: Database
+    ) throws -> Run {
         try db.run(
-            sql: "INSERT INTO provider_run (provider, resource, ref, status, request, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [provider, resource, ref, status, JSONWriter.string(request), createdAt]
+            sql: "INSERT INTO provider_run (provider, resource, ref, status, request, created_at, checkout) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [provider, resource, ref, status, JSONWriter.string(request), ISO8601.string(from: Date()), checkout]
         )
-        return Run(
-            id: Int(db.lastInsertedRowID),
-            provider: provider,
-            resource: resource,
-            ref: ref,
-            status: status,
-            request: request,
-            createdAt: createdAt
+        return try get(Int(db.lastInsertedRowID), in: db)!
+    }
+
+    public static func get(_ id: Int, in db: Database) throws -> Run? {
+        try Row.cachedOne(db, sql: "SELECT * FROM provider_run WHERE id = ?", arguments: [id]).map(Run.init(row:))
+    }
+
+    /// A local run started.
+    public static func start(_ id: Int, status: String, in db: Database) throws {
+        try db.run(
+            sql: "UPDATE provider_run SET status = ?, started_at = ? WHERE id = ?",
+            arguments: [status, ISO8601.string(from: Date()), id]
         )
+    }
+
+    /// A local run ended.
+    public static func finish(_ id: Int, status: String, conclusion: String?, exitCode: Int?, log: String, in db: Database) throws {
+        try db.run(
+            sql: "UPDATE provider_run SET status = ?, conclusion = ?, exit_code = ?, log = ?, finished_at = ? WHERE id = ?",
+            arguments: [status, conclusion, exitCode, log, ISO8601.string(from: Date()), id]
+        )
+    }
+
+    /// Local runs that never finished: npsim stopped while they were queued or running.
+    public static func unfinishedLocal(in db: Database) throws -> [Run] {
+        try Row.fetchAll(db, sql: "SELECT * FROM provider_run WHERE checkout IS NOT NULL AND finished_at IS NULL ORDER BY id")
+            .map(Run.init(row:))
     }
 
     public static func list(provider: String?, resource: String?, limit: Int, offset: Int, in db: Database) throws -> (runs: [Run], total: Int) {
@@ -43,18 +101,6 @@ public enum ProviderRuns {
         filter.equals("provider", provider)
         filter.equals("resource", resource)
         let (rows, total) = try filter.page(from: "provider_run", order: "id DESC", limit: limit, offset: offset, in: db)
-        return (
-            try rows.map { row in
-                Run(
-                    id: row["id"],
-                    provider: row["provider"],
-                    resource: row["resource"],
-                    ref: row["ref"],
-                    status: row["status"],
-                    request: try JSONParser.parse(row["request"] as String),
-                    createdAt: row["created_at"]
-                )
-            }, total
-        )
+        return (try rows.map(Run.init(row:)), total)
     }
 }
