@@ -117,7 +117,13 @@ import Testing
 
     /// Starts npsim with `fixtures/runners` mapped as the checkout of `resource`, registers a channel of `type`,
     /// drives the loop, and checks the local run the stand-in recorded.
-    static func closeTheLoopLocally(type: String, resource: String, configuration: JSONValue, provider: String, succeeded: (JSONValue) -> Bool)
+    static func closeTheLoopLocally(
+        type: String,
+        resource: String,
+        configuration: JSONValue,
+        provider: String,
+        succeeded: (JSONValue) -> Bool
+    )
         async throws
     {
         let state = Self.temporaryDirectory()

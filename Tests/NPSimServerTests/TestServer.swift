@@ -88,6 +88,7 @@ func withServer(
     strictStandIns: Bool = false,
     checkouts: [String: String] = [:],
     act: String? = nil,
+    runTimeout: Duration = .seconds(60),
     agent: AgentSettings = AgentSettings(timeout: .seconds(20)),
     _ test: @Sendable @escaping (APIClient) async throws -> Void
 ) async throws {
@@ -102,7 +103,7 @@ func withServer(
         delivery: delivery,
         providers: providers,
         strictStandIns: strictStandIns,
-        localRuns: LocalRunSettings(checkouts: checkouts, act: act),
+        localRuns: LocalRunSettings(checkouts: checkouts, act: act, timeout: runTimeout),
         agent: agent
     )
     let app = try await buildApplication(configuration: configuration)

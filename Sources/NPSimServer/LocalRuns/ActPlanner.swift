@@ -19,48 +19,52 @@ struct ActPlanner {
         ref: String,
         repository: String
     ) throws(UnsupportedByLocalRun) -> LocalRunPlan {
-            let act = try resolvedExecutable()
-            var labels = Set<String>()
-            for (job, definition) in workflow.document["jobs"]?.objectValue ?? JSONObject() {
-                if let uses = definition["uses"]?.stringValue, !uses.hasPrefix("./") {
-                    throw UnsupportedByLocalRun(message: "job '\(job)' calls the reusable workflow '\(uses)', which act would download from github.com")
-                }
-                for key in ["container", "services"] where definition[key] != nil {
-                    throw UnsupportedByLocalRun(
-                        message: "job '\(job)' has '\(key):', which needs a container engine; npsim runs act in host mode. Remove it to run the job on this machine"
-                    )
-                }
-                labels.formUnion(Self.labels(definition["runs-on"]))
-                for (index, step) in (definition["steps"]?.arrayValue ?? []).enumerated() {
-                    guard let uses = step["uses"]?.stringValue else { continue }
-                    if uses.hasPrefix("./") || uses.lowercased().hasPrefix("actions/checkout@") { continue }
-                    let name = step["name"]?.stringValue ?? "#\(index + 1)"
-                    throw UnsupportedByLocalRun(
-                        message: "step '\(name)' of job '\(job)' uses '\(uses)', which act would download from github.com; npsim runs workflows offline. Use 'run:' steps or a local action ('uses: ./path')"
-                    )
-                }
+        let act = try resolvedExecutable()
+        var labels = Set<String>()
+        for (job, definition) in workflow.document["jobs"]?.objectValue ?? JSONObject() {
+            if let uses = definition["uses"]?.stringValue, !uses.hasPrefix("./") {
+                throw UnsupportedByLocalRun(message: "job '\(job)' calls the reusable workflow '\(uses)', which act would download from github.com")
             }
-            let owner = repository.split(separator: "/").first.map(String.init) ?? repository
-            let event: JSONValue = [
-                "inputs": .object(inputs), "ref": .string("refs/heads/\(ref)"),
-                "repository": ["full_name": .string(repository), "name": .string(String(repository.dropFirst(owner.count + 1))), "owner": ["login": .string(owner)]],
-                "workflow": .string(".github/workflows/\(workflow.name)"),
-            ]
-            var arguments = [
-                act, "workflow_dispatch", "-W", ".github/workflows/\(workflow.name)", "-e", "$NPSIM_RUN_DIR/event.json", "--no-cache-server",
-            ]
-            for label in labels.union(["ubuntu-latest"]).sorted() { arguments += ["-P", "\(label)=-self-hosted"] }
-            let quoted = arguments.map { $0.hasPrefix("$") ? "\"\($0)\"" : ChildProcess.quoted($0) }
-            let passed = ["NP_API_URL", "NP_API_KEY"].flatMap { ["--env", "\($0)=\"$\($0)\"", "-s", "\($0)=\"$\($0)\""] }
-            let script = """
-                cat > "$NPSIM_RUN_DIR/event.json" <<'NPSIM_EVENT'
-                \(JSONWriter.string(event))
-                NPSIM_EVENT
-                echo "npsim: act workflow_dispatch of .github/workflows/\(workflow.name) at \(ref), host mode"
-                exec \((quoted + passed).joined(separator: " "))
+            for key in ["container", "services"] where definition[key] != nil {
+                throw UnsupportedByLocalRun(
+                    message:
+                        "job '\(job)' has '\(key):', which needs a container engine; npsim runs act in host mode. Remove it to run the job on this machine"
+                )
+            }
+            labels.formUnion(Self.labels(definition["runs-on"]))
+            for (index, step) in (definition["steps"]?.arrayValue ?? []).enumerated() {
+                guard let uses = step["uses"]?.stringValue else { continue }
+                if uses.hasPrefix("./") || uses.lowercased().hasPrefix("actions/checkout@") { continue }
+                let name = step["name"]?.stringValue ?? "#\(index + 1)"
+                throw UnsupportedByLocalRun(
+                    message:
+                        "step '\(name)' of job '\(job)' uses '\(uses)', which act would download from github.com; npsim runs workflows offline. Use 'run:' steps or a local action ('uses: ./path')"
+                )
+            }
+        }
+        let owner = repository.split(separator: "/").first.map(String.init) ?? repository
+        let event: JSONValue = [
+            "inputs": .object(inputs), "ref": .string("refs/heads/\(ref)"),
+            "repository": [
+                "full_name": .string(repository), "name": .string(String(repository.dropFirst(owner.count + 1))), "owner": ["login": .string(owner)],
+            ],
+            "workflow": .string(".github/workflows/\(workflow.name)"),
+        ]
+        var arguments = [
+            act, "workflow_dispatch", "-W", ".github/workflows/\(workflow.name)", "-e", "$NPSIM_RUN_DIR/event.json", "--no-cache-server",
+        ]
+        for label in labels.union(["ubuntu-latest"]).sorted() { arguments += ["-P", "\(label)=-self-hosted"] }
+        let quoted = arguments.map { $0.hasPrefix("$") ? "\"\($0)\"" : ChildProcess.quoted($0) }
+        let passed = ["NP_API_URL", "NP_API_KEY"].flatMap { ["--env", "\($0)=\"$\($0)\"", "-s", "\($0)=\"$\($0)\""] }
+        let script = """
+            cat > "$NPSIM_RUN_DIR/event.json" <<'NPSIM_EVENT'
+            \(JSONWriter.string(event))
+            NPSIM_EVENT
+            echo "npsim: act workflow_dispatch of .github/workflows/\(workflow.name) at \(ref), host mode"
+            exec \((quoted + passed).joined(separator: " "))
 
-                """
-            return LocalRunPlan(directory: checkout, steps: [.init(title: "act: .github/workflows/\(workflow.name)", script: script)])
+            """
+        return LocalRunPlan(directory: checkout, steps: [.init(title: "act: .github/workflows/\(workflow.name)", script: script)])
     }
 
     private func resolvedExecutable() throws(UnsupportedByLocalRun) -> String {

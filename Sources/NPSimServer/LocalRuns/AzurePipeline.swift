@@ -27,7 +27,8 @@ struct AzurePipeline {
         guard FileManager.default.fileExists(atPath: path) else { throw Rejected(message: "File /\(file) not found in repository self") }
         let parsed: JSONValue
         do { parsed = try FixtureLoader.parse(file: path) } catch { throw Rejected(message: "/\(file): \(error)") }
-        guard case .object(let document) = parsed, document["steps"] != nil || document["jobs"] != nil || document["stages"] != nil
+        guard case .object(let document) = parsed,
+            document["steps"] != nil || document["jobs"] != nil || document["stages"] != nil
                 || document["extends"] != nil
         else { throw Rejected(message: "/\(file): A pipeline must contain at least one stage, job or step") }
         return AzurePipeline(checkout: checkout, document: document)

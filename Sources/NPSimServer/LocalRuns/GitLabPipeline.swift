@@ -64,7 +64,9 @@ struct GitLabPipeline {
     /// The local run of this pipeline, created by `source` (`trigger` or `api`) on `ref` with `variables`.
     func plan(project: String, ref: String, source: String, variables: JSONObject, pipelineId: Int) throws(UnsupportedByLocalRun) -> LocalRunPlan {
         for keyword in ["include", "workflow", "spec"] where document[keyword] != nil {
-            throw UnsupportedByLocalRun(message: "'\(keyword):' is not supported by npsim's local GitLab executor; inline what it brings into \(Self.file)")
+            throw UnsupportedByLocalRun(
+                message: "'\(keyword):' is not supported by npsim's local GitLab executor; inline what it brings into \(Self.file)"
+            )
         }
         var plan = LocalRunPlan(directory: checkout)
         let globals = Self.strings(document["variables"])
@@ -130,7 +132,9 @@ struct GitLabPipeline {
     private static func firstMatching(_ rules: [JSONValue], job: String, environment: [String: String]) throws(UnsupportedByLocalRun) -> JSONValue? {
         for rule in rules {
             if let unsupported = ["changes", "exists", "needs"].first(where: { rule[$0] != nil }) {
-                throw UnsupportedByLocalRun(message: "job '\(job)' has a rule with '\(unsupported):', which npsim's local GitLab executor does not evaluate")
+                throw UnsupportedByLocalRun(
+                    message: "job '\(job)' has a rule with '\(unsupported):', which npsim's local GitLab executor does not evaluate"
+                )
             }
             guard let condition = rule["if"]?.stringValue else { return rule }
             if try GitLabRuleExpression(source: condition).evaluate(environment) { return rule }

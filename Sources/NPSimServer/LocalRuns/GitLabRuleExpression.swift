@@ -5,7 +5,11 @@ import Foundation
 /// expression fails the run with a message instead of being guessed at.
 struct GitLabRuleExpression {
     private enum Token: Equatable {
-        case variable(String), string(String), regex(String), null, op(String)
+        case variable(String)
+        case string(String)
+        case regex(String)
+        case null
+        case op(String)
     }
 
     let source: String
