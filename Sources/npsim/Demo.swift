@@ -76,13 +76,13 @@ enum DemoRunner {
 
     /// Reads the runner's first line, `runner listening on http://...`, without blocking a thread.
     static func url(of process: Process) async throws -> String {
-        guard let pipe = process.standardOutput as? Pipe else { throw ValidationError("the runner has no output pipe") }
+        guard let pipe = process.standardOutput as? Pipe else { throw CommandFailure("the runner has no output pipe") }
         var text = ""
         for await chunk in pipe.fileHandleForReading.chunks().0 {
             text += String(decoding: chunk, as: UTF8.self)
             if let range = text.range(of: #"http://[0-9.:]+/hook"#, options: .regularExpression) { return String(text[range]) }
         }
-        throw ValidationError("the example runner did not start; is python3 installed?")
+        throw CommandFailure("the example runner did not start; is python3 installed?")
     }
 }
 
@@ -91,104 +91,58 @@ struct DemoScript {
     let url: String
     let apiKey: String
 
-    /// Writes a line at once: the demo's output is read while it runs, also through a pipe.
-    private func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
-    }
-
     func run(runnerURL: String) async throws {
+        let say = Output.line
         say("npsim demo: npsim on \(url), the example webhook runner on \(runnerURL)")
-        let token = try await call("POST", "/token", ["apikey": .string(apiKey)], token: nil)["access_token"]?.stringValue ?? ""
-        let channel = try await call(
+        let api = try await NPSimClient.connect(url: url, apiKey: apiKey)
+        let channel = try await api.call(
             "POST",
             "/notification/channel",
             [
                 "nrn": "organization=1:account=2", "type": "http", "description": "example webhook runner",
                 "configuration": ["url": .string(runnerURL)], "filters": ["service.specification.slug": "mysql"],
-            ],
-            token: token
+            ]
         )
         say("1. registered http channel \(channel["id"]?.intValue ?? 0) -> \(runnerURL)")
-        let service = try await call(
+        let service = try await api.call(
             "POST",
             "/service",
             [
                 "name": "demo-db", "specification_id": "6b1f3c2e-5a4d-4e7b-9c1a-0d2e3f4a5b6c",
                 "entity_nrn": "organization=1:account=2:namespace=3:application=4", "dimensions": ["environment": "dev"],
-            ],
-            token: token
+            ]
         )
         let serviceId = service["id"]?.stringValue ?? ""
         say("2. created service demo-db (\(serviceId)): \(service["status"]?.stringValue ?? "?")")
-        _ = try await call(
-            "POST",
-            "/service/\(serviceId)/action",
-            [
-                "specification_id": "0c6e2a1b-1111-4c3d-8e9f-a0b1c2d3e4f5", "parameters": ["version": "8.4", "size": "small"],
-            ],
-            token: token
-        )
-        say("3. ran Create MySQL; the runner reports back:")
-        let active = try await waitFor(token: token, path: "/service/\(serviceId)", field: "status", until: ["active", "failed"], label: "service")
-        say("   attributes: \(JSONWriter.string(active["attributes"] ?? [:]))")
-        let credentials = try await call(
-            "POST",
-            "/service/\(serviceId)/action",
-            [
-                "specification_id": "0c6e2a1b-4444-4c3d-8e9f-a0b1c2d3e4f5", "parameters": ["ttl_minutes": 30],
-            ],
-            token: token
-        )
-        say("4. ran Get Credentials:")
-        let done = try await waitFor(
-            token: token,
-            path: "/service/\(serviceId)/action/\(credentials["id"]?.stringValue ?? "")",
-            field: "status",
-            until: ["success", "failed"],
-            label: "action"
-        )
-        say("   results: \(JSONWriter.string(done["results"] ?? [:]))")
+        for (step, name, specification, parameters) in [
+            (3, "Create MySQL", "0c6e2a1b-1111-4c3d-8e9f-a0b1c2d3e4f5", ["version": "8.4", "size": "small"] as JSONValue),
+            (4, "Get Credentials", "0c6e2a1b-4444-4c3d-8e9f-a0b1c2d3e4f5", ["ttl_minutes": 30]),
+        ] {
+            let action = try await api.call(
+                "POST",
+                "/service/\(serviceId)/action",
+                ["specification_id": .string(specification), "parameters": parameters]
+            )
+            say("\(step). ran \(name); the runner reports back:")
+            let done = try await ActionProgress(
+                api: api,
+                path: "/service/\(serviceId)/action/\(action["id"]?.stringValue ?? "")",
+                timeout: .seconds(30),
+                say: say
+            ).wait()
+            say("   results: \(JSONWriter.string(done["results"] ?? [:]))")
+        }
+        let active = try await api.call("GET", "/service/\(serviceId)")
+        say("   service \(active["status"]?.stringValue ?? "?"), attributes: \(JSONWriter.string(active["attributes"] ?? [:]))")
         say(
             """
-            demo complete. Look around (token: curl -s -X POST \(url)/token -d '{"apikey":"\(apiKey)"}'):
-              \(url)/notification                 the two notifications, as the runner received them
-              \(url)/notification/{id}/result     each delivery and attempt
-              \(url)/service/\(serviceId)?include_secret_attributes=true
+            demo complete. Look around (export NPSIM_URL=\(url) NPSIM_API_KEY=\(apiKey)):
+              npsim service show \(serviceId)       the service and its actions
+              npsim notification list             the two notifications, as the runner received them
+              npsim delivery list                 each delivery; 'npsim delivery show ID' for its attempts
               \(url)/_npsim/openapi.json          every route
             Ctrl-C stops npsim and the runner.
             """
         )
-    }
-
-    /// Polls a record every 100 ms (for at most 30 s), printing each change of `field`.
-    private func waitFor(token: String, path: String, field: String, until final: Set<String>, label: String) async throws -> JSONValue {
-        var last = ""
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            let record = try await call("GET", path, nil, token: token)
-            let value = record[field]?.stringValue ?? "?"
-            if value != last {
-                say("   \(label) \(value)")
-                last = value
-            }
-            if final.contains(value) { return record }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("the \(label) did not finish within 30 s; see \(url)/_npsim/deliveries")
-    }
-
-    private func call(_ method: String, _ path: String, _ body: JSONValue?, token: String?) async throws -> JSONValue {
-        var request = HTTPClientRequest(url: url + path)
-        request.method = .init(rawValue: method)
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body { request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body))) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        let json = try JSONParser.parse(bytes.readableBytesView)
-        guard response.status.code < 300 else {
-            throw ValidationError("\(method) \(path) answered \(response.status.code): \(JSONWriter.string(json))")
-        }
-        return json
     }
 }

@@ -7,7 +7,10 @@ struct NPSim: AsyncParsableCommand {
         commandName: "npsim",
         abstract: "A local emulator of nullplatform's service orchestrator.",
         version: "0.1.0",
-        subcommands: [Serve.self, Seed.self, Demo.self],
+        subcommands: [
+            Serve.self, Demo.self, Apply.self, ServiceCommand.self, ActionCommand.self, NotificationCommand.self, DeliveryCommand.self,
+            RunCommand.self,
+        ],
         defaultSubcommand: Serve.self
     )
 }

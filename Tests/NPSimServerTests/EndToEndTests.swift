@@ -109,25 +109,6 @@ import Testing
     }
 }
 
-@Suite struct SeedCommandTests {
-    @Test func seedLoadsFixturesIntoARunningServer() async throws {
-        let server = try await NPSimProcess(arguments: ["--in-memory"])
-        let token = try await server.token()
-        #expect(try await server.call(.GET, "/service_specification", token: token).json["paging"]?["total"] == 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: NPSimProcess.binary)
-        process.arguments = ["seed", Fixtures.directory, "--url", server.url]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        try await exited(process)
-        #expect(process.terminationStatus == 0)
-        #expect(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("loaded 3 file(s)"))
-        #expect(try await server.call(.GET, "/service_specification", token: token).json["paging"]?["total"] == 2)
-        try await server.stop()
-    }
-}
-
 /// Waits for a child process without blocking a thread of the cooperative pool.
 func exited(_ process: Process, within deadline: Duration = .seconds(30)) async throws {
     let end = ContinuousClock.now + deadline
@@ -229,7 +210,7 @@ func exited(_ process: Process, within deadline: Duration = .seconds(30)) async 
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("   service active"))
         #expect(text.contains(#""hostname":"demo-db.mysql.local""#))
-        #expect(text.contains("   action success"))
+        #expect(text.contains("  action success"))
         #expect(text.contains(#""username":"tmp_"#))
         #expect(text.contains("demo complete."))
     }

@@ -1,0 +1,64 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NPSimCore
+
+/// A running npsim, as the client commands, the demo and `npsim apply` talk to it: JSON over HTTP with a bearer
+/// token obtained once from the API key. Every failure becomes a message that says what to do next.
+struct NPSimClient: Sendable {
+    let url: String
+    private let token: String?
+
+    /// A client that reports a refused connection at once: the shared one keeps retrying until the deadline.
+    private static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// Connects: exchanges `apiKey` for a token, or goes without one when no key is given (a `--no-auth` server).
+    static func connect(url: String, apiKey: String?) async throws -> NPSimClient {
+        let anonymous = NPSimClient(url: url, token: nil)
+        guard let apiKey, !apiKey.isEmpty else { return anonymous }
+        let reply = try await anonymous.send("POST", "/token", ["apikey": .string(apiKey)])
+        guard reply.status == 200, let token = reply.json["access_token"]?.stringValue else {
+            throw CommandFailure("npsim at \(url) refused the API key (\(reply.status)): \(reply.message)")
+        }
+        return NPSimClient(url: url, token: token)
+    }
+
+    /// Sends a request and returns the JSON of a 2xx answer; any other answer is an error naming npsim's message.
+    @discardableResult
+    func call(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> JSONValue {
+        let reply = try await send(method, path, body)
+        switch reply.status {
+        case 200..<300: return reply.json
+        case 401:
+            throw CommandFailure(
+                "npsim at \(url) wants a token: pass --api-key or set NPSIM_API_KEY (npsim serve prints its key when it starts)"
+            )
+        default: throw CommandFailure("\(method) \(path) failed (\(reply.status)): \(reply.message)")
+        }
+    }
+
+    private func send(_ method: String, _ path: String, _ body: JSONValue?) async throws -> (status: Int, json: JSONValue, message: String) {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body { request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body))) }
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await Self.http.execute(request, timeout: .seconds(60))
+            bytes = try await response.body.collect(upTo: 64 << 20)
+        } catch {
+            throw CommandFailure("cannot reach npsim at \(url) (\(error)); start it with 'npsim serve', or pass --url / set NPSIM_URL")
+        }
+        let json = bytes.readableBytes == 0 ? JSONValue.null : (try? JSONParser.parse(bytes.readableBytesView)) ?? .string(String(buffer: bytes))
+        let message = json["message"]?.stringValue ?? JSONWriter.string(json)
+        return (Int(response.status.code), json, message)
+    }
+}
