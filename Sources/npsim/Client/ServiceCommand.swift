@@ -19,6 +19,7 @@ struct ServiceCommand: AsyncParsableCommand {
         @Option(help: "The entity it belongs to, e.g. organization=1:account=2:namespace=3:application=4.") var nrn: String
         @Option(help: "A dimension, key=value; repeatable.") var dimension: [String] = []
         @Option(help: "An attribute, key=value (JSON values keep their type); repeatable.") var attribute: [String] = []
+        @Flag(name: .shortAndLong, help: "Print only the new service's id (SID=$(npsim service create -q ...)).") var quiet = false
 
         func run() async throws {
             let api = try await client.connect()
@@ -32,6 +33,7 @@ struct ServiceCommand: AsyncParsableCommand {
                     "attributes": .object(try KeyValues.object(attribute, option: "attribute")),
                 ]
             )
+            if quiet { return Output.line(TextTable.cell(service["id"])) }
             client.print(service) {
                 "created service \($0["slug"]?.stringValue ?? name) \(TextTable.cell($0["id"])) (\(TextTable.cell($0["status"])))"
             }
