@@ -151,4 +151,48 @@ import Testing
         #expect(down.stderr.contains("cannot reach npsim at \(server.url)"), "\(down.stderr)")
         #expect(down.stderr.contains("start it with 'npsim serve'"))
     }
+
+    @Test func aFailedActionEndsTheCommandWithExitCodeOne() async throws {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-failing-runner-\(UUID().uuidString).py")
+        defer { try? FileManager.default.removeItem(at: script) }
+        try """
+        import json, os, sys
+        sys.path.insert(0, \(JSONWriter.string(.string(RunnerTests.runners.appendingPathComponent("common").path))))
+        import mysql_runner
+        notification = json.loads(os.environ["NP_ACTION_CONTEXT"])["notification"]
+        api = mysql_runner.NullplatformAPI(os.environ["NP_API_URL"], os.environ["NP_API_KEY"])
+        api.patch(f"/service/{notification['service']['id']}/action/{notification['id']}",
+                  {"status": "failed", "messages": [{"level": "error", "message": "quota exceeded"}]})
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory])
+        let token = try await server.token()
+        let channel = try await server.call(
+            .POST,
+            "/notification/channel",
+            [
+                "nrn": "organization=1:account=2", "type": "agent", "source": ["service"],
+                "configuration": [
+                    "command": [
+                        "type": "exec",
+                        "data": ["cmdline": .string("python3 \(script.path)"), "environment": ["NP_ACTION_CONTEXT": "${NOTIFICATION_CONTEXT}"]],
+                    ]
+                ],
+            ],
+            token: token
+        )
+        #expect(channel.status == 200)
+        let created = try await Self.npsim(
+            ["service", "create", "-q", "--spec", "mysql", "--name", "doomed", "--nrn", Fixtures.appNRN, "--dimension", "environment=dev"],
+            server: server
+        )
+        let service = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let run = try await Self.npsim(
+            ["action", "run", service, "--action", "Create MySQL", "--param", "version=8.0", "--param", "size=large"],
+            server: server
+        )
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("[error] quota exceeded"), "\(run.stdout)")
+        #expect(run.stdout.contains("action failed"))
+        try await server.stop()
+    }
 }

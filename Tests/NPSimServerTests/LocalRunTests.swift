@@ -352,4 +352,24 @@ import Testing
             #expect(run["log"]?.stringValue?.contains("killed, the run exceeded its timeout") == true, "\(run["log"] ?? .null)")
         }
     }
+
+    @Test func aRunCutShortByAStopIsMarkedFailedAtTheNextStart() async throws {
+        let checkout = try Self.checkout([".gitlab-ci.yml": "hang:\n  script:\n    - sleep 60\n"])
+        let database = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-local-run-\(UUID().uuidString).sqlite")
+        defer {
+            try? FileManager.default.removeItem(at: checkout)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database.path + suffix) }
+        }
+        let started = ContinuousClock.now
+        try await withServer(databasePath: database.path, providers: Self.providers, checkouts: ["gitlab:7": checkout.path]) { api in
+            let id = try #require(try await Self.triggerGitLab(api).json["id"]?.intValue)
+            try await eventually("the run started") { try await api.call(.get, "/_npsim/providers/runs/\(id)").json["status"] == "running" }
+        }
+        #expect(ContinuousClock.now - started < .seconds(30), "stopping npsim waited for the run instead of killing it")
+        try await withServer(databasePath: database.path, providers: Self.providers, checkouts: ["gitlab:7": checkout.path]) { api in
+            let run = try await Self.finished(api, run: 1)
+            #expect(run["status"] == "failed")
+            #expect(run["log"]?.stringValue?.contains("npsim stopped before this run finished") == true, "\(run["log"] ?? .null)")
+        }
+    }
 }
