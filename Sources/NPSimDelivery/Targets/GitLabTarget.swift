@@ -49,25 +49,3 @@ struct GitLabTarget: DeliveryTarget {
         return outcome
     }
 }
-
-/// `application/x-www-form-urlencoded`, as GitLab's trigger API takes it.
-enum FormEncoding {
-    static let allowed: CharacterSet = {
-        var set = CharacterSet.alphanumerics
-        set.insert(charactersIn: "-._*")
-        return set
-    }()
-
-    static func encode(_ pairs: [(String, String)]) -> String {
-        pairs.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
-    }
-
-    static func escape(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
-
-    /// The stored copy of a form body, with the trigger token masked.
-    static func masking(token: String, in body: [UInt8]) -> [UInt8] {
-        Array(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "token=\(escape(token))", with: "token=\(ChannelType.mask)").utf8)
-    }
-}

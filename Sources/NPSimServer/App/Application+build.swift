@@ -116,6 +116,7 @@ public func buildApplication(
         initStatus: initStatus
     )
     .register(on: routes)
+    try DashboardController(orchestrator: orchestrator).register(on: routes)
     OpenAPIController().register(on: routes, version: AdminController.version)
 
     return Application(

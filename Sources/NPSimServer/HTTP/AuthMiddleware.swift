@@ -4,7 +4,8 @@ import NPSimCore
 /// Requires `Authorization: Bearer <token>` on nullplatform's routes, as the real API does.
 ///
 /// Open routes: `POST /token`, everything under `/_npsim/` (the emulator's own endpoints), the provider
-/// stand-ins under `/_github`, `/_gitlab` and `/_azure` (which check their own credentials) and `/metrics`.
+/// stand-ins under `/_github`, `/_gitlab` and `/_azure` (which check their own credentials), `/metrics`, and the
+/// dashboard at `/` and `/ui`.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = NPSimRequestContext
 
@@ -28,6 +29,6 @@ struct AuthMiddleware: RouterMiddleware {
 
     static func isOpen(_ path: String) -> Bool {
         path == "/token" || path == "/metrics" || path == "/"
-            || ["/_npsim", "/_github", "/_gitlab", "/_azure"].contains { path == $0 || path.hasPrefix($0 + "/") }
+            || ["/_npsim", "/_github", "/_gitlab", "/_azure", "/ui"].contains { path == $0 || path.hasPrefix($0 + "/") }
     }
 }

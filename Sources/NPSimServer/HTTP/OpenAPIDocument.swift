@@ -42,10 +42,13 @@ enum OpenAPIDocument {
             ["name": .string(String(segment.dropFirst())), "in": "path", "required": true, "schema": ["type": "string"]]
         }
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
-        if entry.method == "post" || entry.method == "patch" {
+        let isDashboard = entry.path == "/" || entry.path.hasPrefix("/ui/")
+        if isDashboard, entry.method == "post" {
+            operation["requestBody"] = ["required": false, "content": ["application/x-www-form-urlencoded": ["schema": ["type": "object"]]]]
+        } else if entry.method == "post" || entry.method == "patch" {
             operation["requestBody"] = ["required": false, "content": ["application/json": ["schema": ["type": ["object", "array"]]]]]
         }
-        let mediaType = entry.path == "/metrics" ? "text/plain" : "application/json"
+        let mediaType = entry.path == "/metrics" ? "text/plain" : isDashboard ? "text/html" : "application/json"
         operation["responses"] = [
             "200": ["description": "Success", "content": [mediaType: ["schema": [:]]]],
             "default": ["description": "An error", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]],

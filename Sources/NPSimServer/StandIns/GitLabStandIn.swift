@@ -107,12 +107,7 @@ struct GitLabStandIn {
                 }
             }
         } else {
-            for pair in text.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map {
-                    $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-                }
-                if let key = parts.first { result[key] = parts.count > 1 ? parts[1] : "" }
-            }
+            for (key, value) in FormEncoding.decode(text) { result[key] = value }
         }
         return result
     }
