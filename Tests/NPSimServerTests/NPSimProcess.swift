@@ -47,6 +47,11 @@ final class NPSimProcess: Sendable {
         self.apiKey = apiKey
     }
 
+    /// A server started some other way (an image's entrypoint), driven through the same calls.
+    init(attaching process: Process, url: String, apiKey: String) {
+        (self.process, self.url, self.apiKey) = (process, url, apiKey)
+    }
+
     /// Sends a signal and waits for the process to exit; returns its exit status.
     @discardableResult
     func stop(signal: Int32 = SIGTERM) async throws -> Int32 {
