@@ -1,0 +1,71 @@
+import Foundation
+import NPSimCore
+import Testing
+
+/// Many clients writing the same records at once, against the real binary over real connections.
+@Suite struct ConcurrencyTests {
+    /// 50 clients, each four times: a message and a result on the same action, and an attribute on the same
+    /// service. Every request succeeds (no `database is locked` reaches a client) and no update is lost.
+    @Test func fiftyClientsPatchingTheSameActionAndServiceLoseNothing() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-concurrency-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A file database in WAL mode, as users run it: readers and the writer really contend.
+        let server = try await NPSimProcess(arguments: ["--db", directory.appendingPathComponent("npsim.sqlite").path, "--seed", Fixtures.directory])
+        let token = try await server.token()
+        let service = try #require(
+            try await server.call(
+                .POST,
+                "/service",
+                ["name": "busy-db", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN)],
+                token: token
+            ).json["id"]?.stringValue
+        )
+        let action = try #require(
+            try await server.call(
+                .POST,
+                "/service/\(service)/action",
+                ["specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": 5]],
+                token: token
+            ).json["id"]?.stringValue
+        )
+        let (clients, rounds) = (50, 4)
+        let failures = await withTaskGroup(of: [String].self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    var failures: [String] = []
+                    for round in 1...rounds {
+                        let requests: [(String, JSONValue)] = [
+                            (
+                                "/service/\(service)/action/\(action)",
+                                [
+                                    "messages": [["level": "info", "message": .string("client \(client) round \(round)")]],
+                                    "results": .object(JSONObject([("client_\(client)", .int(round))])),
+                                ]
+                            ),
+                            ("/service/\(service)", ["attributes": .object(JSONObject([("client_\(client)", .int(round))]))]),
+                        ]
+                        for (path, body) in requests {
+                            do {
+                                let reply = try await server.call(.PATCH, path, body, token: token)
+                                if reply.status != 200 { failures.append("\(reply.status) \(JSONWriter.string(reply.json))") }
+                            } catch {
+                                failures.append("\(error)")
+                            }
+                        }
+                    }
+                    return failures
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(failures.isEmpty, "\(failures.count) requests failed, first: \(failures.first ?? "")")
+
+        let final = try await server.call(.GET, "/service/\(service)/action/\(action)?include_messages=true", token: token).json
+        #expect(final["messages"]?.arrayValue?.count == clients * rounds)
+        let results = final["results"]?.objectValue ?? JSONObject()
+        #expect((0..<clients).allSatisfy { results["client_\($0)"] == .int(rounds) }, "a result was lost: \(JSONWriter.string(.object(results)))")
+        let attributes = try await server.call(.GET, "/service/\(service)", token: token).json["attributes"]?.objectValue ?? JSONObject()
+        #expect((0..<clients).allSatisfy { attributes["client_\($0)"] == .int(rounds) }, "an attribute was lost")
+        try await server.stop()
+    }
+}
