@@ -345,10 +345,11 @@ import Testing
             { _ in .status(500) },
             { _ in .status(204) },
         ]) { receivers in
+            let resetting = try await ResettingReceiver.start()
             try await withServer { api in
                 var channels: [Int] = []
-                for receiver in receivers {
-                    channels.append(try await api.expect(200, .post, "/notification/channel", DeliveryTests.channel(receiver.url))["id"]!.intValue!)
+                for url in receivers.map(\.url) + [resetting.url] {
+                    channels.append(try await api.expect(200, .post, "/notification/channel", DeliveryTests.channel(url))["id"]!.intValue!)
                 }
                 let service = try await api.activeMySQL()
                 for _ in 0..<4 { _ = try await api.runAction(on: service, spec: Fixtures.getCredentials) }
@@ -359,14 +360,20 @@ import Testing
                 try await eventually(within: .seconds(30), "every hostile delivery settled") {
                     let settled = [
                         try await count(channels[0], "delivered"), try await count(channels[1], "delivered"), try await count(channels[2], "dead"),
+                        try await count(channels[4], "dead"),
                     ]
-                    return settled == [5, 5, 5]
+                    return settled == [5, 5, 5, 5]
                 }
+                // Each reset delivery was tried on the whole retry schedule, and says what happened.
+                #expect(resetting.resets.withLockedValue { $0 } == 5 * (DeliveryPolicy.forTests.retrySchedule.count + 1))
+                let reset = try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channels[4])&limit=1")["results"]!.arrayValue![0]
+                #expect(reset["last_error"]?.stringValue?.isEmpty == false, "\(reset)")
                 let huge = try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channels[0])&limit=1")["results"]!.arrayValue![0]
                 let log = try await api.expect(200, .get, "/_npsim/deliveries/\(huge["id"]!.intValue!)")["attempt_log"]!.arrayValue!
                 #expect(log[0]["response"]?["body"]?.stringValue?.utf8.count == 64 * 1024, "only the first 64 KiB of a response are kept")
                 #expect(try await count(channels[3], "delivered") == 5)
             }
+            try await resetting.stop()
         }
     }
 }
