@@ -99,6 +99,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a local workflow or pipeline run may take before it is killed [default 600].")
     var runTimeout: Double?
 
+    @Option(help: "Megabytes the database file may grow to; beyond it writes fail with a 503, as on a full disk [default: no limit].")
+    var maxDbSize: Double?
+
     @Option(help: "A directory of executable scripts to run once the server listens (with NPSIM_URL and NPSIM_API_KEY set).")
     var initDir: String?
 
@@ -162,7 +165,11 @@ struct Serve: AsyncParsableCommand {
             strictStandIns: sources.flag(strictStandIns, "strict-stand-ins"),
             localRuns: try localRunSettings(sources),
             agent: try agentSettings(sources),
-            initDirectory: sources.string(initDir, "init-dir")
+            initDirectory: sources.string(initDir, "init-dir"),
+            maximumDatabaseSize: try sources.number(maxDbSize, "max-db-size").map { megabytes in
+                guard megabytes > 0 else { throw ValidationError("--max-db-size must be positive") }
+                return Int(megabytes * 1_048_576)
+            }
         )
     }
 

@@ -83,18 +83,7 @@ import Testing
             }
             try await last.stop()
         }
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
-            throw TestFailure("sqlite3 is missing: install it with 'apt-get install sqlite3' (./scripts/setup does)")
-        }
-        let output = Pipe()
-        check.arguments = [database, "PRAGMA integrity_check"]
-        check.standardOutput = output
-        try check.run()
-        try await exited(check)
-        let result = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(result.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
+        #expect(try await DiskFullTests.integrityCheck(database) == "ok")
     }
 }
 

@@ -23,7 +23,9 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var logger = logger
     logger.logLevel = configuration.logLevel
-    let database = try configuration.databasePath.map(AppDatabase.file(at:)) ?? AppDatabase.inMemory()
+    let database =
+        try configuration.databasePath.map { try AppDatabase.file(at: $0, maximumSize: configuration.maximumDatabaseSize) }
+        ?? AppDatabase.inMemory()
     let wakeup = DeliveryWakeup()
     let orchestrator = Orchestrator(database: database, agentTags: configuration.agent.tags, deliveriesQueued: { wakeup.notify() })
     let registry = PrometheusCollectorRegistry()

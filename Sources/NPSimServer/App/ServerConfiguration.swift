@@ -10,6 +10,8 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// `--db` / `NPSIM_DB`; `nil` keeps everything in memory (`--in-memory`).
     public var databasePath: String?
+    /// `--max-db-size` / `NPSIM_MAX_DB_SIZE` in bytes: the database file never grows beyond it.
+    public var maximumDatabaseSize: Int?
     /// `--seed` / `NPSIM_SEED`: fixture directories or files loaded at start-up.
     public var seedPaths: [String]
     /// `--api-key` / `NPSIM_API_KEY`: keys accepted by `POST /token`. When empty and the database has none, one is generated.
@@ -46,8 +48,10 @@ public struct ServerConfiguration: Sendable {
         strictStandIns: Bool = false,
         localRuns: LocalRunSettings = LocalRunSettings(),
         agent: AgentSettings = AgentSettings(),
-        initDirectory: String? = nil
+        initDirectory: String? = nil,
+        maximumDatabaseSize: Int? = nil
     ) {
+        self.maximumDatabaseSize = maximumDatabaseSize
         self.initDirectory = initDirectory
         self.agent = agent
         self.localRuns = localRuns

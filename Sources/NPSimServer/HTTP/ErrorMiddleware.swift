@@ -34,7 +34,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func apiError(for error: DatabaseError) -> APIError {
         switch error.resultCode {
-        case .SQLITE_FULL: .unavailable("the database disk is full; free space and retry (nothing accepted was lost)")
+        case .SQLITE_FULL:
+            .unavailable(
+                "the database is full (the disk, or the --max-db-size limit): free space or raise the limit, then retry; nothing already accepted was lost"
+            )
         case .SQLITE_READONLY: .unavailable("the database file is read-only; fix its permissions and retry")
         case .SQLITE_BUSY, .SQLITE_LOCKED: .unavailable("the database is busy; retry the request")
         case .SQLITE_IOERR: .unavailable("the database could not be written (I/O error: \(error.message ?? "unknown")); check the disk and retry")

@@ -10,11 +10,19 @@ import NPSimCore
 public struct AppDatabase: Sendable {
     public let writer: any DatabaseWriter
 
-    /// Opens (creating if needed) the database file at `path` and migrates it.
-    public static func file(at path: String) throws -> AppDatabase {
+    /// Opens (creating if needed) the database file at `path` and migrates it. With `maximumSize` (bytes),
+    /// SQLite refuses to grow the file beyond it (`PRAGMA max_page_count`), which a long-running demo uses to
+    /// bound its disk: writes then fail as on a full disk, and everything already stored stays readable.
+    public static func file(at path: String, maximumSize: Int? = nil) throws -> AppDatabase {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = Self.configuration()
+        if let maximumSize {
+            configuration.prepareDatabase { db in
+                let pageSize = try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
+                try db.execute(sql: "PRAGMA max_page_count = \(max(1, maximumSize / pageSize))")
+            }
+        }
         configuration.busyMode = .timeout(10)
         return try AppDatabase(DatabasePool(path: path, configuration: configuration))
     }
