@@ -68,4 +68,44 @@ import Testing
         #expect((0..<clients).allSatisfy { attributes["client_\($0)"] == .int(rounds) }, "an attribute was lost")
         try await server.stop()
     }
+
+    /// 200 actions created at once, every other one refused by the schema: exactly the valid ones are stored,
+    /// each with its notification.
+    @Test func concurrentActionsSharingATransactionFailOnlyOnTheirOwn() async throws {
+        let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory])
+        let token = try await server.token()
+        let service = try #require(
+            try await server.call(
+                .POST,
+                "/service",
+                ["name": "grouped-db", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN)],
+                token: token
+            ).json["id"]?.stringValue
+        )
+        let statuses = await withTaskGroup(of: (Int, Int).self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    // Odd requests ask for a TTL the schema refuses.
+                    let ttl = index % 2 == 0 ? 30 : 9_999
+                    let reply = try? await server.call(
+                        .POST,
+                        "/service/\(service)/action",
+                        ["specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": .int(ttl)]],
+                        token: token
+                    )
+                    return (index, reply?.status ?? 0)
+                }
+            }
+            return await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(
+            (0..<200).allSatisfy { statuses[$0] == ($0 % 2 == 0 ? 200 : 400) },
+            "\(statuses.filter { $0.value != ($0.key % 2 == 0 ? 200 : 400) })"
+        )
+        let stored = try await server.call(.GET, "/service/\(service)/action?limit=1", token: token).json["paging"]?["total"]
+        #expect(stored == 100)
+        let notifications = try await server.call(.GET, "/notification?limit=1", token: token).json["paging"]?["total"]
+        #expect(notifications == 100)
+        try await server.stop()
+    }
 }

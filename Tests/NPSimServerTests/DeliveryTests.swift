@@ -82,7 +82,9 @@ import Testing
     }
 
     @Test func aHungReceiverIsDeadLetteredWhileAnotherChannelKeepsReceiving() async throws {
-        let policy = DeliveryPolicy(timeout: .seconds(1), retrySchedule: [.milliseconds(50)], jitter: 0, pollInterval: .milliseconds(20))
+        // The hung channel needs two 3-second timeouts to be dead-lettered: a margin wide enough that a busy CI
+        // machine still delivers the healthy channel's six first, unless delivery waited on the hung one.
+        let policy = DeliveryPolicy(timeout: .seconds(3), retrySchedule: [.milliseconds(50)], jitter: 0, pollInterval: .milliseconds(20))
         try await withReceivers([{ _ in .hang }, { _ in .status(204) }]) { receivers in
             try await withServer(delivery: policy) { api in
                 let hung = try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))["id"]!.intValue!
@@ -93,7 +95,7 @@ import Testing
                 try await eventually("the healthy channel got all six") { await receivers[1].requests.count == 6 }
                 let deadMeanwhile = try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(hung)&status=dead")["paging"]?["total"]
                 #expect(deadMeanwhile == 0, "the healthy channel must not wait for the hung one's timeouts")
-                try await eventually("the hung channel's deliveries are dead-lettered") {
+                try await eventually(within: .seconds(30), "the hung channel's deliveries are dead-lettered") {
                     try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(hung)&status=dead")["paging"]?["total"] == 6
                 }
                 let dead = try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(hung)&status=dead&limit=1")

@@ -48,8 +48,7 @@ public struct TokenIssuer: Sendable {
         guard parts.count == 3, let signature = Base64URL.decode(parts[2]) else {
             throw .unauthorized("the bearer token is not a JWT issued by npsim; get one with POST /token")
         }
-        let expected = HMAC<SHA256>.authenticationCode(for: Array("\(parts[0]).\(parts[1])".utf8), using: key)
-        guard Data(expected) == Data(signature) else {
+        guard HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: Array("\(parts[0]).\(parts[1])".utf8), using: key) else {
             throw .unauthorized("the bearer token's signature is invalid (was it issued by another npsim database?); get a new one with POST /token")
         }
         guard let payloadBytes = Base64URL.decode(parts[1]), let payload = try? JSONParser.parse(payloadBytes),
