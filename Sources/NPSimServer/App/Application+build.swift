@@ -118,7 +118,7 @@ public func buildApplication(
         initStatus: initStatus
     )
     .register(on: routes)
-    try DashboardController(orchestrator: orchestrator).register(on: routes)
+    DashboardController(orchestrator: orchestrator).register(on: routes)
     OpenAPIController().register(on: routes, version: AdminController.version)
 
     return Application(

@@ -12,13 +12,13 @@ import NPSimStore
 /// masked, as the API lists them.
 struct DashboardController {
     let orchestrator: Orchestrator
-    private let library: MustacheLibrary
 
-    init(orchestrator: Orchestrator) throws {
-        self.orchestrator = orchestrator
+    /// The compiled templates, compiled on the first page served: compiling them at start-up cost a third of
+    /// npsim's cold start, which CI jobs pay on every run whether or not anyone opens the dashboard.
+    private static let library: Result<MustacheLibrary, any Error> = Result {
         var library = MustacheLibrary()
         for (name, template) in DashboardTemplates.all { try library.register(template, named: name) }
-        self.library = library
+        return library
     }
 
     func register(on routes: Routes) {
@@ -101,7 +101,7 @@ struct DashboardController {
             (status, name, context["error"]) = (.init(code: error.status), "overview", error.message)
             context["counts"] = [[String: Any]]()
         }
-        let html = library.render(context, withTemplate: name) ?? ""
+        let html = try Self.library.get().render(context, withTemplate: name) ?? ""
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
