@@ -166,21 +166,11 @@ import Testing
         """.write(to: script, atomically: true, encoding: .utf8)
         let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory])
         let token = try await server.token()
-        let channel = try await server.call(
-            .POST,
-            "/notification/channel",
-            [
-                "nrn": "organization=1:account=2", "type": "agent", "source": ["service"],
-                "configuration": [
-                    "command": [
-                        "type": "exec",
-                        "data": ["cmdline": .string("python3 \(script.path)"), "environment": ["NP_ACTION_CONTEXT": "${NOTIFICATION_CONTEXT}"]],
-                    ]
-                ],
-            ],
+        try await server.addMySQLChannel(
+            type: "agent",
+            configuration: NPSimProcess.agentCommand("python3 \(script.path)", environment: ["NP_ACTION_CONTEXT": "${NOTIFICATION_CONTEXT}"]),
             token: token
         )
-        #expect(channel.status == 200)
         let created = try await Self.npsim(
             ["service", "create", "-q", "--spec", "mysql", "--name", "doomed", "--nrn", Fixtures.appNRN, "--dimension", "environment=dev"],
             server: server

@@ -39,30 +39,18 @@ import Testing
         return try String(contentsOf: output, encoding: .utf8)
     }
 
-    /// A server whose agent channel runs the example runner, after `delay` seconds when given.
-    static func serverWithRunner(state: URL, extraArguments: [String] = [], delay: Int = 0) async throws -> (NPSimProcess, String) {
-        let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory] + extraArguments)
+    /// A server whose agent channel runs the example runner.
+    static func serverWithRunner(state: URL) async throws -> (NPSimProcess, String) {
+        let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory])
         let token = try await server.token()
-        let entrypoint = RunnerTests.runners.appendingPathComponent("agent/entrypoint").path
-        let channel = try await server.call(
-            .POST,
-            "/notification/channel",
-            [
-                "nrn": "organization=1:account=2", "type": "agent", "source": ["service"],
-                "configuration": [
-                    "command": [
-                        "type": "exec",
-                        "data": [
-                            "cmdline": .string(delay > 0 ? "sleep \(delay) && \(entrypoint)" : entrypoint),
-                            "environment": ["NP_ACTION_CONTEXT": "${NOTIFICATION_CONTEXT}", "STATE_DIR": .string(state.path)],
-                        ],
-                    ]
-                ],
-                "filters": ["service.specification.slug": "mysql"],
-            ],
+        try await server.addMySQLChannel(
+            type: "agent",
+            configuration: NPSimProcess.agentCommand(
+                RunnerTests.runners.appendingPathComponent("agent/entrypoint").path,
+                environment: ["NP_ACTION_CONTEXT": "${NOTIFICATION_CONTEXT}", "STATE_DIR": .string(state.path)]
+            ),
             token: token
         )
-        #expect(channel.status == 200)
         return (server, token)
     }
 

@@ -102,16 +102,7 @@ import Testing
         let apiKey = try #require(environment["NP_API_KEY"])
         let process = NPSimProcess(attaching: server, url: url, apiKey: apiKey)
         let token = try await process.token()
-        let channel = try await process.call(
-            .POST,
-            "/notification/channel",
-            [
-                "nrn": "organization=1:account=2", "type": "http", "source": ["service"],
-                "configuration": ["url": .string(runnerURL + "/hook")], "filters": ["service.specification.slug": "mysql"],
-            ],
-            token: token
-        )
-        #expect(channel.status == 200)
+        try await process.addMySQLChannel(type: "http", configuration: ["url": .string(runnerURL + "/hook")], token: token)
         try await RunnerTests.driveTheLoop(process, token: token, stateDirectory: state)
         #expect(try await process.stop() == 0)
     }

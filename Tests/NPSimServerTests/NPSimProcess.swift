@@ -145,3 +145,26 @@ func launchServer(
     }
     return (process, url)
 }
+
+extension NPSimProcess {
+    /// Registers a channel of `type` for the MySQL services of the fixture account, as the example runners need.
+    func addMySQLChannel(type: String, configuration: JSONValue, token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let channel = try await call(
+            .POST,
+            "/notification/channel",
+            [
+                "nrn": "organization=1:account=2", "type": .string(type), "source": ["service"], "configuration": configuration,
+                "filters": ["service.specification.slug": "mysql"],
+            ],
+            token: token
+        )
+        #expect(channel.status == 200, "\(JSONWriter.string(channel.json))", sourceLocation: sourceLocation)
+    }
+
+    /// An `agent` channel's configuration that runs `cmdline` with `environment`.
+    static func agentCommand(_ cmdline: String, environment: JSONValue, selector: JSONValue? = nil) -> JSONValue {
+        var configuration: JSONObject = ["command": ["type": "exec", "data": ["cmdline": .string(cmdline), "environment": environment]]]
+        if let selector { configuration["selector"] = selector }
+        return .object(configuration)
+    }
+}

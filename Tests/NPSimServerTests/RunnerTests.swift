@@ -72,16 +72,7 @@ import Testing
         )
         defer { runner.terminate() }
         let token = try await server.token()
-        let channel = try await server.call(
-            .POST,
-            "/notification/channel",
-            [
-                "nrn": "organization=1:account=2", "type": "http", "source": ["service"],
-                "configuration": ["url": .string(runnerURL + "/hook")], "filters": ["service.specification.slug": "mysql"],
-            ],
-            token: token
-        )
-        #expect(channel.status == 200)
+        try await server.addMySQLChannel(type: "http", configuration: ["url": .string(runnerURL + "/hook")], token: token)
         try await Self.driveTheLoop(server, token: token, stateDirectory: state)
         try await server.stop()
     }
@@ -91,26 +82,15 @@ import Testing
         defer { try? FileManager.default.removeItem(at: state) }
         let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory, "--agent-tag", "environment=dev"])
         let token = try await server.token()
-        let channel = try await server.call(
-            .POST,
-            "/notification/channel",
-            [
-                "nrn": "organization=1:account=2", "type": "agent", "source": ["service"],
-                "configuration": [
-                    "command": [
-                        "type": "exec",
-                        "data": [
-                            "cmdline": .string(Self.runners.appendingPathComponent("agent/entrypoint").path),
-                            "environment": ["NP_ACTION_CONTEXT": "'${NOTIFICATION_CONTEXT}'", "STATE_DIR": .string(state.path)],
-                        ],
-                    ],
-                    "selector": ["environment": "dev"],
-                ],
-                "filters": ["service.specification.slug": "mysql"],
-            ],
+        try await server.addMySQLChannel(
+            type: "agent",
+            configuration: NPSimProcess.agentCommand(
+                Self.runners.appendingPathComponent("agent/entrypoint").path,
+                environment: ["NP_ACTION_CONTEXT": "'${NOTIFICATION_CONTEXT}'", "STATE_DIR": .string(state.path)],
+                selector: ["environment": "dev"]
+            ),
             token: token
         )
-        #expect(channel.status == 200)
         try await Self.driveTheLoop(server, token: token, stateDirectory: state)
         try await server.stop()
     }
@@ -133,16 +113,7 @@ import Testing
             environment: ["STATE_DIR": state.path]
         )
         let token = try await server.token()
-        let channel = try await server.call(
-            .POST,
-            "/notification/channel",
-            [
-                "nrn": "organization=1:account=2", "type": .string(type), "source": ["service"], "configuration": configuration,
-                "filters": ["service.specification.slug": "mysql"],
-            ],
-            token: token
-        )
-        #expect(channel.status == 200)
+        try await server.addMySQLChannel(type: type, configuration: configuration, token: token)
         do {
             try await Self.driveTheLoop(server, token: token, stateDirectory: state)
         } catch {
