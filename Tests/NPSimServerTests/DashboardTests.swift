@@ -202,6 +202,17 @@ import Testing
             #expect(unknown.location.contains("error="))
             let empty = try await Self.post(api, "/ui/services/\(service)/actions", [])
             #expect(empty.location.contains("the form has no specification_id"))
+
+            // A page on another site cannot make the browser run actions here.
+            let forged = try await api.call(
+                .post,
+                "/ui/services/\(service)/actions",
+                rawBody: Array(FormEncoding.encode([("specification_id", Fixtures.getCredentials), ("ttl_minutes", "30")]).utf8),
+                headers: [.contentType: "application/x-www-form-urlencoded", .origin: "http://evil.example"],
+                authenticated: false
+            )
+            #expect(forged.status == 403)
+            #expect(try await api.expect(200, .get, "/service/\(service)/action")["paging"]?["total"] == 1)
         }
     }
 

@@ -35,7 +35,7 @@ struct DashboardController {
         }
         routes.post("/ui/services/:id/actions", "Dashboard: run an action from its form") { request, context in
             let id = try context.pathParameter("id")
-            return try await act(returningTo: "/ui/services/\(id)") {
+            return try await act(request, returningTo: "/ui/services/\(id)") {
                 let form = FormEncoding.decode(String(buffer: try await request.body.collect(upTo: Request.maximumBodySize)))
                 guard let specificationId = form.first(where: { $0.0 == "specification_id" })?.1, !specificationId.isEmpty else {
                     throw APIError.validation("the form has no specification_id")
@@ -59,16 +59,16 @@ struct DashboardController {
             let id = try context.pathParameter("id")
             return try await page(request, "notification", "Notification") { try await notification(id) }
         }
-        routes.post("/ui/notifications/:id/resend", "Dashboard: resend a notification") { _, context in
+        routes.post("/ui/notifications/:id/resend", "Dashboard: resend a notification") { request, context in
             let id = try context.pathParameter("id")
-            return try await act(returningTo: "/ui/notifications/\(id)") {
+            return try await act(request, returningTo: "/ui/notifications/\(id)") {
                 let copy = try await orchestrator.resend(notificationId: id, channelIds: nil)
                 return ("/ui/notifications/\(copy["id"]?.stringValue ?? id)", "resent as a new notification", "")
             }
         }
-        routes.post("/ui/deliveries/:id/retry", "Dashboard: retry a dead or failed delivery") { _, context in
+        routes.post("/ui/deliveries/:id/retry", "Dashboard: retry a dead or failed delivery") { request, context in
             let text = try context.pathParameter("id")
-            return try await act(returningTo: "/ui/notifications") {
+            return try await act(request, returningTo: "/ui/notifications") {
                 guard let id = Int64(text) else { throw APIError.notFound("delivery", text) }
                 let delivery = try await orchestrator.retryDelivery(id: id)
                 return ("/ui/notifications/\(delivery["notification_id"]?.stringValue ?? "")", "delivery \(id) queued again", "delivery-\(id)")
@@ -106,12 +106,23 @@ struct DashboardController {
     }
 
     /// Runs a form's action and redirects (303) to the page it names, with a notice, or back with the error.
+    ///
+    /// A form posted from another site's page (its `Origin` is not npsim's own) is refused with 403: the dashboard
+    /// needs no token, so without this check any web page open in the same browser could run actions on npsim.
     private func act(
+        _ request: Request,
         returningTo fallback: String,
         _ action: () async throws -> (path: String, notice: String, anchor: String)
     ) async throws
         -> Response
     {
+        if let origin = request.headers[.origin], URL(string: origin)?.hostAndPort != request.head.authority {
+            return Response(
+                status: .forbidden,
+                headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "refused: this form was posted from \(origin), not from npsim's own dashboard\n"))
+            )
+        }
         let location: String
         do {
             let (path, notice, anchor) = try await action()
@@ -345,5 +356,12 @@ struct DashboardController {
         if let conclusion = run.conclusion { view["conclusion"] = conclusion }
         if let exitCode = run.exitCode { view["exit_code"] = String(exitCode) }
         return view
+    }
+}
+
+extension URL {
+    /// `host:port` as a request's authority names it (`127.0.0.1:4466`), the port left out when the URL has none.
+    fileprivate var hostAndPort: String? {
+        host.map { host in port.map { "\(host):\($0)" } ?? host }
     }
 }
