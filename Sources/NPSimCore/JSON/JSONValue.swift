@@ -30,6 +30,15 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The value as a person reads it in a table or a page: a string bare, anything else as JSON, `nil` for null.
+    public var displayText: String? {
+        switch self {
+        case .null: nil
+        case .string(let text): text
+        default: JSONWriter.string(self)
+        }
+    }
+
     public var boolValue: Bool? {
         if case .bool(let b) = self { return b }
         return nil

@@ -138,11 +138,7 @@ struct DashboardController {
     }
 
     private static func text(_ value: JSONValue?) -> String {
-        switch value {
-        case .string(let text)?: text
-        case nil, .null?: ""
-        case let other?: JSONWriter.string(other)
-        }
+        value?.displayText ?? ""
     }
 
     // MARK: Pages

@@ -100,7 +100,9 @@ public enum ProviderRuns {
         var filter = SQLFilter()
         filter.equals("provider", provider)
         filter.equals("resource", resource)
-        let (rows, total) = try filter.page(from: "provider_run", order: "id DESC", limit: limit, offset: offset, in: db)
+        // Lists never show logs, which can be megabytes each: they are read only by `get`.
+        let columns = "id, provider, resource, ref, status, conclusion, request, created_at, checkout, exit_code, started_at, finished_at"
+        let (rows, total) = try filter.page(from: "provider_run", columns: columns, order: "id DESC", limit: limit, offset: offset, in: db)
         return (try rows.map(Run.init(row:)), total)
     }
 }

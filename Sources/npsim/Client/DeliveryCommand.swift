@@ -41,10 +41,8 @@ struct DeliveryCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 50
 
         func run() async throws {
-            var query = "?limit=\(limit)"
-            if let status { query += "&status=\(status.addingPercentEncodingForQuery)" }
-            if let notification { query += "&notification_id=\(notification.addingPercentEncodingForQuery)" }
-            client.print(try await client.connect().call("GET", "/_npsim/deliveries" + query)) { page in
+            let path = NPSimClient.path("/_npsim/deliveries", ["limit": String(limit), "status": status, "notification_id": notification])
+            client.print(try await client.connect().call("GET", path)) { page in
                 DeliveryCommand.table(page["results"]?.arrayValue ?? []).text
             }
         }

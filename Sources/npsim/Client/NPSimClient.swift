@@ -29,6 +29,12 @@ struct NPSimClient: Sendable {
         return NPSimClient(url: url, token: token)
     }
 
+    /// `path` with a query string of the `query` pairs that have a value, escaped.
+    static func path(_ path: String, _ query: KeyValuePairs<String, String?>) -> String {
+        let pairs = query.compactMap { name, value in value.map { (name, $0) } }
+        return pairs.isEmpty ? path : path + "?" + FormEncoding.encode(pairs)
+    }
+
     /// Sends a request and returns the JSON of a 2xx answer; any other answer is an error naming npsim's message.
     @discardableResult
     func call(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> JSONValue {

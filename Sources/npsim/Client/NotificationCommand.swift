@@ -19,10 +19,8 @@ struct NotificationCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 50
 
         func run() async throws {
-            var query = "?limit=\(limit)"
-            if let status { query += "&status=\(status.addingPercentEncodingForQuery)" }
-            if let actionId { query += "&action_id=\(actionId.addingPercentEncodingForQuery)" }
-            client.print(try await client.connect().call("GET", "/notification" + query)) { page in
+            let path = NPSimClient.path("/notification", ["limit": String(limit), "status": status, "action_id": actionId])
+            client.print(try await client.connect().call("GET", path)) { page in
                 var table = TextTable("ID", "SOURCE", "ACTION", "STATUS", "CHANNELS", "CREATED")
                 for notification in page["results"]?.arrayValue ?? [] {
                     table.add(

@@ -17,8 +17,8 @@ struct RunCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 50
 
         func run() async throws {
-            let query = "?limit=\(limit)" + (provider.map { "&provider=\($0.addingPercentEncodingForQuery)" } ?? "")
-            client.print(try await client.connect().call("GET", "/_npsim/providers/runs" + query)) { page in
+            let path = NPSimClient.path("/_npsim/providers/runs", ["limit": String(limit), "provider": provider])
+            client.print(try await client.connect().call("GET", path)) { page in
                 var table = TextTable("ID", "PROVIDER", "RESOURCE", "REF", "STATUS", "CONCLUSION", "LOCAL", "CREATED")
                 for run in page["results"]?.arrayValue ?? [] {
                     table.add(

@@ -48,8 +48,7 @@ struct ServiceCommand: AsyncParsableCommand {
         @Option(help: "At most this many.") var limit = 50
 
         func run() async throws {
-            let query = "?limit=\(limit)" + (nrn.map { "&nrn=\($0.addingPercentEncodingForQuery)" } ?? "")
-            client.print(try await client.connect().call("GET", "/service" + query)) { page in
+            client.print(try await client.connect().call("GET", NPSimClient.path("/service", ["limit": String(limit), "nrn": nrn]))) { page in
                 var table = TextTable("ID", "NAME", "STATUS", "SPECIFICATION", "ENTITY")
                 for service in page["results"]?.arrayValue ?? [] {
                     table.add(
@@ -100,9 +99,9 @@ struct ServiceCommand: AsyncParsableCommand {
 enum Lookup {
     /// A service specification's id, from its id or slug.
     static func specification(_ reference: String, api: NPSimClient) async throws -> JSONValue {
-        let page = try await api.call("GET", "/service_specification?limit=1000")
-        let match = page["results"]?.arrayValue?.first { $0["id"]?.stringValue == reference || $0["slug"]?.stringValue == reference }
-        guard let id = match?["id"] else {
+        let bySlug = try await api.call("GET", NPSimClient.path("/service_specification", ["slug": reference]))
+        let page = bySlug["paging"]?["total"] == 0 ? try await api.call("GET", NPSimClient.path("/service_specification", ["id": reference])) : bySlug
+        guard let id = page["results"]?.arrayValue?.first?["id"] else {
             throw CommandFailure("no service specification has the id or slug '\(reference)'; GET /service_specification lists them")
         }
         return id
@@ -123,11 +122,5 @@ enum Lookup {
             throw CommandFailure("the \(kind)'s specification has no action '\(reference)'; its actions are: \(known)")
         }
         return match
-    }
-}
-
-extension String {
-    var addingPercentEncodingForQuery: String {
-        addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? self
     }
 }

@@ -26,10 +26,6 @@ struct TextTable {
 
     /// A JSON scalar as a cell: strings bare, null as "-".
     static func cell(_ value: JSONValue?) -> String {
-        switch value {
-        case nil, .null?: "-"
-        case .string(let text)?: text
-        case let other?: JSONWriter.string(other)
-        }
+        value?.displayText ?? "-"
     }
 }
