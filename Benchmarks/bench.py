@@ -2,7 +2,7 @@
 """npsim benchmarks. Every figure is reported next to a baseline measured in the same run, as a ratio, because
 the machines this runs on are noisy.
 
-  python3 Benchmarks/bench.py [--binary .build/release/npsim] [--actions 5000] [--rows 10000] [--memory-notifications 100000]
+  python3 Benchmarks/bench.py [--binary .build/release/npsim] [--fanout-seconds 3] [--rows 10000] [--memory-notifications 100000]
 
 Needs wrk and nginx (Debian: apt-get install wrk nginx-light) and moto_server (pip install 'moto[server]');
 Benchmarks/setup installs them. Only loopback addresses are used; every loop is bounded in count and time.
@@ -150,16 +150,24 @@ async def post_many(url, token, paths_and_bodies, concurrency):
     return results
 
 
-def wrk_rps(url, body, seconds=5):
+def wrk(url, body, seconds, headers=None):
+    """Runs wrk POSTing `body` to `url` for `seconds` from 16 keep-alive connections; returns (requests/s, non-2xx count)."""
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\nwrk.headers["Content-Type"] = "application/json"\n')
+    for name, value in (headers or {}).items():
+        script.write(f'wrk.headers[{json.dumps(name)}] = {json.dumps(value)}\n')
     script.close()
     output = subprocess.run(["wrk", "-t1", "-c16", f"-d{seconds}s", "-s", script.name, url], capture_output=True, text=True, timeout=seconds + 30).stdout
     os.unlink(script.name)
+    rate, errors = None, 0
     for line in output.splitlines():
         if line.startswith("Requests/sec:"):
-            return float(line.split()[1])
-    raise SystemExit("wrk printed no Requests/sec:\n" + output)
+            rate = float(line.split()[1])
+        if "Non-2xx or 3xx responses:" in line:
+            errors = int(line.split(":")[1])
+    if rate is None:
+        raise SystemExit("wrk printed no Requests/sec:\n" + output)
+    return rate, errors
 
 
 def percentile(values, p):
@@ -167,31 +175,38 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def bench_fanout(binary, actions):
+def bench_fanout(binary, seconds):
+    """Actions created by wrk (a load generator in C, so that the client takes little of the two cores) for `seconds`,
+    one http channel to nginx; the rate is deliveries stored as delivered over the time from the first request to
+    the last delivery. The sink's ceiling is wrk against nginx alone with the same payload."""
     sink = Nginx()
     npsim = NPSim(binary)
     try:
         npsim.call("POST", "/notification/channel", {"nrn": "organization=1", "type": "http", "configuration": {"url": sink.url}})
         service = npsim.active_service("fanout")
+        deadline = time.monotonic() + 30
+        while npsim.delivered() < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
         before = npsim.delivered()
+        notifications_before = npsim.call("GET", "/notification?limit=1")["paging"]["total"]
         started = time.monotonic()
-        replies = asyncio.run(post_many(npsim.url, npsim.token, [(f"/service/{service}/action", {"specification_id": GET_CREDENTIALS})] * actions, 16))
-        accepted = sum(1 for status, _ in replies if status == 200)
+        create_rate, refused = wrk(f"{npsim.url}/service/{service}/action", json.dumps({"specification_id": GET_CREDENTIALS}), seconds,
+                                   {"Authorization": "Bearer " + npsim.token})
+        accepted = npsim.call("GET", "/notification?limit=1")["paging"]["total"] - notifications_before
         deadline = time.monotonic() + 300
         while npsim.delivered() - before < accepted and time.monotonic() < deadline:
-            time.sleep(0.05)
+            time.sleep(0.01)
         elapsed = time.monotonic() - started
         delivered = npsim.delivered() - before
-        sample = json.loads(replies[0][1])
-        envelope = npsim.call("GET", f"/notification?action_id={sample['id']}")["results"][0]
-        body = {"id": envelope["id"], "source": "service", "created_at": "0", "notification": envelope["notification"]}
+        sample = npsim.call("GET", "/notification?limit=1")["results"][0]
+        body = {"id": sample["id"], "source": "service", "created_at": "0", "notification": sample["notification"]}
     finally:
         npsim.stop()
-    ceiling = wrk_rps(sink.url, json.dumps(body))
+    ceiling, _ = wrk(sink.url, json.dumps(body), 5)
     sink.stop()
     rate = delivered / elapsed
-    return {"actions": accepted, "delivered": delivered, "seconds": elapsed, "deliveries_per_s": rate, "sink_ceiling_rps": ceiling,
-            "ratio": rate / ceiling}
+    return {"actions": accepted, "refused": refused, "created_per_s": create_rate, "delivered": delivered, "seconds": elapsed,
+            "deliveries_per_s": rate, "sink_ceiling_rps": ceiling, "ratio": rate / ceiling}
 
 
 class ArrivalSink:
@@ -310,7 +325,7 @@ def bench_memory_and_reads(binary, notifications, rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/npsim"))
-    parser.add_argument("--actions", type=int, default=5000)
+    parser.add_argument("--fanout-seconds", type=int, default=3)
     parser.add_argument("--memory-notifications", type=int, default=100000)
     parser.add_argument("--rows", type=int, default=10000)
     parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory"])
@@ -328,7 +343,7 @@ def main():
         results["latency"] = bench_latency(args.binary)
         print(json.dumps({"latency": results["latency"]}), flush=True)
     if args.only in (None, "fanout"):
-        results["fanout"] = bench_fanout(args.binary, args.actions)
+        results["fanout"] = bench_fanout(args.binary, args.fanout_seconds)
         print(json.dumps({"fanout": results["fanout"]}), flush=True)
     if args.only in (None, "memory"):
         results["memory"] = bench_memory_and_reads(args.binary, args.memory_notifications, args.rows)

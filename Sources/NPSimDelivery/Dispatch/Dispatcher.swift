@@ -6,16 +6,17 @@ import NPSimCore
 import NPSimStore
 import ServiceLifecycle
 
-/// The background service that delivers notifications: it claims due deliveries from the outbox, runs each
-/// through its channel's target concurrently (within the global and per-channel limits), records every attempt,
-/// and schedules retries or dead-letters.
+/// The background service that delivers notifications: it attempts the deliveries that committing transactions
+/// hand over and claims the other due ones from the outbox, runs each through its channel's target concurrently
+/// (within the global and per-channel limits of its ``DeliveryQueue``), records every attempt, and schedules
+/// retries or dead-letters.
 ///
 /// On start it puts back whatever a crash left in flight, so delivery is at least once. On graceful shutdown it
 /// stops claiming and lets attempts in flight finish (each is bounded by the delivery timeout).
 public struct Dispatcher: Service {
     let database: AppDatabase
     let policy: DeliveryPolicy
-    let wakeup: DeliveryWakeup
+    let queue: DeliveryQueue
     let targets: [String: any DeliveryTarget]
     let metrics: DeliveryMetrics
     let logger: Logger
@@ -30,7 +31,7 @@ public struct Dispatcher: Service {
         githubAppKey: GitHubAppKey,
         agent: AgentSettings,
         standInURL: @escaping @Sendable () async -> String,
-        wakeup: DeliveryWakeup,
+        queue: DeliveryQueue,
         metricsFactory: any MetricsFactory,
         logger: Logger
     ) {
@@ -42,7 +43,7 @@ public struct Dispatcher: Service {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.database = database
         self.policy = policy
-        self.wakeup = wakeup
+        self.queue = queue
         self.httpClient = client
         let exchanger = HTTPExchanger(client: client, timeout: policy.timeout)
         self.targets = [
@@ -65,47 +66,60 @@ public struct Dispatcher: Service {
     public func run() async throws {
         let resumed = try await database.writer.write { db in try Outbox.resumeInterrupted(in: db) }
         if resumed > 0 { logger.notice("resuming \(resumed) deliveries interrupted by the last shutdown or crash") }
-        let slots = DeliverySlots(global: policy.globalConcurrency, perChannel: policy.perChannelConcurrency)
+        queue.open()
         let recorder = AttemptRecorder()
         let recorded = DeliveryWakeup()
         await withDiscardingTaskGroup { outer in
             outer.addTask { await storeAttempts(from: recorder, signalled: recorded) }
-            await dispatch(slots: slots, recorder: recorder, recorded: recorded)
+            await withDiscardingTaskGroup { attempts in
+                attempts.addTask {
+                    await withDiscardingTaskGroup { handedOver in
+                        for await batch in queue.handedOver {
+                            for delivery in batch {
+                                handedOver.addTask { await attempt(delivery, recorder: recorder, recorded: recorded) }
+                            }
+                        }
+                    }
+                }
+                await poll(recorder: recorder, recorded: recorded, attempts: &attempts)
+                queue.close()
+            }
             recorded.finish()
         }
         try await httpClient.shutdown()
     }
 
-    /// Claims due deliveries whenever woken and attempts each in a child task, until graceful shutdown; returns
-    /// when the attempts in flight have finished.
-    private func dispatch(slots: DeliverySlots, recorder: AttemptRecorder, recorded: DeliveryWakeup) async {
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                    try? await Task.sleep(for: policy.pollInterval)
-                    wakeup.notify()
-                }
-                wakeup.finish()
+    /// Claims due deliveries from the outbox whenever woken (retries falling due, deliveries stored while every
+    /// slot was taken, those a crash left behind) and attempts each in a child task, until graceful shutdown.
+    private func poll(recorder: AttemptRecorder, recorded: DeliveryWakeup, attempts: inout DiscardingTaskGroup) async {
+        let wakeup = queue.wakeup
+        attempts.addTask {
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                try? await Task.sleep(for: policy.pollInterval)
+                wakeup.notify()
             }
-            for await _ in wakeup.stream {
-                guard !Task.isShuttingDownGracefully else { break }
-                let claimed: [ClaimedDelivery]
-                do {
-                    claimed = try await claim(slots)
-                } catch {
-                    logger.error("cannot read the delivery queue: \(error); retrying on the next tick")
-                    continue
-                }
-                for delivery in claimed {
-                    group.addTask {
-                        await recorder.add(await deliver(delivery))
-                        recorded.notify()
-                        await slots.release(channelId: delivery.channelId)
-                        wakeup.notify()
-                    }
-                }
+            wakeup.finish()
+        }
+        for await _ in wakeup.stream {
+            guard !Task.isShuttingDownGracefully else { break }
+            let claimed: [ClaimedDelivery]
+            do {
+                claimed = try await claim()
+            } catch {
+                logger.error("cannot read the delivery queue: \(error); retrying on the next tick")
+                continue
+            }
+            for delivery in claimed {
+                attempts.addTask { await attempt(delivery, recorder: recorder, recorded: recorded) }
             }
         }
+    }
+
+    /// Attempts one delivery, hands its record to the recorder and frees its slot.
+    private func attempt(_ delivery: ClaimedDelivery, recorder: AttemptRecorder, recorded: DeliveryWakeup) async {
+        await recorder.add(await deliver(delivery))
+        recorded.notify()
+        queue.release(channelId: delivery.channelId)
     }
 
     /// Stores recorded attempts in batches until `signalled` finishes, then stores what is left.
@@ -133,20 +147,26 @@ public struct Dispatcher: Service {
         }
     }
 
-    private func claim(_ slots: DeliverySlots) async throws -> [ClaimedDelivery] {
-        let free = await slots.free
-        guard free > 0 else { return [] }
-        let saturated = await slots.saturatedChannels
+    private func claim() async throws -> [ClaimedDelivery] {
+        queue.clearBacklog()
+        let free = queue.free
+        guard free > 0 else {
+            queue.markBacklog()
+            return []
+        }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let limit = free * 2
+        let saturated = queue.saturatedChannels
         let candidates = try await database.writer.read { db in
-            try Outbox.due(nowMilliseconds: now, limit: free * 2, excludingChannels: saturated, in: db)
+            try Outbox.due(nowMilliseconds: now, limit: limit, excludingChannels: saturated, in: db)
         }
         guard !candidates.isEmpty else { return [] }
-        let chosen = await slots.reserve(candidates)
+        let chosen = queue.reserve(candidates)
+        if chosen.count < candidates.count || candidates.count == limit { queue.markBacklog() }
         let claimed = try await database.writer.write { db in try Outbox.claim(chosen, in: db) }
         let claimedIds = Set(claimed.map(\.id))
         for candidate in candidates where chosen.contains(candidate.id) && !claimedIds.contains(candidate.id) {
-            await slots.release(channelId: candidate.channelId)
+            queue.release(channelId: candidate.channelId)
         }
         return claimed
     }

@@ -26,8 +26,8 @@ public func buildApplication(
     let database =
         try configuration.databasePath.map { try AppDatabase.file(at: $0, maximumSize: configuration.maximumDatabaseSize) }
         ?? AppDatabase.inMemory()
-    let wakeup = DeliveryWakeup()
-    let orchestrator = Orchestrator(database: database, agentTags: configuration.agent.tags, deliveriesQueued: { wakeup.notify() })
+    let deliveryQueue = DeliveryQueue(policy: configuration.delivery)
+    let orchestrator = Orchestrator(database: database, agentTags: configuration.agent.tags, handoff: deliveryQueue)
     let registry = PrometheusCollectorRegistry()
     let providers = try await database.writer.write { db in try configuration.providers.resolvingStandInCredentials(in: db) }
     let address = ListeningAddress("http://\(configuration.host):\(configuration.port)")
@@ -57,7 +57,7 @@ public func buildApplication(
         githubAppKey: githubAppKey,
         agent: agentSettings,
         standInURL: { await address.current },
-        wakeup: wakeup,
+        queue: deliveryQueue,
         metricsFactory: PrometheusMetricsFactory(registry: registry),
         logger: logger
     )

@@ -15,7 +15,7 @@ public enum Documents {
         guard let body = try String.cachedOne(db, sql: "SELECT body FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id]) else {
             return nil
         }
-        return try decode(body)
+        return try ParsedDocuments.shared.object(kind: kind, id: id, text: body)
     }
 
     /// Like ``fetch(_:id:in:)``, but a missing record is a 404 naming it.
@@ -38,16 +38,33 @@ public enum Documents {
         )
     }
 
+    /// Rewrites a document. SQLite rewrites the index entries of every indexed column an `UPDATE` sets, changed or
+    /// not, and each rewritten entry is one more page in the write-ahead log; the status and body changes of an
+    /// action's service (the common update) therefore set only those two columns.
     public static func update(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
         let columns = indexColumns(kind, body)
+        let text = JSONWriter.string(.object(kind.ordered(body)))
+        let stored = try Row.cachedOne(
+            db,
+            sql: "SELECT parent_id, nrn, slug, specification_id, type FROM document WHERE kind = ? AND id = ?",
+            arguments: [kind.rawValue, columns.id]
+        )
+        if let stored, stored["parent_id"] == columns.parent, stored["nrn"] == columns.nrn, stored["slug"] == columns.slug,
+            stored["specification_id"] == columns.specification, stored["type"] == columns.type
+        {
+            try db.run(
+                sql: "UPDATE document SET status = ?, body = ? WHERE kind = ? AND id = ?",
+                arguments: [columns.status, text, kind.rawValue, columns.id]
+            )
+            return
+        }
         try db.run(
             sql: """
                 UPDATE document SET parent_id = ?, nrn = ?, slug = ?, status = ?, specification_id = ?, type = ?, body = ?
                 WHERE kind = ? AND id = ?
                 """,
             arguments: [
-                columns.parent, columns.nrn, columns.slug, columns.status, columns.specification, columns.type,
-                JSONWriter.string(.object(kind.ordered(body))), kind.rawValue, columns.id,
+                columns.parent, columns.nrn, columns.slug, columns.status, columns.specification, columns.type, text, kind.rawValue, columns.id,
             ]
         )
     }
@@ -101,11 +118,11 @@ public enum Documents {
     /// Every document of a kind (of one `type`, when given), oldest first, with no paging and no count: routing
     /// reads every channel for each new action.
     public static func all(_ kind: EntityKind, type: String? = nil, in db: Database) throws -> [JSONObject] {
-        let bodies =
+        let rows =
             try type.map {
-                try String.cachedAll(db, sql: "SELECT body FROM document WHERE kind = ? AND type = ? ORDER BY seq", arguments: [kind.rawValue, $0])
-            } ?? String.cachedAll(db, sql: "SELECT body FROM document WHERE kind = ? ORDER BY seq", arguments: [kind.rawValue])
-        return try bodies.map(decode)
+                try Row.cachedAll(db, sql: "SELECT id, body FROM document WHERE kind = ? AND type = ? ORDER BY seq", arguments: [kind.rawValue, $0])
+            } ?? Row.cachedAll(db, sql: "SELECT id, body FROM document WHERE kind = ? ORDER BY seq", arguments: [kind.rawValue])
+        return try rows.map { try ParsedDocuments.shared.object(kind: kind, id: $0["id"], text: $0["body"]) }
     }
 
     /// Every document of a kind under a parent, oldest first (action specifications of a spec, actions of a service).
@@ -119,10 +136,7 @@ public enum Documents {
     }
 
     private static func decode(_ body: String) throws -> JSONObject {
-        guard case .object(let object) = try JSONParser.parse(body) else {
-            throw APIError.unavailable("a stored document is not a JSON object; the database may be corrupt")
-        }
-        return object
+        try ParsedDocuments.parse(body)
     }
 
     private static func indexColumns(

@@ -23,7 +23,7 @@ extension Orchestrator {
     /// transitional status, and stores the action.
     public func createAction(on parent: ActionParent, body: JSONValue, createdBy: String?) async throws -> JSONObject {
         let validated = try parent.actionKind.validatedForCreate(body)
-        let created = try await database.writer.write { db in
+        return try await writeQueuingDeliveries { db, reservations in
             var object = validated
             var entity = try Documents.require(parent.kind, id: parent.id, in: db)
             let specId = object["specification_id"]!.stringValue!
@@ -60,11 +60,9 @@ extension Orchestrator {
             entity["updated_at"] = object["created_at"]
             try Documents.update(parent.kind, entity, in: db)
             try Documents.insert(parent.actionKind, object, in: db)
-            try announce(action: object, specification: spec, parent: parent, entity: entity, in: db)
+            try announce(action: object, specification: spec, parent: parent, entity: entity, reservations: reservations, in: db)
             return try present(parent.actionKind, object, options: ReadOptions(includeMessages: true), in: db)
         }
-        deliveriesQueued()
-        return created
     }
 
     /// What a runner reports: status, results (merged), messages (appended). A terminal status moves the

@@ -5,7 +5,14 @@ import NPSimCore
 extension Orchestrator {
     /// Builds the notification for a new action and queues a delivery to every channel that routing picks, in
     /// the caller's transaction: the action, its notification and its deliveries are stored together or not at all.
-    func announce(action: JSONObject, specification: JSONObject, parent: ActionParent, entity: JSONObject, in db: Database) throws {
+    func announce(
+        action: JSONObject,
+        specification: JSONObject,
+        parent: ActionParent,
+        entity: JSONObject,
+        reservations: DeliveryReservations,
+        in db: Database
+    ) throws {
         var input: EnvelopeBuilder.Input
         let entityNRN = entity["entity_nrn"]?.stringValue ?? ""
         let lineage = try Hierarchy.lineage(of: NRN(parsing: entityNRN), in: db)
@@ -41,6 +48,7 @@ extension Orchestrator {
             actionId: action["id"]?.stringValue,
             routing: try route(.object(notification), nrn: NRN(parsing: entityNRN), in: db),
             now: now(),
+            reservations: reservations,
             in: db
         )
     }
@@ -69,7 +77,7 @@ extension Orchestrator {
     /// `POST /notification/{id}/resend`: a new notification (new id, same `notification` payload) to the given
     /// channels, or to every channel that routing picks now.
     public func resend(notificationId: String, channelIds: [Int]?) async throws -> JSONObject {
-        let id = try await database.writer.write { db in
+        let id = try await writeQueuingDeliveries { db, reservations in
             guard let row = try Row.cachedOne(db, sql: "SELECT body, nrn, action_id FROM notification WHERE id = ?", arguments: [notificationId]),
                 case .object(let original) = try JSONParser.parse(Array(row["body"] as Data)), let payload = original["notification"]
             else { throw APIError.notFound("notification", notificationId) }
@@ -99,11 +107,11 @@ extension Orchestrator {
                 routing: routing,
                 resentFrom: notificationId,
                 now: now(),
+                reservations: reservations,
                 in: db
             )
             return newId
         }
-        deliveriesQueued()
         return try await notification(id: id)
     }
 
@@ -171,8 +179,10 @@ extension Orchestrator {
     }
 
     public func retryDelivery(id: Int64) async throws -> JSONObject {
-        try await database.writer.write { db in try Outbox.retry(deliveryId: id, now: now(), in: db) }
-        deliveriesQueued()
+        try await writeQueuingDeliveries { db, reservations in
+            try Outbox.retry(deliveryId: id, now: now(), in: db)
+            reservations.queuedPending()
+        }
         return try await delivery(id: id)
     }
 

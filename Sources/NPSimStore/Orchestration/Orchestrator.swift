@@ -7,8 +7,8 @@ import NPSimCore
 public struct Orchestrator: Sendable {
     public let database: AppDatabase
     let now: @Sendable () -> Date
-    /// Called after a transaction that queued deliveries has committed, so the dispatcher starts at once.
-    let deliveriesQueued: @Sendable () -> Void
+    /// The running dispatcher, which deliveries are handed to as their transaction commits; `nil` without one.
+    let handoff: (any DeliveryHandoff)?
     /// The local agent's tags, which `agent` channels' selectors are matched against.
     let agentTags: [String: String]
 
@@ -16,15 +16,29 @@ public struct Orchestrator: Sendable {
         database: AppDatabase,
         now: @escaping @Sendable () -> Date = { Date() },
         agentTags: [String: String] = [:],
-        deliveriesQueued: @escaping @Sendable () -> Void = {}
+        handoff: (any DeliveryHandoff)? = nil
     ) {
         self.database = database
         self.agentTags = agentTags
         self.now = now
-        self.deliveriesQueued = deliveriesQueued
+        self.handoff = handoff
     }
 
-    static func newId() -> String { UUID().uuidString.lowercased() }
+    /// A write transaction that may queue deliveries: once it commits, the deliveries it reserved dispatcher slots
+    /// for are handed over (and the dispatcher is woken for the others); if it fails, the slots are given back.
+    func writeQueuingDeliveries<T: Sendable>(_ body: @escaping @Sendable (Database, DeliveryReservations) throws -> T) async throws -> T {
+        let reservations = DeliveryReservations(handoff: handoff)
+        do {
+            let value = try await database.writer.write { db in try body(db, reservations) }
+            reservations.committed()
+            return value
+        } catch {
+            reservations.rolledBack()
+            throw error
+        }
+    }
+
+    static func newId() -> String { UUID.randomId() }
 
     func timestamp() -> String { ISO8601.string(from: now()) }
 

@@ -17,8 +17,9 @@ public enum Outbox {
         }
     }
 
-    /// Stores a notification and one `pending` delivery per routed channel.
-    public static func enqueue(
+    /// Stores a notification and one delivery per routed channel: `in_flight` when the dispatcher reserved a slot
+    /// for it (handed over on commit), `pending` otherwise.
+    static func enqueue(
         envelope: JSONValue,
         source: String,
         event: String,
@@ -27,33 +28,53 @@ public enum Outbox {
         routing: Routing,
         resentFrom: String? = nil,
         now: Date,
+        reservations: DeliveryReservations,
         in db: Database
     ) throws {
-        let id = envelope["id"]?.stringValue ?? UUID().uuidString.lowercased()
+        let id = envelope["id"]?.stringValue ?? UUID.randomId()
         let status = routing.channels.isEmpty ? "unmatched" : "pending"
         let routingJSON: JSONValue = [
             "channels": .array(routing.channels.compactMap { $0["id"] }),
             "skipped": .array(routing.skipped.map(JSONValue.string)),
         ]
         let timestamp = ISO8601.string(from: now)
+        let body = JSONWriter.bytes(envelope)
         try db.run(
             sql: """
                 INSERT INTO notification (id, source, event, nrn, action_id, status, routing, resent_from, created_at, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                id, source, event, nrn, actionId, status, JSONWriter.string(routingJSON), resentFrom, timestamp, Data(JSONWriter.bytes(envelope)),
+                id, source, event, nrn, actionId, status, JSONWriter.string(routingJSON), resentFrom, timestamp, Data(body),
             ]
         )
         let due = Int64(now.timeIntervalSince1970 * 1000)
         for channel in routing.channels {
+            let channelId = channel["id"]?.intValue
+            let channelType = channel["type"]?.stringValue ?? "http"
+            let handedOver = channelId.map { reservations.reserve(channelId: $0) } ?? false
             try db.run(
                 sql: """
                     INSERT INTO delivery (notification_id, channel_id, channel_type, status, next_attempt_at, created_at, updated_at)
-                    VALUES (?, ?, ?, 'pending', ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [id, channel["id"]?.intValue, channel["type"]?.stringValue ?? "http", due, timestamp, timestamp]
+                arguments: [id, channelId, channelType, handedOver ? "in_flight" : "pending", due, timestamp, timestamp]
             )
+            if handedOver, let channelId {
+                reservations.add(
+                    ClaimedDelivery(
+                        id: db.lastInsertedRowID,
+                        notificationId: id,
+                        channelId: channelId,
+                        channelType: channelType,
+                        attemptNumber: 1,
+                        source: source,
+                        event: event,
+                        body: body,
+                        channel: channel
+                    )
+                )
+            }
         }
     }
 
