@@ -38,9 +38,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             .unavailable(
                 "the database is full (the disk, or the --max-db-size limit): free space or raise the limit, then retry; nothing already accepted was lost"
             )
-        case .SQLITE_READONLY: .unavailable("the database file is read-only; fix its permissions and retry")
+        case .SQLITE_READONLY:
+            .unavailable("the database file is read-only; make it writable and retry; nothing already accepted was lost")
         case .SQLITE_BUSY, .SQLITE_LOCKED: .unavailable("the database is busy; retry the request")
-        case .SQLITE_IOERR: .unavailable("the database could not be written (I/O error: \(error.message ?? "unknown")); check the disk and retry")
+        case .SQLITE_IOERR:
+            .unavailable(
+                "the database file could not be written (\(error.message ?? "I/O error"): a read-only file system, an immutable file or a failing disk); make it writable and retry; nothing already accepted was lost"
+            )
         case .SQLITE_CONSTRAINT: .conflict("the request conflicts with stored data: \(error.message ?? "constraint failed")")
         default: APIError(status: 500, code: "database_error", message: "database error: \(error.message ?? "\(error)")")
         }

@@ -15,7 +15,11 @@ public struct AppDatabase: Sendable {
     /// bound its disk: writes then fail as on a full disk, and everything already stored stays readable.
     public static func file(at path: String, maximumSize: Int? = nil) throws -> AppDatabase {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DatabaseOpenError(path: path, reason: "its directory \(directory.path) cannot be created (\(error.localizedDescription))")
+        }
         var configuration = Self.configuration()
         if let maximumSize {
             configuration.prepareDatabase { db in
@@ -24,7 +28,11 @@ public struct AppDatabase: Sendable {
             }
         }
         configuration.busyMode = .timeout(10)
-        return try AppDatabase(DatabasePool(path: path, configuration: configuration))
+        do {
+            return try AppDatabase(DatabasePool(path: path, configuration: configuration))
+        } catch {
+            throw DatabaseOpenError(path: path, cause: error)
+        }
     }
 
     /// A private in-memory database, gone when the process exits.
