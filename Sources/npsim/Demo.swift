@@ -10,7 +10,10 @@ import ServiceLifecycle
 /// `npsim demo`: the whole loop in one command. Starts npsim with the fixtures, starts the example webhook runner,
 /// runs Create MySQL and Get Credentials while showing what happens, then keeps serving until Ctrl-C.
 struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start npsim with the fixtures and an example runner, and run the MySQL loop.")
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Start npsim with the fixtures and an example runner, and run the MySQL loop."
+    )
 
     @Option(help: "Port to listen on; 0 picks a free one.")
     var port = 4466
@@ -44,9 +47,7 @@ struct Demo: AsyncParsableCommand {
             readyContinuation.yield(banner.url)
             readyContinuation.finish()
         }
-        let services = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "npsim-demo"))
-        )
+        let services = serverServiceGroup(running: app, logger: Logger(label: "npsim-demo"))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await services.run() }
             var iterator = ready.makeAsyncIterator()

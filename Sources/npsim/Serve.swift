@@ -10,7 +10,10 @@ import NPSimServer
 ///
 /// Every option can also come from its `NPSIM_*` variable or from the config file (see ``SettingSources``).
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the npsim server.")
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the npsim server."
+    )
 
     @Option(help: "A JSON or YAML file of settings, keyed by flag name [NPSIM_CONFIG].")
     var config: String?
@@ -142,7 +145,7 @@ struct Serve: AsyncParsableCommand {
             lines.append("  health:   \(banner.url)/_npsim/health")
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
-        try await app.runService()
+        try await serverServiceGroup(running: app, logger: Logger(label: "npsim")).run()
     }
 
     private func serverConfiguration(_ sources: SettingSources) throws -> ServerConfiguration {

@@ -37,7 +37,9 @@ import Testing
             let action: JSONValue = ["specification_id": .string(Fixtures.getCredentials)]
             var accepted: Set<String> = []
             for _ in 0..<5 {
-                accepted.insert(try #require(try await server.call(.POST, "/service/\(service)/action", action, token: token).json["id"]?.stringValue))
+                accepted.insert(
+                    try #require(try await server.call(.POST, "/service/\(service)/action", action, token: token).json["id"]?.stringValue)
+                )
             }
             try await eventually(within: .seconds(30), "the accepted actions were delivered") {
                 accepted.isSubset(of: Set(await receivers[0].requests.compactMap { $0.json["notification"]?["id"]?.stringValue }))

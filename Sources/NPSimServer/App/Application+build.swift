@@ -124,9 +124,9 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "npsim"),
-        services: [dispatcher, localRunner]
+        services: [NamedService("delivery dispatcher", dispatcher), NamedService("local runner", localRunner)]
             + (configuration.initDirectory.map {
-                [InitScripts(directory: $0, address: address, apiKey: primaryKey, status: initStatus, logger: logger)]
+                [NamedService("init scripts", InitScripts(directory: $0, address: address, apiKey: primaryKey, status: initStatus, logger: logger))]
             } ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port

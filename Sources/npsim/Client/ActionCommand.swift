@@ -34,6 +34,7 @@ struct ActionCommand: AsyncParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run an action and wait for it, showing the runner's messages; exits 1 when it fails."
         )
 
@@ -67,7 +68,10 @@ struct ActionCommand: AsyncParsableCommand {
     }
 
     struct Wait: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Wait for an action to end, showing its progress; exits 1 when it fails.")
+        static let configuration = CommandConfiguration(
+            commandName: "wait",
+            abstract: "Wait for an action to end, showing its progress; exits 1 when it fails."
+        )
 
         @OptionGroup var client: ClientOptions
         @OptionGroup var target: Target
@@ -80,7 +84,10 @@ struct ActionCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the actions of a service or link.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List the actions of a service or link."
+        )
 
         @OptionGroup var client: ClientOptions
         @OptionGroup var target: Target

@@ -6,6 +6,7 @@ import NPSimServer
 /// the format of `fixtures/`) into a running server. Records that already exist are left alone.
 struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "apply",
         abstract: "Load specifications, channels, services and links from JSON or YAML files into a running npsim.",
         aliases: ["seed"]
     )

@@ -33,7 +33,10 @@ struct DeliveryCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List deliveries, newest first.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List deliveries, newest first."
+        )
 
         @OptionGroup var client: ClientOptions
         @Option(help: "Only this status (pending, delivered, failed, dead).") var status: String?
@@ -49,7 +52,10 @@ struct DeliveryCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a delivery with every attempt's request and response.")
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a delivery with every attempt's request and response."
+        )
 
         @OptionGroup var client: ClientOptions
         @Argument(help: "The delivery id.") var id: Int
@@ -73,7 +79,10 @@ struct DeliveryCommand: AsyncParsableCommand {
     }
 
     struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Retry a dead or failed delivery now.")
+        static let configuration = CommandConfiguration(
+            commandName: "retry",
+            abstract: "Retry a dead or failed delivery now."
+        )
 
         @OptionGroup var client: ClientOptions
         @Argument(help: "The delivery id.") var id: Int
@@ -86,7 +95,10 @@ struct DeliveryCommand: AsyncParsableCommand {
     }
 
     struct Follow: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print deliveries as they are created and change, until Ctrl-C.")
+        static let configuration = CommandConfiguration(
+            commandName: "follow",
+            abstract: "Print deliveries as they are created and change, until Ctrl-C."
+        )
 
         @OptionGroup var client: ClientOptions
         @Option(help: "Milliseconds between polls.") var interval = 250

@@ -11,7 +11,10 @@ struct NotificationCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List notifications, newest first.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List notifications, newest first."
+        )
 
         @OptionGroup var client: ClientOptions
         @Option(help: "Only this status (pending, delivered, failed, ...).") var status: String?
@@ -38,7 +41,10 @@ struct NotificationCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a notification, its deliveries and their attempts.")
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a notification, its deliveries and their attempts."
+        )
 
         @OptionGroup var client: ClientOptions
         @Argument(help: "The notification id.") var id: String
@@ -71,7 +77,10 @@ struct NotificationCommand: AsyncParsableCommand {
     }
 
     struct Resend: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Send a notification again, to every matching channel or some.")
+        static let configuration = CommandConfiguration(
+            commandName: "resend",
+            abstract: "Send a notification again, to every matching channel or some."
+        )
 
         @OptionGroup var client: ClientOptions
         @Argument(help: "The notification id.") var id: String

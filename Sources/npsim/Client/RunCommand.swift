@@ -10,7 +10,10 @@ struct RunCommand: AsyncParsableCommand {
     )
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List provider runs, newest first.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List provider runs, newest first."
+        )
 
         @OptionGroup var client: ClientOptions
         @Option(help: "github, gitlab or azure.") var provider: String?
@@ -38,7 +41,10 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a provider run and the log of a local run.")
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a provider run and the log of a local run."
+        )
 
         @OptionGroup var client: ClientOptions
         @Argument(help: "The run id.") var id: Int

@@ -11,7 +11,10 @@ struct ServiceCommand: AsyncParsableCommand {
     )
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a service (then run its create action with 'npsim action run').")
+        static let configuration = CommandConfiguration(
+            commandName: "create",
+            abstract: "Create a service (then run its create action with 'npsim action run')."
+        )
 
         @OptionGroup var client: ClientOptions
         @Option(help: "The service specification: its id or slug.") var spec: String
@@ -41,7 +44,10 @@ struct ServiceCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List services.")
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List services."
+        )
 
         @OptionGroup var client: ClientOptions
         @Option(help: "Only services under this NRN.") var nrn: String?
@@ -65,7 +71,10 @@ struct ServiceCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a service with its actions.")
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a service with its actions."
+        )
 
         @OptionGroup var client: ClientOptions
         @Argument(help: "The service id.") var id: String
