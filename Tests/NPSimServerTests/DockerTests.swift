@@ -67,7 +67,9 @@ import Testing
         }
         let executable = host("/usr/local/bin/\(try #require(dockerfile.entrypoint.first))")
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw TestFailure("\(executable) is missing: the test command builds it (swift build -c release --product npsim --static-swift-stdlib -Xlinker -no-pie)")
+            throw TestFailure(
+                "\(executable) is missing: the test command builds it (swift build -c release --product npsim --static-swift-stdlib -Xlinker -no-pie)"
+            )
         }
         let composeArguments = compose["services"]?["npsim"]?["command"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let (server, url) = try await launchServer(
