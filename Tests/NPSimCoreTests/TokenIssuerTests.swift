@@ -25,3 +25,17 @@ import Testing
         #expect(throws: APIError.self) { try issuer.verify("not-a-jwt", as: .access) }
     }
 }
+
+@Suite struct TokenIssuerCacheTests {
+    let issuer = TokenIssuer(secret: Array("0123456789abcdef0123456789abcdef".utf8))
+
+    /// A token verified once is still refused for the wrong use and once it expires.
+    @Test func aVerifiedTokenIsStillCheckedForUseAndExpiry() throws {
+        let issued = Date()
+        let (token, expiresAt) = issuer.issue(apiKeyId: 3, organizationId: "9", use: .access, now: issued)
+        #expect(try issuer.verify(token, as: .access, now: issued).apiKeyId == 3)
+        #expect(try issuer.verify(token, as: .access, now: issued).organizationId == "9")
+        #expect(throws: APIError.self) { try issuer.verify(token, as: .refresh, now: issued) }
+        #expect(throws: APIError.self) { try issuer.verify(token, as: .access, now: expiresAt.addingTimeInterval(1)) }
+    }
+}
