@@ -58,6 +58,12 @@ class NPSim:
     def call(self, method, path, body=None):
         return http(method, self.url + path, body, self.token)
 
+    def written_bytes(self):
+        """Bytes of files the process dirtied for the disk (the WAL, checkpoints), less those of files deleted first."""
+        with open(f"/proc/{self.process.pid}/io") as io:
+            fields = dict(line.split(": ") for line in io.read().splitlines())
+        return int(fields["write_bytes"]) - int(fields["cancelled_write_bytes"])
+
     def rss_mb(self):
         with open(f"/proc/{self.process.pid}/status") as status:
             for line in status:
@@ -189,6 +195,7 @@ def bench_fanout(binary, seconds):
             time.sleep(0.01)
         before = npsim.delivered()
         notifications_before = npsim.call("GET", "/notification?limit=1")["paging"]["total"]
+        written_before = npsim.written_bytes()
         started = time.monotonic()
         create_rate, refused = wrk(f"{npsim.url}/service/{service}/action", json.dumps({"specification_id": GET_CREDENTIALS}), seconds,
                                    {"Authorization": "Bearer " + npsim.token})
@@ -201,6 +208,7 @@ def bench_fanout(binary, seconds):
             time.sleep(0.01)
         elapsed = time.monotonic() - started
         delivered = npsim.delivered() - before
+        written = npsim.written_bytes() - written_before
         sample = npsim.call("GET", "/notification?limit=1")["results"][0]
         body = {"id": sample["id"], "source": "service", "created_at": "0", "notification": sample["notification"]}
     finally:
@@ -209,7 +217,7 @@ def bench_fanout(binary, seconds):
     sink.stop()
     rate = delivered / elapsed
     return {"actions": accepted, "refused": refused, "created_per_s": create_rate, "delivered": delivered, "seconds": elapsed,
-            "deliveries_per_s": rate, "sink_ceiling_rps": ceiling, "ratio": rate / ceiling}
+            "deliveries_per_s": rate, "sink_ceiling_rps": ceiling, "ratio": rate / ceiling, "disk_kb_per_action": written / 1024 / accepted}
 
 
 class ArrivalSink:

@@ -9,6 +9,8 @@ import NPSimCore
 /// `database is locked`.
 public struct AppDatabase: Sendable {
     public let writer: any DatabaseWriter
+    /// Shares transactions between concurrent writes on the request path (see ``GroupCommit``).
+    public let groupCommit: GroupCommit
 
     /// Opens (creating if needed) the database file at `path` and migrates it. With `maximumSize` (bytes),
     /// SQLite refuses to grow the file beyond it (`PRAGMA max_page_count`), which a long-running demo uses to
@@ -42,6 +44,7 @@ public struct AppDatabase: Sendable {
 
     init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        self.groupCommit = GroupCommit(writer: writer)
         try Self.migrator.migrate(writer)
     }
 
@@ -50,6 +53,7 @@ public struct AppDatabase: Sendable {
         configuration.prepareDatabase { db in
             db.add(function: nrnVisibleFunction)
             try db.run(sql: "PRAGMA synchronous = NORMAL")
+            try db.run(sql: "PRAGMA temp_store = MEMORY")
         }
         return configuration
     }
