@@ -131,7 +131,7 @@ public struct Dispatcher: Service {
     private func store(_ batch: [AttemptRecord]) async {
         guard !batch.isEmpty else { return }
         do {
-            try await database.writer.write { db in
+            try await database.groupCommit.write { db in
                 var prune = false
                 for record in batch {
                     try Outbox.record(record, in: db)

@@ -9,7 +9,7 @@ import NPSimCore
 /// `database is locked`.
 public struct AppDatabase: Sendable {
     public let writer: any DatabaseWriter
-    /// Shares transactions between concurrent writes on the request path (see ``GroupCommit``).
+    /// Shares transactions between concurrent writes: new actions and stored delivery attempts (see ``GroupCommit``).
     public let groupCommit: GroupCommit
 
     /// Opens (creating if needed) the database file at `path` and migrates it. With `maximumSize` (bytes),

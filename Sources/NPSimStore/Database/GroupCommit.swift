@@ -11,9 +11,9 @@ import Synchronization
 /// full disk), every write in it gets that error and none of them happened.
 public final class GroupCommit: Sendable {
     private struct Write: Sendable {
-        /// Runs the work in a savepoint: what resumes the caller once the transaction commits, or `nil` if the work
-        /// threw (its caller has its error already).
-        let run: @Sendable (Database) -> (@Sendable () -> Void)?
+        /// Runs the work, in a savepoint when others share the transaction: what resumes the caller once the
+        /// transaction commits, or `nil` if the work threw (its caller has its error already).
+        let run: @Sendable (Database, _ inSavepoint: Bool) -> (@Sendable () -> Void)?
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -28,12 +28,16 @@ public final class GroupCommit: Sendable {
     public func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let write = Write(
-                run: { db in
+                run: { db, inSavepoint in
                     do {
                         var value: T?
-                        try db.inSavepoint {
+                        if inSavepoint {
+                            try db.inSavepoint {
+                                value = try work(db)
+                                return .commit
+                            }
+                        } else {
                             value = try work(db)
-                            return .commit
                         }
                         let result = value!
                         return { continuation.resume(returning: result) }
@@ -60,10 +64,13 @@ public final class GroupCommit: Sendable {
         }
         // For each write run so far: what resumes its caller, or nil if it threw (its caller has its error already).
         var outcomes: [(@Sendable () -> Void)?] = []
+        // A write alone needs no savepoint (two statements SQLite parses each time): if it throws, the whole
+        // transaction rolls back.
+        let alone = writes.count == 1
         do {
             try db.inTransaction(.immediate) {
-                for write in writes { outcomes.append(write.run(db)) }
-                return .commit
+                for write in writes { outcomes.append(write.run(db, !alone)) }
+                return alone && outcomes[0] == nil ? .rollback : .commit
             }
         } catch {
             // Nothing of the transaction was stored: the writes that had succeeded in it, and those it never ran, fail.
