@@ -102,6 +102,8 @@ let package = Package(
             dependencies: [
                 "NPSimServer",
                 "NPSimDelivery",
+                "NPSimStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

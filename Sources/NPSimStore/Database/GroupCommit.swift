@@ -11,10 +11,16 @@ import Synchronization
 /// full disk), every write in it gets that error and none of them happened.
 public final class GroupCommit: Sendable {
     private struct Write: Sendable {
-        /// Runs the work, in a savepoint when others share the transaction: what resumes the caller once the
-        /// transaction commits, or `nil` if the work threw (its caller has its error already).
-        let run: @Sendable (Database, _ inSavepoint: Bool) -> (@Sendable () -> Void)?
+        /// Runs the work, in a savepoint when others share the transaction.
+        let run: @Sendable (Database, _ inSavepoint: Bool) -> Outcome
         let fail: @Sendable (any Error) -> Void
+    }
+
+    private enum Outcome {
+        /// What resumes the caller once the transaction commits.
+        case done(@Sendable () -> Void)
+        /// The work threw; its caller has its error already.
+        case failed(any Error)
     }
 
     private let writer: any DatabaseWriter
@@ -40,10 +46,10 @@ public final class GroupCommit: Sendable {
                             value = try work(db)
                         }
                         let result = value!
-                        return { continuation.resume(returning: result) }
+                        return .done { continuation.resume(returning: result) }
                     } catch {
                         continuation.resume(throwing: error)
-                        return nil
+                        return .failed(error)
                     }
                 },
                 fail: { continuation.resume(throwing: $0) }
@@ -62,23 +68,35 @@ public final class GroupCommit: Sendable {
             defer { waiting.removeAll(keepingCapacity: true) }
             return waiting
         }
-        // For each write run so far: what resumes its caller, or nil if it threw (its caller has its error already).
-        var outcomes: [(@Sendable () -> Void)?] = []
+        var outcomes: [Outcome] = []
+        // Set when SQLite rolled the whole transaction back after an error (a full disk, an I/O error), which it
+        // may do even inside a savepoint: nothing of the transaction stays, so no write of it may succeed.
+        var rolledBackBy: (any Error)?
         // A write alone needs no savepoint (two statements SQLite parses each time): if it throws, the whole
         // transaction rolls back.
         let alone = writes.count == 1
         do {
             try db.inTransaction(.immediate) {
-                for write in writes { outcomes.append(write.run(db, !alone)) }
-                return alone && outcomes[0] == nil ? .rollback : .commit
+                for write in writes {
+                    let outcome = write.run(db, !alone)
+                    outcomes.append(outcome)
+                    if case .failed(let error) = outcome, alone || !db.isInsideTransaction {
+                        rolledBackBy = error
+                        return .rollback
+                    }
+                }
+                return .commit
             }
         } catch {
-            // Nothing of the transaction was stored: the writes that had succeeded in it, and those it never ran, fail.
-            for (index, write) in writes.enumerated() where index >= outcomes.count || outcomes[index] != nil {
-                write.fail(error)
+            rolledBackBy = error
+        }
+        if let cause = rolledBackBy {
+            for (index, write) in writes.enumerated() {
+                if index < outcomes.count, case .failed = outcomes[index] { continue }
+                write.fail(cause)
             }
             return
         }
-        for resume in outcomes { resume?() }
+        for case .done(let resume) in outcomes { resume() }
     }
 }
