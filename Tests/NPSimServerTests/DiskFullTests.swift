@@ -14,22 +14,7 @@ import Testing
         try await withReceivers([{ _ in .status(200) }]) { receivers in
             let small = try await NPSimProcess(arguments: arguments + ["--max-db-size", "0.5"])
             var token = try await small.token()
-            #expect(
-                try await small.call(
-                    .POST,
-                    "/notification/channel",
-                    ["nrn": "organization=1", "type": "http", "configuration": ["url": .string(receivers[0].url)]],
-                    token: token
-                ).status == 200
-            )
-            let service = try #require(
-                try await small.call(
-                    .POST,
-                    "/service",
-                    ["name": "full-db", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN)],
-                    token: token
-                ).json["id"]?.stringValue
-            )
+            let service = try await small.addWebhookAndMySQLService(named: "full-db", url: receivers[0].url, token: token)
             var accepted: Set<String> = []
             var refusal: (status: Int, json: JSONValue)?
             for index in 0..<2000 {

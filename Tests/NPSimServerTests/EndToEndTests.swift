@@ -98,15 +98,21 @@ import Testing
         process.executableURL = URL(fileURLWithPath: NPSimProcess.binary)
         process.arguments = ["serve", "--in-memory", "--port", "0"]
         process.environment = ProcessInfo.processInfo.environment.merging(["NPSIM_RETRY_SCHEDULE": "soon"]) { $1 }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        try await exited(process)
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = try await runToExit(process)
         #expect(process.terminationStatus != 0)
         #expect(message.contains("--retry-schedule") && message.contains("soon"))
     }
+}
+
+/// Runs a process that is expected to stop by itself (with its output discarded) and returns what it wrote to
+/// standard error.
+func runToExit(_ process: Process) async throws -> String {
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    try await exited(process)
+    return String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
 }
 
 /// Waits for a child process without blocking a thread of the cooperative pool.

@@ -161,6 +161,26 @@ extension NPSimProcess {
         #expect(channel.status == 200, "\(JSONWriter.string(channel.json))", sourceLocation: sourceLocation)
     }
 
+    /// An `http` channel for the whole organization to `url` and a MySQL service in the fixture application, as a
+    /// test that sends actions to a receiver starts; returns the service's id.
+    func addWebhookAndMySQLService(named name: String, url: String, token: String) async throws -> String {
+        let channel = try await call(
+            .POST,
+            "/notification/channel",
+            ["nrn": "organization=1", "type": "http", "configuration": ["url": .string(url)]],
+            token: token
+        )
+        #expect(channel.status == 200, "\(JSONWriter.string(channel.json))")
+        return try #require(
+            try await call(
+                .POST,
+                "/service",
+                ["name": .string(name), "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN)],
+                token: token
+            ).json["id"]?.stringValue
+        )
+    }
+
     /// An `agent` channel's configuration that runs `cmdline` with `environment`.
     static func agentCommand(_ cmdline: String, environment: JSONValue, selector: JSONValue? = nil) -> JSONValue {
         var configuration: JSONObject = ["command": ["type": "exec", "data": ["cmdline": .string(cmdline), "environment": environment]]]

@@ -18,22 +18,7 @@ import Testing
         try await withReceivers([{ _ in .status(200) }]) { receivers in
             let server = try await NPSimProcess(arguments: ["--db", database, "--seed", Fixtures.directory])
             let token = try await server.token()
-            #expect(
-                try await server.call(
-                    .POST,
-                    "/notification/channel",
-                    ["nrn": "organization=1", "type": "http", "configuration": ["url": .string(receivers[0].url)]],
-                    token: token
-                ).status == 200
-            )
-            let service = try #require(
-                try await server.call(
-                    .POST,
-                    "/service",
-                    ["name": "read-only-db", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN)],
-                    token: token
-                ).json["id"]?.stringValue
-            )
+            let service = try await server.addWebhookAndMySQLService(named: "read-only-db", url: receivers[0].url, token: token)
             let action: JSONValue = ["specification_id": .string(Fixtures.getCredentials)]
             var accepted: Set<String> = []
             for _ in 0..<5 {
@@ -98,12 +83,7 @@ import Testing
             process.executableURL = URL(fileURLWithPath: NPSimProcess.binary)
             process.arguments = serve
         }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        try await exited(process)
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = try await runToExit(process)
         #expect(process.terminationStatus != 0)
         #expect(message.contains("cannot open the database \(database) for writing"), "\(message)")
         #expect(message.contains("cannot be written by this user") && message.contains("--in-memory"), "\(message)")
