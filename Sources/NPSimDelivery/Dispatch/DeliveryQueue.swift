@@ -14,8 +14,13 @@ public final class DeliveryQueue: DeliveryHandoff {
         /// Handovers are taken only between the dispatcher's start (after it resumed what a crash left in flight)
         /// and its shutdown.
         var accepting = false
-        /// Whether `pending` deliveries may be waiting for a slot, so that a freed slot should wake the poller.
+        /// Whether `pending` deliveries may be waiting for a slot: a freed slot then wakes the poller, and new
+        /// deliveries queue behind them instead of being handed over first, so that a channel receives its
+        /// notifications in the order they were accepted. Set as soon as a reservation is refused for want of a
+        /// slot (before its transaction even commits), cleared only by a poll that found the queue drained.
         var backlog = true
+        /// Counts the times `backlog` was set, so that a poll clears it only if nothing was queued meanwhile.
+        var generation = 0
     }
 
     private let global: Int
@@ -33,7 +38,12 @@ public final class DeliveryQueue: DeliveryHandoff {
 
     public func reserve(channelId: Int) -> Bool {
         state.withLock { state in
-            guard state.accepting, state.inFlight < global, state.byChannel[channelId, default: 0] < perChannel else { return false }
+            guard state.accepting, !state.backlog else { return false }
+            guard state.inFlight < global, state.byChannel[channelId, default: 0] < perChannel else {
+                state.backlog = true
+                state.generation += 1
+                return false
+            }
             state.inFlight += 1
             state.byChannel[channelId, default: 0] += 1
             return true
@@ -52,7 +62,10 @@ public final class DeliveryQueue: DeliveryHandoff {
     }
 
     public func wake() {
-        state.withLock { $0.backlog = true }
+        state.withLock { state in
+            state.backlog = true
+            state.generation += 1
+        }
         wakeup.notify()
     }
 
@@ -86,13 +99,17 @@ public final class DeliveryQueue: DeliveryHandoff {
         if backlog { wakeup.notify() }
     }
 
-    /// The poller is about to read the queue: what it cannot take now it marks again with ``markBacklog()``.
-    func clearBacklog() {
-        state.withLock { $0.backlog = false }
+    /// The poller is about to read the queue: what ``pollFinished(since:drained:)`` is given.
+    func pollStarting() -> Int {
+        state.withLock { $0.generation }
     }
 
-    func markBacklog() {
-        state.withLock { $0.backlog = true }
+    /// The poll took every due delivery it could see (`drained`), or left some for a slot to free up. The backlog
+    /// is cleared only when it drained and nothing was queued while it ran.
+    func pollFinished(since generation: Int, drained: Bool) {
+        state.withLock { state in
+            if drained, state.generation == generation { state.backlog = false } else { state.backlog = true }
+        }
     }
 
     func open() {

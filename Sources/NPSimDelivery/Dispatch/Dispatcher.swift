@@ -147,11 +147,14 @@ public struct Dispatcher: Service {
         }
     }
 
+    /// Reserves slots for due deliveries and marks them `in_flight`, oldest first. Channels whose slots are all
+    /// taken are not even read; while one is, or while due deliveries are left, the queue keeps its backlog, so that
+    /// new deliveries queue behind the old ones rather than being handed over ahead of them.
     private func claim() async throws -> [ClaimedDelivery] {
-        queue.clearBacklog()
+        let generation = queue.pollStarting()
         let free = queue.free
         guard free > 0 else {
-            queue.markBacklog()
+            queue.pollFinished(since: generation, drained: false)
             return []
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -160,9 +163,9 @@ public struct Dispatcher: Service {
         let candidates = try await database.writer.read { db in
             try Outbox.due(nowMilliseconds: now, limit: limit, excludingChannels: saturated, in: db)
         }
-        guard !candidates.isEmpty else { return [] }
         let chosen = queue.reserve(candidates)
-        if chosen.count < candidates.count || candidates.count == limit { queue.markBacklog() }
+        queue.pollFinished(since: generation, drained: saturated.isEmpty && chosen.count == candidates.count && candidates.count < limit)
+        guard !chosen.isEmpty else { return [] }
         let claimed = try await database.writer.write { db in try Outbox.claim(chosen, in: db) }
         let claimedIds = Set(claimed.map(\.id))
         for candidate in candidates where chosen.contains(candidate.id) && !claimedIds.contains(candidate.id) {
