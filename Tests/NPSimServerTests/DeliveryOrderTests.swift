@@ -23,7 +23,9 @@ import Testing
             }
             try await eventually(within: .seconds(30), "every notification arrived") { await receivers[0].requests.count >= accepted.count }
             let arrived = await receivers[0].requests.compactMap { $0.json["notification"]?["id"]?.stringValue }
-            let misplaced = zip(arrived, accepted).enumerated().filter { $0.element.0 != $0.element.1 }.map { "\($0.offset): got #\(accepted.firstIndex(of: $0.element.0) ?? -1)" }
+            // Where the order broke: arrival position, and the position the action had when it was accepted.
+            let misplaced = zip(arrived, accepted).enumerated().filter { $0.element.0 != $0.element.1 }
+                .map { "\($0.offset): #\(accepted.firstIndex(of: $0.element.0) ?? -1)" }
             #expect(arrived == accepted, "\(arrived.count) arrived; out of order: \(misplaced)")
         }
     }
