@@ -29,7 +29,9 @@ import Testing
         }
         let succeeded = Set(outcomes.filter { $0.value == nil }.map(\.key))
         let failures = outcomes.compactMap { $0.value }
-        #expect(!succeeded.isEmpty && !failures.isEmpty, "the database should fill up part way: \(succeeded.count) stored")
+        // How many are stored depends on how the writes were grouped: a write that finds the disk full can make
+        // SQLite roll back the whole transaction it shares, and every write in it is then refused.
+        #expect(!failures.isEmpty, "the database never filled up: \(succeeded.count) stored")
         for failure in failures {
             #expect((failure as? DatabaseError)?.resultCode == .SQLITE_FULL, "\(failure)")
         }

@@ -64,7 +64,9 @@ import Testing
             try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
             try? FileManager.default.removeItem(at: directory)
         }
-        try await NPSimProcess(arguments: ["--db", database]).stop()
+        // Killed, so that its -wal and -shm files stay: SQLite then opens the file read-only without an error, and
+        // only a write shows that it cannot be written.
+        try await NPSimProcess(arguments: ["--db", database]).stop(signal: SIGKILL)
         for file in [database, database + "-wal", database + "-shm"] where FileManager.default.fileExists(atPath: file) {
             try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: file)
         }

@@ -31,7 +31,14 @@ public struct AppDatabase: Sendable {
         }
         configuration.busyMode = .timeout(10)
         do {
-            return try AppDatabase(DatabasePool(path: path, configuration: configuration))
+            let database = try AppDatabase(DatabasePool(path: path, configuration: configuration))
+            // A file opened read-only opens without complaint when nothing needs migrating: one write now makes
+            // that fail here, with a message that says what to do, rather than somewhere later in start-up.
+            try database.writer.write { db in
+                let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                try db.execute(sql: "PRAGMA user_version = \(version)")
+            }
+            return database
         } catch {
             throw DatabaseOpenError(path: path, cause: error)
         }
