@@ -10,9 +10,11 @@ import Testing
             let port = try #require(api.client.port)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            // One worker: with two, hypothesis parses lambda sources from two threads at once, which CPython 3.11
+            // sometimes fails with "AST constructor recursion depth mismatch" (seen once in five full runs here).
             process.arguments = [
                 "python3", "-m", "schemathesis.cli", "run", "http://127.0.0.1:\(port)/_npsim/openapi.json",
-                "--checks", "not_a_server_error", "--max-examples", "15", "--workers", "2", "--seed", "1",
+                "--checks", "not_a_server_error", "--max-examples", "15", "--workers", "1", "--seed", "1",
             ]
             let output = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-fuzz-\(UUID().uuidString).log")
             _ = FileManager.default.createFile(atPath: output.path, contents: nil)
@@ -27,7 +29,9 @@ import Testing
                 Issue.record("schemathesis is missing: pip install schemathesis (./scripts/setup does)")
                 return
             }
-            #expect(process.terminationStatus == 0, "\(text.suffix(3000))")
+            // schemathesis ends with pages of advice: show its failures and errors first when there are any.
+            let report = ["FAILURES", "ERRORS"].compactMap { text.range(of: $0).map { String(text[$0.lowerBound...].prefix(4000)) } }.first
+            #expect(process.terminationStatus == 0, "\(report ?? String(text.suffix(3000)))")
             let generated = text.range(of: #"(\d+) generated"#, options: .regularExpression).map { Int(text[$0].split(separator: " ")[0]) ?? 0 } ?? 0
             #expect(generated >= 1000, "schemathesis generated only \(generated) requests")
         }
