@@ -21,6 +21,12 @@ public final class DeliveryQueue: DeliveryHandoff {
         var backlog = true
         /// Counts the times `backlog` was set, so that a poll clears it only if nothing was queued meanwhile.
         var generation = 0
+
+        /// Deliveries are (about to be) stored `pending`: new ones queue behind them until a poll drains the queue.
+        mutating func queueBehind() {
+            backlog = true
+            generation += 1
+        }
     }
 
     private let global: Int
@@ -40,8 +46,7 @@ public final class DeliveryQueue: DeliveryHandoff {
         state.withLock { state in
             guard state.accepting, !state.backlog else { return false }
             guard state.inFlight < global, state.byChannel[channelId, default: 0] < perChannel else {
-                state.backlog = true
-                state.generation += 1
+                state.queueBehind()
                 return false
             }
             state.inFlight += 1
@@ -62,10 +67,7 @@ public final class DeliveryQueue: DeliveryHandoff {
     }
 
     public func wake() {
-        state.withLock { state in
-            state.backlog = true
-            state.generation += 1
-        }
+        state.withLock { $0.queueBehind() }
         wakeup.notify()
     }
 

@@ -112,7 +112,7 @@ public enum Documents {
             offset: query.offset,
             in: db
         )
-        return Page(items: try rows.map { try decode($0["body"]) }, total: total)
+        return Page(items: try rows.map { try ParsedDocuments.parse($0["body"]) }, total: total)
     }
 
     /// Every document of a kind (of one `type`, when given), oldest first, with no paging and no count: routing
@@ -132,11 +132,7 @@ public enum Documents {
             sql: "SELECT body FROM document WHERE kind = ? AND parent_id = ? ORDER BY seq",
             arguments: [kind.rawValue, parentId]
         )
-        .map(decode)
-    }
-
-    private static func decode(_ body: String) throws -> JSONObject {
-        try ParsedDocuments.parse(body)
+        .map(ParsedDocuments.parse)
     }
 
     private static func indexColumns(

@@ -24,8 +24,9 @@ public struct Orchestrator: Sendable {
         self.handoff = handoff
     }
 
-    /// A write that may queue deliveries, in a transaction shared with concurrent ones (``GroupCommit``): once it commits, the deliveries it reserved dispatcher slots
-    /// for are handed over (and the dispatcher is woken for the others); if it fails, the slots are given back.
+    /// A write that may queue deliveries, in a transaction shared with concurrent ones (``GroupCommit``): once it
+    /// commits, the deliveries it reserved dispatcher slots for are handed over (and the dispatcher is woken for the
+    /// others); if it fails, the slots are given back.
     func writeQueuingDeliveries<T: Sendable>(_ body: @escaping @Sendable (Database, DeliveryReservations) throws -> T) async throws -> T {
         let reservations = DeliveryReservations(handoff: handoff)
         do {

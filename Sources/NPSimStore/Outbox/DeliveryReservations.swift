@@ -4,6 +4,8 @@ import Synchronization
 /// when the transaction commits, given back when it rolls back (a full disk, a refused action after routing).
 final class DeliveryReservations: Sendable {
     private struct State {
+        /// Kept apart from `claimed`: a reservation whose delivery row then failed to insert has no claim, but its
+        /// slot must still be given back.
         var reserved: [Int] = []
         var claimed: [ClaimedDelivery] = []
         var queuedPending = false
