@@ -328,10 +328,10 @@ import Testing
                     guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("npsim_attempts_stored ") }),
                         let stored = Double(line.split(separator: " ")[1])
                     else { return false }
-                    return stored <= Double(policy.attemptRetention + DeliveryPolicy.attemptPruneInterval)
+                    return stored <= Double(policy.attemptRetention + policy.pruneInterval)
                 }
                 let kept = try await api.expect(200, .get, "/notification")["paging"]?["total"]?.intValue ?? 0
-                #expect(kept >= policy.notificationRetention && kept <= policy.notificationRetention + DeliveryPolicy.attemptPruneInterval)
+                #expect(kept >= policy.notificationRetention && kept <= policy.notificationRetention + policy.pruneInterval)
                 let deliveries = try await api.expect(200, .get, "/_npsim/deliveries")["paging"]?["total"]?.intValue
                 #expect(deliveries == kept, "a pruned notification takes its deliveries with it")
             }

@@ -23,8 +23,10 @@ public struct DeliveryPolicy: Sendable {
     /// The server-wide Standard Webhooks secret (`--webhook-secret`); a channel's `signing_secret` overrides it.
     public var webhookSecret: String?
     /// Attempts beyond ``attemptRetention`` (and notifications beyond ``notificationRetention``) are pruned every
-    /// this many recorded attempts, so the attempt table holds at most `attemptRetention + attemptPruneInterval` rows.
-    public static let attemptPruneInterval = 100
+    /// this many recorded attempts, so the attempt table holds at most `attemptRetention + pruneInterval` rows.
+    /// A prune of a full table walks `attemptRetention` index entries, so the interval grows with it (2%): at the
+    /// default retention that walk costs about a microsecond per attempt rather than fifty.
+    public var pruneInterval: Int { max(100, attemptRetention / 50) }
     /// How often due retries are looked for when nothing else wakes the dispatcher.
     public var pollInterval: Duration
 

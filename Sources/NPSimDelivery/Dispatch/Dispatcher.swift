@@ -135,7 +135,7 @@ public struct Dispatcher: Service {
                 var prune = false
                 for record in batch {
                     try Outbox.record(record, in: db)
-                    prune = prune || db.lastInsertedRowID % Int64(DeliveryPolicy.attemptPruneInterval) == 0
+                    prune = prune || db.lastInsertedRowID % Int64(policy.pruneInterval) == 0
                 }
                 if prune {
                     try Outbox.pruneAttempts(keep: policy.attemptRetention, in: db)

@@ -182,13 +182,18 @@ public enum Outbox {
     }
 
     /// Keeps at most `keep` attempts, dropping the oldest, so a long-running server's disk stays flat.
+    ///
+    /// Finding the newest `keep` rows walks `keep` index entries; a look at the table's id range first (two rowid
+    /// seeks) skips that walk while the table cannot hold more than `keep` rows.
     public static func pruneAttempts(keep: Int, in db: Database) throws {
+        guard try mayExceed(keep, table: "attempt", key: "id", in: db) else { return }
         try db.run(sql: "DELETE FROM attempt WHERE id <= (SELECT id FROM attempt ORDER BY id DESC LIMIT 1 OFFSET ?)", arguments: [keep])
     }
 
     /// Keeps the newest `keep` notifications, dropping older ones (their deliveries and attempts go with them) unless
     /// a delivery of theirs is still pending or in flight.
     public static func pruneNotifications(keep: Int, in db: Database) throws {
+        guard try mayExceed(keep, table: "notification", key: "seq", in: db) else { return }
         try db.run(
             sql: """
                 DELETE FROM notification
@@ -197,6 +202,13 @@ public enum Outbox {
                 """,
             arguments: [keep]
         )
+    }
+
+    /// Whether `table` may hold more than `count` rows: its integer primary keys span more than `count` values.
+    private static func mayExceed(_ count: Int, table: String, key: String, in db: Database) throws -> Bool {
+        // Two subqueries: SQLite answers a lone min() or max() from the primary key, but scans for both at once.
+        let span = try Int.cachedOne(db, sql: "SELECT (SELECT max(\(key)) FROM \(table)) - (SELECT min(\(key)) FROM \(table)) + 1") ?? 0
+        return span > count
     }
 
     static func withNote(_ request: JSONValue, _ note: String?) -> JSONValue {
