@@ -61,6 +61,12 @@ public struct AppDatabase: Sendable {
             db.add(function: nrnVisibleFunction)
             try db.run(sql: "PRAGMA synchronous = NORMAL")
             try db.run(sql: "PRAGMA temp_store = MEMORY")
+            // SQLite copies the write-ahead log into the database in the committing connection (the one writer every
+            // request waits for) once the log passes this many pages, and then waits for fsync. At its default of
+            // 1,000 that was many stalls a second under load; at 4,000 (a log of up to 16 MB) they are a
+            // quarter as many, and pages that every transaction touches are copied once instead of four times
+            // (fan-out benchmark: a tenth more deliveries per second).
+            try db.run(sql: "PRAGMA wal_autocheckpoint = 4000")
         }
         return configuration
     }

@@ -54,11 +54,16 @@ extension Orchestrator {
             object["created_at"] = .string(timestamp())
             object["updated_at"] = object["created_at"]
 
+            let stored = entity
             entity["status"] = .string(next.rawValue)
             let status = ActionStatus(rawValue: object["status"]?.stringValue ?? "") ?? .pending
             try applyOutcome(of: object, type: type, status: status, spec: spec, to: &entity, in: db)
-            entity["updated_at"] = object["created_at"]
-            try Documents.update(parent.kind, entity, in: db)
+            // A custom action on an active service usually changes nothing of it: its record, and its `updated_at`,
+            // stay as they were (and the writer is spared a rewrite of the document and its index entries).
+            if entity != stored {
+                entity["updated_at"] = object["created_at"]
+                try Documents.update(parent.kind, entity, in: db)
+            }
             try Documents.insert(parent.actionKind, object, in: db)
             try announce(action: object, specification: spec, parent: parent, entity: entity, reservations: reservations, in: db)
             return try present(parent.actionKind, object, options: ReadOptions(includeMessages: true), in: db)

@@ -39,7 +39,7 @@ public struct Orchestrator: Sendable {
         }
     }
 
-    static func newId() -> String { UUID.randomId() }
+    static func newId() -> String { UUID.newId() }
 
     func timestamp() -> String { ISO8601.string(from: now()) }
 

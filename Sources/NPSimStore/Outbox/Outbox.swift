@@ -31,7 +31,7 @@ public enum Outbox {
         reservations: DeliveryReservations,
         in db: Database
     ) throws {
-        let id = envelope["id"]?.stringValue ?? UUID.randomId()
+        let id = envelope["id"]?.stringValue ?? UUID.newId()
         let status = routing.channels.isEmpty ? "unmatched" : "pending"
         let routingJSON: JSONValue = [
             "channels": .array(routing.channels.compactMap { $0["id"] }),
