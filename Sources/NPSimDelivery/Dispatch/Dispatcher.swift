@@ -40,6 +40,9 @@ public struct Dispatcher: Service {
         configuration.timeout.connect = .seconds(2)
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
+        // Without a tracer the client skips building span attributes for each request (a parse of its URL and a
+        // dozen strings), which it otherwise does even for the no-op tracer it bootstraps with.
+        configuration.tracing.tracer = nil
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.database = database
         self.policy = policy
