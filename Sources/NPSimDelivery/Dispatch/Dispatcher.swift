@@ -133,10 +133,11 @@ public struct Dispatcher: Service {
 
     private func store(_ batch: [AttemptRecord]) async {
         guard !batch.isEmpty else { return }
+        let prepared = batch.map { Outbox.PreparedAttempt($0) }
         do {
             try await database.groupCommit.write { db in
                 var prune = false
-                for record in batch {
+                for record in prepared {
                     try Outbox.record(record, in: db)
                     prune = prune || db.lastInsertedRowID % Int64(policy.pruneInterval) == 0
                 }

@@ -126,6 +126,25 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("v6: a version of the reference data") { db in
+            // Any write to what ReferenceData remembers (the hierarchy, specifications, channels) gives it a new
+            // random version, in the writing transaction: a rolled-back write takes its version with it, and a
+            // version once replaced never comes back, so a memo of an older one is never mistaken for current.
+            let kinds = ReferenceData.kinds.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            let bump = "BEGIN UPDATE setting SET value = randomblob(16) WHERE key = '\(ReferenceData.versionKey)'; END"
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO setting (key, value) VALUES ('\(ReferenceData.versionKey)', randomblob(16));
+                    CREATE TRIGGER reference_document_inserted AFTER INSERT ON document WHEN NEW.kind IN (\(kinds)) \(bump);
+                    CREATE TRIGGER reference_document_updated AFTER UPDATE ON document
+                        WHEN OLD.kind IN (\(kinds)) OR NEW.kind IN (\(kinds)) \(bump);
+                    CREATE TRIGGER reference_document_deleted AFTER DELETE ON document WHEN OLD.kind IN (\(kinds)) \(bump);
+                    CREATE TRIGGER reference_nrn_inserted AFTER INSERT ON nrn_entity \(bump);
+                    CREATE TRIGGER reference_nrn_updated AFTER UPDATE ON nrn_entity \(bump);
+                    CREATE TRIGGER reference_nrn_deleted AFTER DELETE ON nrn_entity \(bump);
+                    """
+            )
+        }
         return migrator
     }
 }

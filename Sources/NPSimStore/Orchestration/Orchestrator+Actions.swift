@@ -23,11 +23,12 @@ extension Orchestrator {
     /// transitional status, and stores the action.
     public func createAction(on parent: ActionParent, body: JSONValue, createdBy: String?) async throws -> JSONObject {
         let validated = try parent.actionKind.validatedForCreate(body)
-        return try await writeQueuingDeliveries { db, reservations in
+        let action = try await writeQueuingDeliveries { db, reservations in
             var object = validated
             var entity = try Documents.require(parent.kind, id: parent.id, in: db)
+            let reference = try ReferenceData(in: db)
             let specId = object["specification_id"]!.stringValue!
-            guard let spec = try Documents.fetch(.actionSpecification, id: specId, in: db) else {
+            guard let spec = try reference.specification(.actionSpecification, id: specId) else {
                 throw APIError.validation("\(parent.actionKind.rawValue).specification_id '\(specId)' is not an existing action specification")
             }
             guard spec[parent.specificationField] == entity["specification_id"] else {
@@ -65,9 +66,10 @@ extension Orchestrator {
                 try Documents.update(parent.kind, entity, in: db)
             }
             try Documents.insert(parent.actionKind, object, in: db)
-            try announce(action: object, specification: spec, parent: parent, entity: entity, reservations: reservations, in: db)
-            return try present(parent.actionKind, object, options: ReadOptions(includeMessages: true), in: db)
+            try announce(action: object, specification: spec, parent: parent, entity: entity, reference: reference, reservations: reservations, in: db)
+            return object
         }
+        return Self.presentAction(parent.actionKind, action, options: ReadOptions(includeMessages: true))
     }
 
     /// What a runner reports: status, results (merged), messages (appended). A terminal status moves the

@@ -10,21 +10,23 @@ extension Orchestrator {
         specification: JSONObject,
         parent: ActionParent,
         entity: JSONObject,
+        reference: ReferenceData,
         reservations: DeliveryReservations,
         in db: Database
     ) throws {
         var input: EnvelopeBuilder.Input
         let entityNRN = entity["entity_nrn"]?.stringValue ?? ""
-        let lineage = try Hierarchy.lineage(of: NRN(parsing: entityNRN), in: db)
+        let nrn = try NRN(parsing: entityNRN)
+        let lineage = try reference.lineage(of: nrn)
         if parent.kind == .link {
             let service = try Documents.require(.service, id: entity["service_id"]?.stringValue ?? "", in: db)
             input = EnvelopeBuilder.Input(
                 action: action,
                 actionSpecification: specification,
                 service: service,
-                serviceSpecification: try Documents.fetch(.serviceSpecification, id: service["specification_id"]?.stringValue ?? "", in: db) ?? [:],
+                serviceSpecification: try reference.specification(.serviceSpecification, id: service["specification_id"]?.stringValue ?? "") ?? [:],
                 link: entity,
-                linkSpecification: try Documents.fetch(.linkSpecification, id: entity["specification_id"]?.stringValue ?? "", in: db),
+                linkSpecification: try reference.specification(.linkSpecification, id: entity["specification_id"]?.stringValue ?? ""),
                 lineage: lineage,
                 entityNRN: entityNRN
             )
@@ -33,7 +35,7 @@ extension Orchestrator {
                 action: action,
                 actionSpecification: specification,
                 service: entity,
-                serviceSpecification: try Documents.fetch(.serviceSpecification, id: entity["specification_id"]?.stringValue ?? "", in: db) ?? [:],
+                serviceSpecification: try reference.specification(.serviceSpecification, id: entity["specification_id"]?.stringValue ?? "") ?? [:],
                 lineage: lineage,
                 entityNRN: entityNRN
             )
@@ -46,7 +48,7 @@ extension Orchestrator {
             event: EnvelopeBuilder.event,
             nrn: entityNRN,
             actionId: action["id"]?.stringValue,
-            routing: try route(.object(notification), nrn: NRN(parsing: entityNRN), in: db),
+            routing: try route(.object(notification), nrn: nrn, reference: reference),
             now: now(),
             reservations: reservations,
             in: db
@@ -54,9 +56,9 @@ extension Orchestrator {
     }
 
     /// The channels a notification goes to, and why each other channel was skipped.
-    func route(_ notification: JSONValue, nrn: NRN, in db: Database) throws -> Outbox.Routing {
+    func route(_ notification: JSONValue, nrn: NRN, reference: ReferenceData) throws -> Outbox.Routing {
         var routing = Outbox.Routing()
-        for channel in try Documents.all(.channel, in: db) {
+        for channel in try reference.channels() {
             switch ChannelRouter.decide(
                 channel: channel,
                 source: EnvelopeBuilder.source,
@@ -92,7 +94,7 @@ extension Orchestrator {
                     routing.channels.append(channel)
                 }
             } else {
-                routing = try route(payload, nrn: NRN(parsing: nrnText), in: db)
+                routing = try route(payload, nrn: NRN(parsing: nrnText), reference: ReferenceData(in: db))
             }
             let newId = Self.newId()
             var envelope = original

@@ -109,6 +109,7 @@ public struct Orchestrator: Sendable {
 
     /// The parts of a stored record that a reader may not see are removed or masked here, in one place.
     func present(_ kind: EntityKind, _ object: JSONObject, options: ReadOptions, in db: Database) throws -> JSONObject {
+        if kind == .serviceAction || kind == .linkAction { return Self.presentAction(kind, object, options: options) }
         var result = kind.ordered(object)
         switch kind {
         case .channel:
@@ -124,11 +125,17 @@ public struct Orchestrator: Sendable {
                     secrets: SchemaAnnotations.secretProperties(of: spec?["attributes"]?["schema"])
                 )
             }
-        case .serviceAction, .linkAction:
-            if !options.includeMessages { result["messages"] = [] }
-        case .serviceSpecification, .linkSpecification, .actionSpecification:
+        case .serviceSpecification, .linkSpecification, .actionSpecification, .serviceAction, .linkAction:
             break
         }
+        return result
+    }
+
+    /// An action as a client sees it; it needs no read, so a new action is presented after its transaction, out
+    /// of the writer's way.
+    static func presentAction(_ kind: EntityKind, _ object: JSONObject, options: ReadOptions) -> JSONObject {
+        var result = kind.ordered(object)
+        if !options.includeMessages { result["messages"] = [] }
         return result
     }
 }

@@ -127,18 +127,52 @@ public enum Outbox {
         }
     }
 
-    /// Stores an attempt and moves its delivery (and the notification's summary status) on.
-    public static func record(_ attempt: AttemptRecord, in db: Database) throws {
-        let exchange = attempt.exchange
+    /// An attempt with its columns already serialised, made before the transaction that stores it: the one writer
+    /// every request waits for then only binds them.
+    public struct PreparedAttempt: Sendable {
+        let deliveryId: Int64
+        let number: Int
+        let startedAt: String
+        let durationMilliseconds: Double
         let outcome: String
         let status: DeliveryStatus
-        var next: Int64?
-        switch attempt.conclusion {
-        case .delivered: (outcome, status) = ("delivered", .delivered)
-        case .retry(let at): (outcome, status, next) = ("retry", .pending, at)
-        case .failed: (outcome, status) = ("failed", .failed)
-        case .dead: (outcome, status) = ("dead", .dead)
+        let nextAttemptAt: Int64?
+        let retried: Bool
+        let request: String
+        let requestBody: Data
+        let responseStatus: Int?
+        let responseHeaders: String?
+        let responseBody: Data?
+        let error: String?
+        let result: String?
+        let updatedAt: String
+
+        public init(_ attempt: AttemptRecord, now: Date = Date()) {
+            let exchange = attempt.exchange
+            switch attempt.conclusion {
+            case .delivered: (outcome, status, nextAttemptAt) = ("delivered", .delivered, nil)
+            case .retry(let at): (outcome, status, nextAttemptAt) = ("retry", .pending, at)
+            case .failed: (outcome, status, nextAttemptAt) = ("failed", .failed, nil)
+            case .dead: (outcome, status, nextAttemptAt) = ("dead", .dead, nil)
+            }
+            deliveryId = attempt.deliveryId
+            number = attempt.number
+            startedAt = attempt.startedAt
+            durationMilliseconds = attempt.durationMilliseconds
+            retried = attempt.conclusion.isRetry
+            request = JSONWriter.string(withNote(exchange.request, attempt.retryNote))
+            requestBody = Data(exchange.requestBody)
+            responseStatus = exchange.responseStatus
+            responseHeaders = exchange.responseHeaders.map { JSONWriter.string($0) }
+            responseBody = exchange.responseBody.map { Data($0) }
+            error = exchange.error
+            result = exchange.result.map { JSONWriter.string($0) }
+            updatedAt = ISO8601.string(from: now)
         }
+    }
+
+    /// Stores an attempt and moves its delivery (and the notification's summary status) on.
+    public static func record(_ attempt: PreparedAttempt, in db: Database) throws {
         try db.run(
             sql: """
                 INSERT INTO attempt (delivery_id, number, started_at, duration_ms, outcome, retried, request, request_body,
@@ -146,10 +180,8 @@ public enum Outbox {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                attempt.deliveryId, attempt.number, attempt.startedAt, attempt.durationMilliseconds, outcome,
-                attempt.conclusion.isRetry, JSONWriter.string(withNote(exchange.request, attempt.retryNote)),
-                Data(exchange.requestBody), exchange.responseStatus, exchange.responseHeaders.map { JSONWriter.string($0) },
-                exchange.responseBody.map { Data($0) }, exchange.error,
+                attempt.deliveryId, attempt.number, attempt.startedAt, attempt.durationMilliseconds, attempt.outcome, attempt.retried,
+                attempt.request, attempt.requestBody, attempt.responseStatus, attempt.responseHeaders, attempt.responseBody, attempt.error,
             ]
         )
         try db.run(
@@ -159,8 +191,8 @@ public enum Outbox {
                 WHERE id = ?
                 """,
             arguments: [
-                status.rawValue, attempt.number, next, exchange.responseStatus, exchange.error, exchange.result.map { JSONWriter.string($0) },
-                ISO8601.string(from: Date()), attempt.deliveryId,
+                attempt.status.rawValue, attempt.number, attempt.nextAttemptAt, attempt.responseStatus, attempt.error, attempt.result,
+                attempt.updatedAt, attempt.deliveryId,
             ]
         )
         try refreshNotificationStatus(deliveryId: attempt.deliveryId, in: db)

@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+import NPSimCore
+import Synchronization
+
+/// What every new action reads and hardly any request writes, as one transaction sees it: the NRN hierarchy
+/// behind the notification's `tags`, the specifications, and the channels routing picks from.
+///
+/// Creating an action read them with seven statements in the one writer that every request waits for. They are
+/// remembered instead, against a version that triggers replace with a random one on any write to them (migration
+/// v6), so one statement, reading the version, tells whether what is remembered is still what the database holds.
+/// The memo is process-wide and keeps one version: databases in one process (the tests run many) only take turns.
+struct ReferenceData {
+    /// The kinds of document remembered; writes to any of them give the data a new version.
+    static let kinds: [EntityKind] = [.serviceSpecification, .linkSpecification, .actionSpecification, .channel]
+    static let versionKey = "reference_version"
+
+    private let db: Database
+    private let version: Data
+
+    init(in db: Database) throws {
+        self.db = db
+        guard let version = try Data.cachedOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.versionKey]) else {
+            throw APIError.unavailable("the database has no reference data version; it was not migrated by this npsim")
+        }
+        self.version = version
+    }
+
+    /// ``Hierarchy/lineage(of:in:)``, remembered.
+    func lineage(of nrn: NRN) throws -> [NRNEntity] {
+        let key = nrn.description
+        if let known = Memo.shared.read(version, { $0.lineages[key] }) { return known }
+        let lineage = try Hierarchy.lineage(of: nrn, in: db)
+        Memo.shared.write(version) { $0.lineages[key] = lineage }
+        return lineage
+    }
+
+    /// Every channel, oldest first, remembered.
+    func channels() throws -> [JSONObject] {
+        if let known = Memo.shared.read(version, { $0.channels }) { return known }
+        let channels = try Documents.all(.channel, in: db)
+        Memo.shared.write(version) { $0.channels = channels }
+        return channels
+    }
+
+    /// A specification (service, link or action), remembered; `nil` when there is none with this id.
+    func specification(_ kind: EntityKind, id: String) throws -> JSONObject? {
+        precondition(Self.kinds.contains(kind) && kind != .channel, "\(kind) is not a specification")
+        let key = "\(kind.rawValue)/\(id)"
+        if let known = Memo.shared.read(version, { $0.specifications[key] }) { return known }
+        guard let specification = try Documents.fetch(kind, id: id, in: db) else { return nil }
+        Memo.shared.write(version) { $0.specifications[key] = specification }
+        return specification
+    }
+
+    /// The remembered data of one version.
+    private final class Memo: Sendable {
+        static let shared = Memo()
+        /// Entries kept before the memo starts over (a guard against unbounded growth, far above real use).
+        static let capacity = 4096
+
+        struct State {
+            var version = Data()
+            var lineages: [String: [NRNEntity]] = [:]
+            var channels: [JSONObject]?
+            var specifications: [String: JSONObject] = [:]
+            var count: Int { lineages.count + specifications.count }
+        }
+
+        private let state = Mutex(State())
+
+        func read<T>(_ version: Data, _ body: (State) -> T?) -> T? {
+            state.withLock { $0.version == version ? body($0) : nil }
+        }
+
+        func write(_ version: Data, _ body: (inout State) -> Void) {
+            state.withLock { state in
+                if state.version != version || state.count >= Self.capacity { state = State(version: version) }
+                body(&state)
+            }
+        }
+    }
+}
