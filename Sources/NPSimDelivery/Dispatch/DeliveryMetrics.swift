@@ -27,7 +27,11 @@ final class DeliveryMetrics: Sendable {
             self.handlers.withLock { $0[key] }
             ?? self.handlers.withLock { handlers in
                 let made = Handlers(
-                    attempts: Counter(label: "npsim_delivery_attempts_total", dimensions: [("channel_type", channelType), ("outcome", outcome)], factory: factory),
+                    attempts: Counter(
+                        label: "npsim_delivery_attempts_total",
+                        dimensions: [("channel_type", channelType), ("outcome", outcome)],
+                        factory: factory
+                    ),
                     duration: Timer(label: "npsim_delivery_attempt_duration_seconds", dimensions: [("channel_type", channelType)], factory: factory)
                 )
                 handlers[key] = made

@@ -66,7 +66,15 @@ extension Orchestrator {
                 try Documents.update(parent.kind, entity, in: db)
             }
             try Documents.insert(parent.actionKind, object, in: db)
-            try announce(action: object, specification: spec, parent: parent, entity: entity, reference: reference, reservations: reservations, in: db)
+            try announce(
+                action: object,
+                specification: spec,
+                parent: parent,
+                entity: entity,
+                reference: reference,
+                reservations: reservations,
+                in: db
+            )
             return object
         }
         return Self.presentAction(parent.actionKind, action, options: ReadOptions(includeMessages: true))
