@@ -1,3 +1,4 @@
+import NPSimCore
 import NPSimStore
 import Synchronization
 
@@ -32,7 +33,7 @@ public final class DeliveryQueue: DeliveryHandoff {
     private let global: Int
     private let perChannel: Int
     private let state = Mutex(State())
-    let wakeup = DeliveryWakeup()
+    let wakeup = Wakeup()
     let handedOver: AsyncStream<[ClaimedDelivery]>
     private let handOver: AsyncStream<[ClaimedDelivery]>.Continuation
 

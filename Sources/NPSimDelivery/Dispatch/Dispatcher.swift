@@ -71,7 +71,7 @@ public struct Dispatcher: Service {
         if resumed > 0 { logger.notice("resuming \(resumed) deliveries interrupted by the last shutdown or crash") }
         queue.open()
         let recorder = AttemptRecorder()
-        let recorded = DeliveryWakeup()
+        let recorded = Wakeup()
         await withDiscardingTaskGroup { outer in
             outer.addTask { await storeAttempts(from: recorder, signalled: recorded) }
             await withDiscardingTaskGroup { attempts in
@@ -94,7 +94,7 @@ public struct Dispatcher: Service {
 
     /// Claims due deliveries from the outbox whenever woken (retries falling due, deliveries stored while every
     /// slot was taken, those a crash left behind) and attempts each in a child task, until graceful shutdown.
-    private func poll(recorder: AttemptRecorder, recorded: DeliveryWakeup, attempts: inout DiscardingTaskGroup) async {
+    private func poll(recorder: AttemptRecorder, recorded: Wakeup, attempts: inout DiscardingTaskGroup) async {
         let wakeup = queue.wakeup
         attempts.addTask {
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -119,14 +119,14 @@ public struct Dispatcher: Service {
     }
 
     /// Attempts one delivery, hands its record to the recorder and frees its slot.
-    private func attempt(_ delivery: ClaimedDelivery, recorder: AttemptRecorder, recorded: DeliveryWakeup) async {
+    private func attempt(_ delivery: ClaimedDelivery, recorder: AttemptRecorder, recorded: Wakeup) async {
         await recorder.add(await deliver(delivery))
         recorded.notify()
         queue.release(channelId: delivery.channelId)
     }
 
     /// Stores recorded attempts in batches until `signalled` finishes, then stores what is left.
-    private func storeAttempts(from recorder: AttemptRecorder, signalled: DeliveryWakeup) async {
+    private func storeAttempts(from recorder: AttemptRecorder, signalled: Wakeup) async {
         for await _ in signalled.stream { await store(await recorder.take()) }
         await store(await recorder.take())
     }

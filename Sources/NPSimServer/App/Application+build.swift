@@ -124,7 +124,9 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "npsim"),
-        services: [NamedService("delivery dispatcher", dispatcher), NamedService("local runner", localRunner)]
+        services: (configuration.databasePath.map {
+            [NamedService("WAL checkpointer", cancelledOnGracefulShutdown: Checkpointer(database: database, path: $0, logger: logger).run)]
+        } ?? []) + [NamedService("delivery dispatcher", dispatcher), NamedService("local runner", localRunner)]
             + (configuration.initDirectory.map {
                 [NamedService("init scripts", InitScripts(directory: $0, address: address, apiKey: primaryKey, status: initStatus, logger: logger))]
             } ?? []),

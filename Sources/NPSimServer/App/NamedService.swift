@@ -6,15 +6,21 @@ import ServiceLifecycle
 /// `Application` (the router with every route, and every service in it) that was a third of npsim's start-up.
 public struct NamedService: Service, CustomStringConvertible {
     public let description: String
-    let base: any Service
+    let operation: @Sendable () async throws -> Void
 
     public init(_ description: String, _ base: any Service) {
         self.description = description
-        self.base = base
+        self.operation = base.run
+    }
+
+    /// A task that runs until cancelled, as a service that graceful shutdown cancels.
+    public init(_ description: String, cancelledOnGracefulShutdown operation: @escaping @Sendable () async throws -> Void) {
+        self.description = description
+        self.operation = { try await cancelWhenGracefulShutdown(operation) }
     }
 
     public func run() async throws {
-        try await base.run()
+        try await operation()
     }
 }
 

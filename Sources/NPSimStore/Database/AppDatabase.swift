@@ -55,6 +55,9 @@ public struct AppDatabase: Sendable {
         try Self.migrator.migrate(writer)
     }
 
+    /// Pages in the write-ahead log after which it is copied into the database (see ``Checkpointer``).
+    static let checkpointThreshold: Int32 = 4000
+
     private static func configuration() -> Configuration {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
@@ -66,7 +69,7 @@ public struct AppDatabase: Sendable {
             // 1,000 that was many stalls a second under load; at 4,000 (a log of up to 16 MB) they are a
             // quarter as many, and pages that every transaction touches are copied once instead of four times
             // (fan-out benchmark: a tenth more deliveries per second).
-            try db.run(sql: "PRAGMA wal_autocheckpoint = 4000")
+            try db.run(sql: "PRAGMA wal_autocheckpoint = \(checkpointThreshold)")
         }
         return configuration
     }
