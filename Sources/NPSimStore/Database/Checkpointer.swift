@@ -62,7 +62,10 @@ public struct Checkpointer: Sendable {
 
     /// SQLite's WAL hook, run by the writer after each commit with the number of pages now in the log.
     private static let onCommit: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32 = {
-        context, db, _, pages in
+        context,
+        db,
+        _,
+        pages in
         guard let context else { return SQLITE_OK }
         let state = Unmanaged<State>.fromOpaque(context).takeUnretainedValue()
         if state.copied.exchange(false, ordering: .acquiringAndReleasing) {
