@@ -3,6 +3,7 @@
 the machines this runs on are noisy.
 
   python3 Benchmarks/bench.py [--binary .build/release/npsim] [--fanout-seconds 3] [--rows 10000] [--memory-notifications 100000]
+                              [--fanout-rounds 5] [--compare OLDER_BINARY]
 
 Needs wrk and nginx (Debian: apt-get install wrk nginx-light) and moto_server (pip install 'moto[server]');
 Benchmarks/setup installs them. Only loopback addresses are used; every loop is bounded in count and time.
@@ -220,6 +221,23 @@ def bench_fanout(binary, seconds):
             "deliveries_per_s": rate, "sink_ceiling_rps": ceiling, "ratio": rate / ceiling, "disk_kb_per_action": written / 1024 / accepted}
 
 
+def bench_fanout_rounds(binary, seconds, rounds, compare=None):
+    """``bench_fanout`` `rounds` times, alternating with `compare` when given; the run with the median rate is
+    reported, with every round's rate (machines here are noisy: a neighbour's load comes and goes within minutes)."""
+    runs = {binary: [], compare: []} if compare else {binary: []}
+    for _ in range(rounds):
+        for candidate in runs:
+            runs[candidate].append(bench_fanout(candidate, seconds))
+    def median(results):
+        return sorted(results, key=lambda run: run["deliveries_per_s"])[len(results) // 2]
+    result = dict(median(runs[binary]), rounds=[round(run["deliveries_per_s"]) for run in runs[binary]])
+    if compare:
+        other = median(runs[compare])
+        result["compared"] = dict(other, binary=compare, rounds=[round(run["deliveries_per_s"]) for run in runs[compare]])
+        result["times_the_compared"] = result["deliveries_per_s"] / other["deliveries_per_s"]
+    return result
+
+
 class ArrivalSink:
     """Records when each notification arrives (asyncio HTTP server on loopback)."""
 
@@ -340,6 +358,10 @@ def main():
     parser.add_argument("--memory-notifications", type=int, default=100000)
     parser.add_argument("--rows", type=int, default=10000)
     parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory"])
+    parser.add_argument("--fanout-rounds", type=int, default=1, help="fan-out runs; the median is reported")
+    parser.add_argument("--compare", metavar="BINARY",
+                        help="another npsim build (an older commit, say): its fan-out rounds alternate with --binary's, "
+                             "so that both see the same machine, and the ratio of the medians is reported")
     args = parser.parse_args()
     for tool in ["wrk", "nginx", "moto_server"]:
         if not shutil.which(tool):
@@ -354,7 +376,7 @@ def main():
         results["latency"] = bench_latency(args.binary)
         print(json.dumps({"latency": results["latency"]}), flush=True)
     if args.only in (None, "fanout"):
-        results["fanout"] = bench_fanout(args.binary, args.fanout_seconds)
+        results["fanout"] = bench_fanout_rounds(args.binary, args.fanout_seconds, args.fanout_rounds, args.compare)
         print(json.dumps({"fanout": results["fanout"]}), flush=True)
     if args.only in (None, "memory"):
         results["memory"] = bench_memory_and_reads(args.binary, args.memory_notifications, args.rows)

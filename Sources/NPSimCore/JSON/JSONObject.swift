@@ -25,15 +25,35 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         }
     }
 
-    public func makeIterator() -> some IteratorProtocol<(key: String, value: JSONValue)> {
-        var index = keys.startIndex
-        let keys = keys
-        let storage = storage
-        return AnyIterator {
-            guard index < keys.endIndex else { return nil }
+    public struct Iterator: IteratorProtocol {
+        fileprivate let keys: [String]
+        fileprivate let storage: [String: JSONValue]
+        fileprivate var index = 0
+
+        public mutating func next() -> (key: String, value: JSONValue)? {
+            guard index < keys.count else { return nil }
             defer { index += 1 }
             return (keys[index], storage[keys[index]]!)
         }
+    }
+
+    public func makeIterator() -> Iterator {
+        Iterator(keys: keys, storage: storage)
+    }
+
+    /// The same members, the keys in `order` first (those present) and then the others as they were. The members
+    /// themselves are shared, not copied or hashed again.
+    public func reordered(_ order: [String]) -> JSONObject {
+        var ordered: [String] = []
+        ordered.reserveCapacity(keys.count)
+        for key in order where storage[key] != nil { ordered.append(key) }
+        if ordered.count < keys.count {
+            let placed = Set(ordered)
+            for key in keys where !placed.contains(key) { ordered.append(key) }
+        }
+        var result = self
+        result.keys = ordered
+        return result
     }
 
     /// Members of `other` replace or extend this object's; nested objects are merged recursively,

@@ -23,7 +23,11 @@ struct AuthMiddleware: RouterMiddleware {
             throw APIError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
         var context = context
-        context.claims = try issuer.verify(String(parts[1]).trimmingCharacters(in: .whitespaces), as: .access)
+        // Trimmed without Foundation, whose `trimmingCharacters` goes through NSString on every request.
+        var token = parts[1]
+        while let first = token.first, first == " " || first == "\t" { token.removeFirst() }
+        while let last = token.last, last == " " || last == "\t" { token.removeLast() }
+        context.claims = try issuer.verify(String(token), as: .access)
         return try await next(request, context)
     }
 
