@@ -29,11 +29,7 @@ struct Demo: AsyncParsableCommand {
         guard FileManager.default.fileExists(atPath: runnerScript) else {
             throw ValidationError("cannot find \(runnerScript); run npsim demo from the repository root or pass --fixtures")
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: .text, logLevel: .warning) }
         let apiKey = "npsim-demo"
         let configuration = ServerConfiguration(
             port: port,

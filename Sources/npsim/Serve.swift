@@ -123,14 +123,11 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let sources = try SettingSources(configPath: config)
         let configuration = try serverConfiguration(sources)
-        let format = sources.string(logFormat, "log-format") ?? "text"
-        guard ["text", "json"].contains(format) else { throw ValidationError("--log-format must be text or json, got '\(format)'") }
-        LoggingSystem.bootstrap { label in
-            guard format == "text" else { return JSONLogHandler(label: label, logLevel: configuration.logLevel) }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
+        let formatName = sources.string(logFormat, "log-format") ?? "text"
+        guard let format = LineLogHandler.Format(rawValue: formatName) else {
+            throw ValidationError("--log-format must be text or json, got '\(formatName)'")
         }
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, logLevel: configuration.logLevel) }
         let databaseDescription = configuration.databasePath ?? "in memory"
         let app = try await buildApplication(configuration: configuration, logger: Logger(label: "npsim")) { banner in
             var lines = ["npsim \(NPSim.configuration.version) listening on \(banner.url)", "  database: \(databaseDescription)"]
