@@ -29,4 +29,11 @@ import Testing
         #expect(seen.count == 10_000)
         #expect(UUID.newId() != UUID.newId())
     }
+
+    @Test func theTextFormIsFoundationsInLowercase() {
+        for _ in 0..<1_000 {
+            let uuid = UUID.timeOrdered()
+            #expect(UUID.lowercaseText(uuid) == uuid.uuidString.lowercased())
+        }
+    }
 }
