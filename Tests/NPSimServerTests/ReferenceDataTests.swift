@@ -17,7 +17,7 @@ import Testing
     }
 
     private static func channelIds(_ database: AppDatabase) async throws -> [Int] {
-        try await database.writer.read { db in try ReferenceData(in: db).channels().compactMap { $0["id"]?.intValue } }
+        try await database.writer.read { db in try ReferenceData(in: db).channels().compactMap { $0.object["id"]?.intValue } }
     }
 
     @Test func aRolledBackWriteLeavesNothingInTheMemoAndACommittedOneIsSeenAtOnce() async throws {
@@ -36,7 +36,7 @@ import Testing
                 try Documents.insert(.channel, ["id": 2, "nrn": "organization=1", "type": "http", "status": "active"], in: db)
                 let reference = try ReferenceData(in: db)
                 #expect(try reference.lineage(of: Self.organization).map(\.slug) == ["renamed"])
-                #expect(try reference.channels().compactMap { $0["id"]?.intValue } == [1, 2])
+                #expect(try reference.channels().compactMap { $0.object["id"]?.intValue } == [1, 2])
                 throw Refused()
             }
         }

@@ -9,10 +9,14 @@ public enum ChannelRouter {
         case skip(reason: String)
     }
 
-    /// - Parameter agentTags: the tags of the local agent (`--agent-tag`); an `agent` channel's `selector` must be
-    ///   a subset of them, as nullplatform's agents API requires.
+    /// - Parameters:
+    ///   - channelNRN: the channel's `nrn`, parsed, when the caller keeps it (routing reads every channel for every
+    ///     new action); parsed here otherwise.
+    ///   - agentTags: the tags of the local agent (`--agent-tag`); an `agent` channel's `selector` must be a subset
+    ///     of them, as nullplatform's agents API requires.
     public static func decide(
         channel: JSONObject,
+        channelNRN: NRN? = nil,
         source: String,
         entityNRN: NRN,
         notification: JSONValue,
@@ -23,8 +27,7 @@ public enum ChannelRouter {
         guard channel["source"]?.arrayValue?.contains(.string(source)) == true else {
             return .skip(reason: "channel \(id) does not list source '\(source)'")
         }
-        guard let text = channel["nrn"]?.stringValue, let nrn = try? NRN(parsing: text, allowWildcards: true), nrn.isAncestorOrSelf(of: entityNRN)
-        else {
+        guard let nrn = channelNRN ?? Self.nrn(of: channel), nrn.isAncestorOrSelf(of: entityNRN) else {
             return .skip(reason: "channel \(id) at \(channel["nrn"]?.stringValue ?? "?") is not at \(entityNRN) or an ancestor")
         }
         if let filters = channel["filters"]?.objectValue, !FilterMatcher.matches(filters, notification) {
@@ -41,5 +44,10 @@ public enum ChannelRouter {
             }
         }
         return .deliver
+    }
+
+    /// A channel's `nrn`, parsed (wildcards allowed); `nil` when it has none or it does not parse.
+    public static func nrn(of channel: JSONObject) -> NRN? {
+        channel["nrn"]?.stringValue.flatMap { try? NRN(parsing: $0, allowWildcards: true) }
     }
 }

@@ -35,12 +35,26 @@ struct ReferenceData {
         return lineage
     }
 
+    /// A channel with its `nrn` parsed, as routing uses it for every new action.
+    struct Channel: Sendable {
+        let object: JSONObject
+        let nrn: NRN?
+    }
+
     /// Every channel, oldest first, remembered.
-    func channels() throws -> [JSONObject] {
+    func channels() throws -> [Channel] {
         if let known = Memo.shared.read(version, { $0.channels }) { return known }
-        let channels = try Documents.all(.channel, in: db)
+        let channels = try Documents.all(.channel, in: db).map { Channel(object: $0, nrn: ChannelRouter.nrn(of: $0)) }
         Memo.shared.write(version) { $0.channels = channels }
         return channels
+    }
+
+    /// `NRN(parsing:)`, remembered: an entity's NRN is parsed for every action run on it.
+    func nrn(_ text: String) throws -> NRN {
+        if let known = Memo.shared.read(version, { $0.nrns[text] }) { return known }
+        let nrn = try NRN(parsing: text)
+        Memo.shared.write(version) { $0.nrns[text] = nrn }
+        return nrn
     }
 
     /// A specification (service, link or action), remembered; `nil` when there is none with this id.
@@ -62,9 +76,10 @@ struct ReferenceData {
         struct State {
             var version = Data()
             var lineages: [String: [NRNEntity]] = [:]
-            var channels: [JSONObject]?
+            var channels: [Channel]?
             var specifications: [String: JSONObject] = [:]
-            var count: Int { lineages.count + specifications.count }
+            var nrns: [String: NRN] = [:]
+            var count: Int { lineages.count + specifications.count + nrns.count }
         }
 
         private let state = Mutex(State())

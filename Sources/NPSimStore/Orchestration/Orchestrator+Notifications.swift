@@ -16,7 +16,7 @@ extension Orchestrator {
     ) throws {
         var input: EnvelopeBuilder.Input
         let entityNRN = entity["entity_nrn"]?.stringValue ?? ""
-        let nrn = try NRN(parsing: entityNRN)
+        let nrn = try reference.nrn(entityNRN)
         let lineage = try reference.lineage(of: nrn)
         if parent.kind == .link {
             let service = try Documents.require(.service, id: entity["service_id"]?.stringValue ?? "", in: db)
@@ -60,13 +60,14 @@ extension Orchestrator {
         var routing = Outbox.Routing()
         for channel in try reference.channels() {
             switch ChannelRouter.decide(
-                channel: channel,
+                channel: channel.object,
+                channelNRN: channel.nrn,
                 source: EnvelopeBuilder.source,
                 entityNRN: nrn,
                 notification: notification,
                 agentTags: agentTags
             ) {
-            case .deliver: routing.channels.append(channel)
+            case .deliver: routing.channels.append(channel.object)
             case .skip(let reason): routing.skipped.append(reason)
             }
         }
