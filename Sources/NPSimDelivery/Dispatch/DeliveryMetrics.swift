@@ -23,20 +23,19 @@ final class DeliveryMetrics: Sendable {
     func record(channelType: String, conclusion: AttemptRecord.Conclusion, duration: Duration) {
         let outcome = Dispatcher.name(conclusion).replacingOccurrences(of: " ", with: "_")
         let key = "\(channelType) \(outcome)"
-        let handlers =
-            self.handlers.withLock { $0[key] }
-            ?? self.handlers.withLock { handlers in
-                let made = Handlers(
-                    attempts: Counter(
-                        label: "npsim_delivery_attempts_total",
-                        dimensions: [("channel_type", channelType), ("outcome", outcome)],
-                        factory: factory
-                    ),
-                    duration: Timer(label: "npsim_delivery_attempt_duration_seconds", dimensions: [("channel_type", channelType)], factory: factory)
-                )
-                handlers[key] = made
-                return made
-            }
+        let handlers = self.handlers.withLock { handlers in
+            if let known = handlers[key] { return known }
+            let made = Handlers(
+                attempts: Counter(
+                    label: "npsim_delivery_attempts_total",
+                    dimensions: [("channel_type", channelType), ("outcome", outcome)],
+                    factory: factory
+                ),
+                duration: Timer(label: "npsim_delivery_attempt_duration_seconds", dimensions: [("channel_type", channelType)], factory: factory)
+            )
+            handlers[key] = made
+            return made
+        }
         handlers.attempts.increment()
         handlers.duration.recordNanoseconds(duration.nanoseconds)
     }

@@ -68,7 +68,8 @@ public struct AppDatabase: Sendable {
             // request waits for) once the log passes this many pages, and then waits for fsync. At its default of
             // 1,000 that was many stalls a second under load; at 4,000 (a log of up to 16 MB) they are a
             // quarter as many, and pages that every transaction touches are copied once instead of four times
-            // (fan-out benchmark: a tenth more deliveries per second).
+            // (fan-out benchmark: a tenth more deliveries per second). While the server runs, the ``Checkpointer``
+            // does the copying off the writer, at the same threshold.
             try db.run(sql: "PRAGMA wal_autocheckpoint = \(checkpointThreshold)")
         }
         return configuration

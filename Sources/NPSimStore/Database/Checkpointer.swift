@@ -49,7 +49,6 @@ public struct Checkpointer: Sendable {
         }
         // Automatic checkpoints again (which replaces the hook), and only then is the hook's state let go.
         try restoreAutomaticCheckpoints()
-        state.wakeup.finish()
         retained.release()
     }
 

@@ -20,7 +20,7 @@ struct ReferenceData {
 
     init(in db: Database) throws {
         self.db = db
-        guard let version = try Data.cachedOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.versionKey]) else {
+        guard let version = try Settings.stored(Self.versionKey, in: db) else {
             throw APIError.unavailable("the database has no reference data version; it was not migrated by this npsim")
         }
         self.version = version

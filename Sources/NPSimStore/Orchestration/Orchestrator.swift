@@ -109,14 +109,17 @@ public struct Orchestrator: Sendable {
 
     /// The parts of a stored record that a reader may not see are removed or masked here, in one place.
     func present(_ kind: EntityKind, _ object: JSONObject, options: ReadOptions, in db: Database) throws -> JSONObject {
-        if kind == .serviceAction || kind == .linkAction { return Self.presentAction(kind, object, options: options) }
-        var result = kind.ordered(object)
         switch kind {
+        case .serviceAction, .linkAction:
+            return Self.presentAction(kind, object, options: options)
         case .channel:
+            var result = kind.ordered(object)
             if let configuration = object["configuration"]?.objectValue {
                 result["configuration"] = .object(ChannelType.masked(configuration: configuration))
             }
+            return result
         case .service, .link:
+            var result = kind.ordered(object)
             if !options.includeSecrets, let attributes = object["attributes"] {
                 let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
                 let spec = try object["specification_id"]?.stringValue.flatMap { try Documents.fetch(specKind, id: $0, in: db) }
@@ -125,10 +128,10 @@ public struct Orchestrator: Sendable {
                     secrets: SchemaAnnotations.secretProperties(of: spec?["attributes"]?["schema"])
                 )
             }
-        case .serviceSpecification, .linkSpecification, .actionSpecification, .serviceAction, .linkAction:
-            break
+            return result
+        case .serviceSpecification, .linkSpecification, .actionSpecification:
+            return kind.ordered(object)
         }
-        return result
     }
 
     /// An action as a client sees it; it needs no read, so a new action is presented after its transaction, out
