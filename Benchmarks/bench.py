@@ -212,13 +212,17 @@ def bench_fanout(binary, seconds):
         written = npsim.written_bytes() - written_before
         sample = npsim.call("GET", "/notification?limit=1")["results"][0]
         body = {"id": sample["id"], "source": "service", "created_at": "0", "notification": sample["notification"]}
+        # npsim's own floor: the same payload POSTed to a path it does not route, answered with a JSON 404 through
+        # the whole middleware chain, storing and sending nothing. No fan-out can be faster than this.
+        floor, _ = wrk(f"{npsim.url}/_npsim/unrouted", json.dumps(body), 5, {"Authorization": "Bearer " + npsim.token})
     finally:
         npsim.stop()
     ceiling, _ = wrk(sink.url, json.dumps(body), 5)
     sink.stop()
     rate = delivered / elapsed
     return {"actions": accepted, "refused": refused, "created_per_s": create_rate, "delivered": delivered, "seconds": elapsed,
-            "deliveries_per_s": rate, "sink_ceiling_rps": ceiling, "ratio": rate / ceiling, "disk_kb_per_action": written / 1024 / accepted}
+            "deliveries_per_s": rate, "sink_ceiling_rps": ceiling, "ratio": rate / ceiling, "disk_kb_per_action": written / 1024 / accepted,
+            "npsim_404_rps": floor, "npsim_404_ratio": floor / ceiling}
 
 
 def bench_fanout_rounds(binary, seconds, rounds, compare=None):
