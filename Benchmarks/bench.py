@@ -4,8 +4,10 @@ the machines this runs on are noisy.
 
   python3 Benchmarks/bench.py [--binary .build/release/npsim] [--fanout-seconds 3] [--rows 10000] [--memory-notifications 100000]
                               [--fanout-rounds 5] [--compare OLDER_BINARY]
+  python3 Benchmarks/bench.py --only instructions [--instructions 2000] [--compare OLDER_BINARY]
 
-Needs wrk and nginx (Debian: apt-get install wrk nginx-light) and moto_server (pip install 'moto[server]');
+Needs wrk and nginx (Debian: apt-get install wrk nginx-light), moto_server (pip install 'moto[server]') and, for
+--only instructions, valgrind;
 Benchmarks/setup installs them. Only loopback addresses are used; every loop is bounded in count and time.
 """
 import argparse, asyncio, json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
@@ -45,15 +47,17 @@ def wait_healthy(url, deadline=30.0):
 
 
 class NPSim:
-    def __init__(self, binary, *extra, db=None):
+    def __init__(self, binary, *extra, db=None, wrapper=(), patience=30.0):
+        """`wrapper` runs the binary under another program (valgrind), which needs `patience` to start and stop."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.dir = tempfile.mkdtemp(prefix="npsim-bench-")
+        self.patience = patience
         database = ["--db", db or os.path.join(self.dir, "npsim.sqlite")]
         self.process = subprocess.Popen(
-            [binary, "serve", "--port", str(self.port), "--api-key", "bench", "--seed", os.path.join(ROOT, "fixtures"),
+            [*wrapper, binary, "serve", "--port", str(self.port), "--api-key", "bench", "--seed", os.path.join(ROOT, "fixtures"),
              "--log-level", "error", *database, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_healthy(self.url + "/_npsim/health")
+        wait_healthy(self.url + "/_npsim/health", patience)
         self.token = http("POST", self.url + "/token", {"apikey": "bench"})["access_token"]
 
     def call(self, method, path, body=None):
@@ -86,7 +90,7 @@ class NPSim:
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=self.patience)
         except subprocess.TimeoutExpired:
             self.process.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -225,6 +229,48 @@ def bench_fanout(binary, seconds):
             "npsim_404_rps": floor, "npsim_404_ratio": floor / ceiling}
 
 
+def callgrind_instructions(binary, actions):
+    """Instructions npsim executed under callgrind, from start to exit, with `actions` actions POSTed by 16
+    connections and delivered to nginx through one http channel."""
+    sink = Nginx()
+    out = tempfile.mktemp(prefix="npsim-callgrind-")
+    npsim = NPSim(binary, wrapper=("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"), patience=300)
+    try:
+        npsim.call("POST", "/notification/channel", {"nrn": "organization=1", "type": "http", "configuration": {"url": sink.url}})
+        service = npsim.active_service("instructions")
+        before = npsim.delivered()
+        asyncio.run(post_many(npsim.url, npsim.token, [(f"/service/{service}/action", {"specification_id": GET_CREDENTIALS})] * actions, 16))
+        deadline = time.monotonic() + 300
+        while npsim.delivered() < before + actions and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        npsim.stop()
+        sink.stop()
+    with open(out) as profile:
+        total = next(int(line.split()[1]) for line in profile if line.startswith(("summary:", "totals:")))
+    os.remove(out)
+    return total
+
+
+def bench_instructions(binary, actions, compare=None):
+    """Instructions per delivered action: a count, not a time, so it does not drift with the machine; the figure to
+    compare two builds by when a change is smaller than the fan-out's noise. A run with no actions is subtracted
+    (start-up, seeding, shutdown). valgrind cannot read the DWARF 5 of Swift binaries, so copies without debug
+    information are measured."""
+    result = {}
+    for name, candidate in [("npsim", binary)] + ([("compared", compare)] if compare else []):
+        stripped = tempfile.mktemp(prefix="npsim-stripped-")
+        subprocess.run(["strip", "-g", "-o", stripped, candidate], check=True)
+        try:
+            idle, loaded = callgrind_instructions(stripped, 0), callgrind_instructions(stripped, actions)
+        finally:
+            os.remove(stripped)
+        result[name] = {"binary": candidate, "actions": actions, "instructions_per_action": (loaded - idle) / actions}
+    if compare:
+        result["times_the_compared"] = result["npsim"]["instructions_per_action"] / result["compared"]["instructions_per_action"]
+    return result
+
+
 def bench_fanout_rounds(binary, seconds, rounds, compare=None):
     """``bench_fanout`` `rounds` times, alternating with `compare` when given; the run with the median rate is
     reported, with every round's rate (machines here are noisy: a neighbour's load comes and goes within minutes)."""
@@ -361,13 +407,15 @@ def main():
     parser.add_argument("--fanout-seconds", type=int, default=3)
     parser.add_argument("--memory-notifications", type=int, default=100000)
     parser.add_argument("--rows", type=int, default=10000)
-    parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory"])
+    parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory", "instructions"])
+    parser.add_argument("--instructions", type=int, default=2000, metavar="ACTIONS",
+                        help="actions for the instruction count under callgrind (with --only instructions; with --compare, both builds)")
     parser.add_argument("--fanout-rounds", type=int, default=1, help="fan-out runs; the median is reported")
     parser.add_argument("--compare", metavar="BINARY",
                         help="another npsim build (an older commit, say): its fan-out rounds alternate with --binary's, "
                              "so that both see the same machine, and the ratio of the medians is reported")
     args = parser.parse_args()
-    for tool in ["wrk", "nginx", "moto_server"]:
+    for tool in ["wrk", "nginx", "moto_server"] + (["valgrind", "strip"] if args.only == "instructions" else []):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: run Benchmarks/setup")
     if not os.access(args.binary, os.X_OK):
@@ -382,6 +430,9 @@ def main():
     if args.only in (None, "fanout"):
         results["fanout"] = bench_fanout_rounds(args.binary, args.fanout_seconds, args.fanout_rounds, args.compare)
         print(json.dumps({"fanout": results["fanout"]}), flush=True)
+    if args.only == "instructions":
+        results["instructions"] = bench_instructions(args.binary, args.instructions, args.compare)
+        print(json.dumps({"instructions": results["instructions"]}), flush=True)
     if args.only in (None, "memory"):
         results["memory"] = bench_memory_and_reads(args.binary, args.memory_notifications, args.rows)
         print(json.dumps({"memory": results["memory"]}), flush=True)

@@ -69,43 +69,44 @@ import Testing
         try await server.stop()
     }
 
-    /// 200 actions created at once, every other one refused by the schema: exactly the valid ones are stored,
-    /// each with its notification.
+    /// 200 actions created at once, every other one refused by the schema: exactly the valid ones are stored, each
+    /// with its notification, and each delivered once; with two dispatcher slots per channel, a slot that a shared
+    /// transaction failed to give back would stall the deliveries.
     @Test func concurrentActionsSharingATransactionFailOnlyOnTheirOwn() async throws {
-        let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory])
-        let token = try await server.token()
-        let service = try #require(
-            try await server.call(
-                .POST,
-                "/service",
-                ["name": "grouped-db", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN)],
-                token: token
-            ).json["id"]?.stringValue
-        )
-        let statuses = await withTaskGroup(of: (Int, Int).self) { group in
-            for index in 0..<200 {
-                group.addTask {
-                    // Odd requests ask for a TTL the schema refuses.
-                    let ttl = index % 2 == 0 ? 30 : 9_999
-                    let reply = try? await server.call(
-                        .POST,
-                        "/service/\(service)/action",
-                        ["specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": .int(ttl)]],
-                        token: token
-                    )
-                    return (index, reply?.status ?? 0)
+        try await withReceivers([{ _ in .status(200) }]) { receivers in
+            let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory, "--max-deliveries-per-channel", "2"])
+            let token = try await server.token()
+            let service = try await server.addWebhookAndMySQLService(named: "grouped-db", url: receivers[0].url, token: token)
+            let statuses = await withTaskGroup(of: (Int, Int).self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        // Odd requests ask for a TTL the schema refuses.
+                        let ttl = index % 2 == 0 ? 30 : 9_999
+                        let reply = try? await server.call(
+                            .POST,
+                            "/service/\(service)/action",
+                            ["specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": .int(ttl)]],
+                            token: token
+                        )
+                        return (index, reply?.status ?? 0)
+                    }
                 }
+                return await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
             }
-            return await group.reduce(into: [Int: Int]()) { $0[$1.0] = $1.1 }
+            #expect(
+                (0..<200).allSatisfy { statuses[$0] == ($0 % 2 == 0 ? 200 : 400) },
+                "\(statuses.filter { $0.value != ($0.key % 2 == 0 ? 200 : 400) })"
+            )
+            let stored = try await server.call(.GET, "/service/\(service)/action?limit=1", token: token).json["paging"]?["total"]
+            #expect(stored == 100)
+            let notifications = try await server.call(.GET, "/notification?limit=1", token: token).json["paging"]?["total"]
+            #expect(notifications == 100)
+            try await eventually("the 100 notifications are delivered") {
+                try await server.call(.GET, "/_npsim/deliveries?status=delivered&limit=1", token: token).json["paging"]?["total"] == 100
+            }
+            let arrived = await receivers[0].requests.compactMap { $0.json["id"]?.stringValue }
+            #expect(arrived.count == 100 && Set(arrived).count == 100, "\(arrived.count) webhooks, \(Set(arrived).count) distinct")
+            try await server.stop()
         }
-        #expect(
-            (0..<200).allSatisfy { statuses[$0] == ($0 % 2 == 0 ? 200 : 400) },
-            "\(statuses.filter { $0.value != ($0.key % 2 == 0 ? 200 : 400) })"
-        )
-        let stored = try await server.call(.GET, "/service/\(service)/action?limit=1", token: token).json["paging"]?["total"]
-        #expect(stored == 100)
-        let notifications = try await server.call(.GET, "/notification?limit=1", token: token).json["paging"]?["total"]
-        #expect(notifications == 100)
-        try await server.stop()
     }
 }

@@ -28,15 +28,22 @@ public struct Orchestrator: Sendable {
     /// commits, the deliveries it reserved dispatcher slots for are handed over (and the dispatcher is woken for the
     /// others); if it fails, the slots are given back.
     func writeQueuingDeliveries<T: Sendable>(_ body: @escaping @Sendable (Database, DeliveryReservations) throws -> T) async throws -> T {
-        let reservations = DeliveryReservations(handoff: handoff)
-        do {
-            let value = try await database.groupCommit.write { db in try body(db, reservations) }
-            reservations.committed()
-            return value
-        } catch {
-            reservations.rolledBack()
-            throw error
-        }
+        let handoff = self.handoff
+        let (value, reservations) = try await database.groupCommit.write(
+            { db in
+                // Each run reserves afresh, and gives its slots back if it throws or is rolled back after all.
+                let reservations = DeliveryReservations(handoff: handoff)
+                do {
+                    return (try body(db, reservations), reservations)
+                } catch {
+                    reservations.rolledBack()
+                    throw error
+                }
+            },
+            rolledBack: { $0.1.rolledBack() }
+        )
+        reservations.committed()
+        return value
     }
 
     static func newId() -> String { UUID.newId() }
