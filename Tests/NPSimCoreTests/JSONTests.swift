@@ -54,6 +54,41 @@ import Testing
         #expect(a.jsonEquals(b))
     }
 
+    /// Small objects scan their keys, large ones keep an index of them: both behave alike as an object grows past
+    /// the threshold and shrinks again, against a dictionary and an array of keys kept alongside.
+    @Test func objectsBehaveAlikeBelowAndAboveTheirIndexThreshold() {
+        var object = JSONObject()
+        var model: [String: Int] = [:]
+        var order: [String] = []
+        for step in 0..<400 {
+            // Keys repeat (replacing values) and some are removed, crossing the threshold both ways.
+            let key = "k\((step * 7) % 60)"
+            if step % 5 == 4, model[key] != nil {
+                object[key] = nil
+                model[key] = nil
+                order.removeAll { $0 == key }
+            } else {
+                if model[key] == nil { order.append(key) }
+                object[key] = .int(step)
+                model[key] = step
+            }
+            #expect(object.count == model.count)
+            #expect(object.keys == order)
+            #expect(object[key] == model[key].map(JSONValue.int))
+        }
+        for (key, value) in model { #expect(object[key] == .int(value)) }
+        #expect(object["missing"] == nil)
+        let reversed = object.reordered(order.reversed())
+        #expect(reversed.keys == order.reversed())
+        #expect(reversed == object)
+        #expect(reversed.hashValue == object.hashValue)
+        #expect(Array(object.map(\.key)) == order)
+        let big = JSONObject((0..<1000).map { ("key\($0)", JSONValue.int($0)) })
+        #expect(big["key999"] == .int(999) && big.count == 1000)
+        #expect(big.reordered(["key500"]).keys.first == "key500")
+        #expect(big != JSONObject((0..<1000).map { ("key\($0)", JSONValue.int($0 == 7 ? -1 : $0)) }))
+    }
+
     @Test func deepMergeReplacesScalarsAndMergesNestedObjects() {
         let stored: JSONObject = ["a": 1, "nested": ["x": 1, "y": 2]]
         let merged = stored.deepMerged(with: ["nested": ["y": 3, "z": 4], "b": true])
