@@ -84,6 +84,16 @@ class NPSim:
         self.call("PATCH", f"/service/{service}/action/{action}", {"status": "success"})
         return service
 
+    def add_webhook(self, url):
+        """An http channel for the whole organization to `url`."""
+        self.call("POST", "/notification/channel", {"nrn": "organization=1", "type": "http", "configuration": {"url": url}})
+
+    def wait_delivered(self, count, within):
+        """Polls until at least `count` deliveries are stored as delivered, for at most `within` seconds."""
+        deadline = time.monotonic() + within
+        while self.delivered() < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
     def delivered(self):
         return self.call("GET", "/_npsim/deliveries?status=delivered&limit=1")["paging"]["total"]
 
@@ -193,11 +203,9 @@ def bench_fanout(binary, seconds):
     sink = Nginx()
     npsim = NPSim(binary)
     try:
-        npsim.call("POST", "/notification/channel", {"nrn": "organization=1", "type": "http", "configuration": {"url": sink.url}})
+        npsim.add_webhook(sink.url)
         service = npsim.active_service("fanout")
-        deadline = time.monotonic() + 30
-        while npsim.delivered() < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        npsim.wait_delivered(1, within=30)
         before = npsim.delivered()
         notifications_before = npsim.call("GET", "/notification?limit=1")["paging"]["total"]
         written_before = npsim.written_bytes()
@@ -236,13 +244,11 @@ def callgrind_instructions(binary, actions):
     out = tempfile.mktemp(prefix="npsim-callgrind-")
     npsim = NPSim(binary, wrapper=("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"), patience=300)
     try:
-        npsim.call("POST", "/notification/channel", {"nrn": "organization=1", "type": "http", "configuration": {"url": sink.url}})
+        npsim.add_webhook(sink.url)
         service = npsim.active_service("instructions")
         before = npsim.delivered()
         asyncio.run(post_many(npsim.url, npsim.token, [(f"/service/{service}/action", {"specification_id": GET_CREDENTIALS})] * actions, 16))
-        deadline = time.monotonic() + 300
-        while npsim.delivered() < before + actions and time.monotonic() < deadline:
-            time.sleep(0.2)
+        npsim.wait_delivered(before + actions, within=300)
     finally:
         npsim.stop()
         sink.stop()
@@ -315,8 +321,7 @@ def bench_latency(binary, count=1000, rate=200):
         server = await asyncio.start_server(sink.handle, "127.0.0.1", sink.port)
         npsim = await asyncio.to_thread(NPSim, binary)
         try:
-            await asyncio.to_thread(npsim.call, "POST", "/notification/channel",
-                                    {"nrn": "organization=1", "type": "http", "configuration": {"url": f"http://127.0.0.1:{sink.port}/hook"}})
+            await asyncio.to_thread(npsim.add_webhook, f"http://127.0.0.1:{sink.port}/hook")
             service = await asyncio.to_thread(npsim.active_service, "latency")
             reader, writer = await asyncio.open_connection("127.0.0.1", npsim.port)
             sent = {}
@@ -372,15 +377,13 @@ def bench_memory_and_reads(binary, notifications, rows):
     npsim = NPSim(binary, "--attempt-retention", "20000")
     try:
         idle = npsim.rss_mb()
-        npsim.call("POST", "/notification/channel", {"nrn": "organization=1", "type": "http", "configuration": {"url": sink.url}})
+        npsim.add_webhook(sink.url)
         service = npsim.active_service("memory")
         batch = 5000
         for start in range(0, notifications, batch):
             asyncio.run(post_many(npsim.url, npsim.token,
                                   [(f"/service/{service}/action", {"specification_id": GET_CREDENTIALS})] * min(batch, notifications - start), 16))
-        deadline = time.monotonic() + 600
-        while npsim.delivered() < notifications and time.monotonic() < deadline:
-            time.sleep(0.2)
+        npsim.wait_delivered(notifications, within=600)
         loaded = npsim.rss_mb()
         database_mb = sum(os.path.getsize(os.path.join(npsim.dir, f)) for f in os.listdir(npsim.dir)) / 1e6
         asyncio.run(post_many(npsim.url, npsim.token, [("/service", {"name": f"svc-{i}", "specification_id": MYSQL_SPEC, "entity_nrn": APP_NRN})
@@ -413,7 +416,8 @@ def main():
     parser.add_argument("--fanout-rounds", type=int, default=1, help="fan-out runs; the median is reported")
     parser.add_argument("--compare", metavar="BINARY",
                         help="another npsim build (an older commit, say): its fan-out rounds alternate with --binary's, "
-                             "so that both see the same machine, and the ratio of the medians is reported")
+                             "so that both see the same machine, and the ratio of the medians is reported; with "
+                             "--only instructions, its instruction count is measured too and the ratio reported")
     args = parser.parse_args()
     for tool in ["wrk", "nginx", "moto_server"] + (["valgrind", "strip"] if args.only == "instructions" else []):
         if not shutil.which(tool):
