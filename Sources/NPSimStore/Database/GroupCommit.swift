@@ -87,9 +87,9 @@ public final class GroupCommit: Sendable {
         var inSavepoints = false
         while !writes.isEmpty {
             var outcomes: [Outcome] = []
-            // Set when nothing of the transaction may stay: a write alone threw, SQLite rolled the whole transaction
-            // back after an error (a full disk, an I/O error), which it may do even inside a savepoint, or the commit
-            // failed. The writes that did not throw on their own get this error.
+            // Set when nothing of the transaction may stay: SQLite rolled it back after an error (a full disk, an I/O
+            // error), which it may do even inside a savepoint, or the commit failed. The writes that did not throw
+            // on their own get this error.
             var lostTo: (any Error)?
             var runAgain = false
             do {
@@ -106,10 +106,7 @@ public final class GroupCommit: Sendable {
                         // Rolled back to its savepoint, or it threw before changing a row (a refused request, the
                         // common case): nothing of it is left to undo.
                         if inSavepoints || db.totalChangesCount == changes { continue }
-                        if writes.count == 1 {
-                            lostTo = error
-                            return .rollback
-                        }
+                        // Roll back; the others (if any) run again.
                         runAgain = true
                         return .rollback
                     }
