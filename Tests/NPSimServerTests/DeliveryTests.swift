@@ -108,6 +108,31 @@ import Testing
         }
     }
 
+    @Test func aChannelsSlotsAreConnectionsToTheReceiverAllAtOnce() async throws {
+        // Twelve slots, more than AsyncHTTPClient's own default of 8 connections per host: when that default applied,
+        // deliveries beyond the 8th waited in its pool (where a slow receiver made them fail as never connected),
+        // so a receiver never saw more than 8 at once whatever the setting said.
+        let policy = {
+            var policy = DeliveryPolicy.forTests
+            policy.timeout = .seconds(10)
+            policy.perChannelConcurrency = 12
+            return policy
+        }()
+        try await withReceivers([{ _ in .slow(.seconds(2)) }]) { receivers in
+            try await withServer(delivery: policy) { api in
+                let channel = try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))["id"]!.intValue!
+                let service = try await api.createMySQL()
+                _ = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
+                for _ in 0..<19 { _ = try await api.runAction(on: service, spec: Fixtures.getCredentials) }
+                try await eventually(within: .seconds(30), "all twenty are delivered") {
+                    try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channel)&status=delivered")["paging"]?["total"] == 20
+                }
+                #expect(await receivers[0].peakInFlight == 12, "as many requests at once as the channel has slots, and no more")
+                #expect(await receivers[0].requests.count == 20, "each delivered by its first attempt")
+            }
+        }
+    }
+
     @Test func clientErrorsFailAtOnceAndRetryAfterIsHonoured() async throws {
         try await withReceivers([{ _ in .status(404) }, { $0 == 1 ? .status(429, headers: ["Retry-After": "1"]) : .status(200) }]) { receivers in
             try await withServer { api in

@@ -16,6 +16,27 @@ struct WebhookReceiver: Sendable {
         case bare(Int)
         /// Answers 200 with a body of this many bytes.
         case hugeBody(Int)
+
+        /// The response to the `number`th request, after whatever wait the behaviour asks for.
+        func answer(_ number: Int) async throws -> Response {
+            switch self {
+            case .status(let status, let extra):
+                var fields = HTTPFields()
+                for (name, value) in extra { fields[HTTPField.Name(name)!] = value }
+                let body = status == 204 || status == 304 ? ByteBuffer() : ByteBuffer(string: "{\"n\":\(number)}")
+                return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: body))
+            case .hang:
+                try await Task.sleep(for: .seconds(3600))
+                return Response(status: .ok)
+            case .slow(let delay):
+                try await Task.sleep(for: delay)
+                return Response(status: .ok)
+            case .bare(let status):
+                return Response(status: .init(code: status))
+            case .hugeBody(let size):
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: size)))
+            }
+        }
     }
 
     struct Received: Sendable {
@@ -27,9 +48,19 @@ struct WebhookReceiver: Sendable {
 
     actor Log {
         private(set) var requests: [Received] = []
+        /// The most requests that were being answered at once: how many connections the sender really used.
+        private(set) var peakInFlight = 0
+        private var inFlight = 0
+
         func append(_ request: Received) -> Int {
             requests.append(request)
+            inFlight += 1
+            peakInFlight = max(peakInFlight, inFlight)
             return requests.count
+        }
+
+        func answered() {
+            inFlight -= 1
         }
     }
 
@@ -40,6 +71,10 @@ struct WebhookReceiver: Sendable {
 
     var requests: [Received] {
         get async { await log.requests }
+    }
+
+    var peakInFlight: Int {
+        get async { await log.peakInFlight }
     }
 }
 
@@ -59,23 +94,9 @@ func withReceivers(
                 var headers: [String: String] = [:]
                 for field in request.headers { headers[field.name.canonicalName] = field.value }
                 let number = await log.append(.init(path: request.uri.path, headers: headers, body: Array(body.readableBytesView)))
-                switch behaviour(number) {
-                case .status(let status, let extra):
-                    var fields = HTTPFields()
-                    for (name, value) in extra { fields[HTTPField.Name(name)!] = value }
-                    let body = status == 204 || status == 304 ? ByteBuffer() : ByteBuffer(string: "{\"n\":\(number)}")
-                    return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: body))
-                case .hang:
-                    try await Task.sleep(for: .seconds(3600))
-                    return Response(status: .ok)
-                case .slow(let delay):
-                    try await Task.sleep(for: delay)
-                    return Response(status: .ok)
-                case .bare(let status):
-                    return Response(status: .init(code: status))
-                case .hugeBody(let size):
-                    return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: size)))
-                }
+                let response = try await behaviour(number).answer(number)
+                await log.answered()
+                return response
             }
             let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let app = Application(

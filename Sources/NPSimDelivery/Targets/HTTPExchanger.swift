@@ -54,7 +54,8 @@ struct HTTPExchanger: Sendable {
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout: return Failure(description: "timed out waiting for the receiver", mayHaveArrived: true)
-            case .connectTimeout: return Failure(description: "timed out connecting to the receiver", mayHaveArrived: false)
+            case .connectTimeout, .getConnectionFromPoolTimeout:
+                return Failure(description: "timed out connecting to the receiver", mayHaveArrived: false)
             case .remoteConnectionClosed: return Failure(description: "the receiver closed the connection", mayHaveArrived: true)
             default: return Failure(description: "\(error)", mayHaveArrived: true)
             }
