@@ -65,6 +65,32 @@ import Testing
         #expect(try await read() == "Second")
         try await database.writer.write { db in try Documents.delete(.actionSpecification, id: "a", in: db) }
         #expect(try await read() == nil)
+        // Deleting a service specification takes its action specifications with it.
+        try await database.writer.write { db in
+            try Documents.insert(.actionSpecification, ["id": "a", "name": "Third", "service_specification_id": "s"], in: db)
+        }
+        #expect(try await read() == "Third")
+        try await database.writer.write { db in try Documents.deleteChildren(.actionSpecification, of: "s", in: db) }
+        #expect(try await read() == nil)
+    }
+
+    /// Each new action is a document too: writing one must leave the version, and so the memo, as they were.
+    @Test func writesToOtherKindsKeepTheVersion() async throws {
+        let database = try AppDatabase.inMemory()
+        func version() async throws -> Data? {
+            try await database.writer.read { db in try Settings.stored(ReferenceData.versionKey, in: db) }
+        }
+        let before = try #require(try await version())
+        try await database.writer.write { db in
+            try Documents.insert(.serviceAction, ["id": "a", "service_id": "s", "status": "pending"], in: db)
+            try Documents.update(.serviceAction, ["id": "a", "service_id": "s", "status": "success"], in: db)
+            try Documents.insert(.service, ["id": "s", "status": "active"], in: db)
+            try Documents.deleteChildren(.serviceAction, of: "s", in: db)
+            try Documents.delete(.service, id: "s", in: db)
+        }
+        #expect(try await version() == before)
+        try await database.writer.write { db in try Documents.insert(.channel, ["id": 1, "nrn": "organization=1", "type": "http"], in: db) }
+        #expect(try await version() != before)
     }
 
     /// Through the API: a channel switched off and another added between two actions route the second one anew.

@@ -36,12 +36,14 @@ public enum Documents {
                 JSONWriter.string(.object(kind.ordered(body))),
             ]
         )
+        try ReferenceData.changed(kind, in: db)
     }
 
     /// Rewrites a document. SQLite rewrites the index entries of every indexed column an `UPDATE` sets, changed or
     /// not, and each rewritten entry is one more page in the write-ahead log; the status and body changes of an
     /// action's service (the common update) therefore set only those two columns.
     public static func update(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
+        try ReferenceData.changed(kind, in: db)
         let columns = indexColumns(kind, body)
         let text = JSONWriter.string(.object(kind.ordered(body)))
         let stored = try Row.cachedOne(
@@ -71,6 +73,13 @@ public enum Documents {
 
     public static func delete(_ kind: EntityKind, id: String, in db: Database) throws {
         try db.run(sql: "DELETE FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id])
+        try ReferenceData.changed(kind, in: db)
+    }
+
+    /// Deletes every document of `kind` whose parent is `parentId` (a service's actions, a specification's actions).
+    public static func deleteChildren(_ kind: EntityKind, of parentId: String, in db: Database) throws {
+        try db.run(sql: "DELETE FROM document WHERE kind = ? AND parent_id = ?", arguments: [kind.rawValue, parentId])
+        try ReferenceData.changed(kind, in: db)
     }
 
     public static func count(_ kind: EntityKind, where column: String, is value: String, in db: Database) throws -> Int {

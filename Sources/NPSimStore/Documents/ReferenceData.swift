@@ -7,13 +7,20 @@ import Synchronization
 /// behind the notification's `tags`, the specifications, and the channels routing picks from.
 ///
 /// Creating an action read them with seven statements in the one writer that every request waits for. They are
-/// remembered instead, against a version that triggers replace with a random one on any write to them (migration
-/// v6), so one statement, reading the version, tells whether what is remembered is still what the database holds.
-/// The memo is process-wide and keeps one version: databases in one process (the tests run many) only take turns.
+/// remembered instead, against a version that every write to them replaces with a random one, in the writing
+/// transaction (``Documents`` for the documents, triggers for the hierarchy), so one statement, reading the version,
+/// tells whether what is remembered is still what the database holds; a write rolled back takes its version with
+/// it. The memo is process-wide and keeps one version: databases in one process (the tests run many) only take turns.
 struct ReferenceData {
     /// The kinds of document remembered; writes to any of them give the data a new version.
     static let kinds: [EntityKind] = [.serviceSpecification, .linkSpecification, .actionSpecification, .channel]
     static let versionKey = "reference_version"
+
+    /// Gives the data a new version if `kind` is one of ``kinds``: ``Documents`` calls it for each write.
+    static func changed(_ kind: EntityKind, in db: Database) throws {
+        guard kinds.contains(kind) else { return }
+        try db.run(sql: "UPDATE setting SET value = randomblob(16) WHERE key = ?", arguments: [versionKey])
+    }
 
     private let db: Database
     private let version: Data

@@ -130,7 +130,7 @@ extension Orchestrator {
                 )
             }
             let actionKind: EntityKind = kind == .service ? .serviceAction : .linkAction
-            try db.run(sql: "DELETE FROM document WHERE kind = ? AND parent_id = ?", arguments: [actionKind.rawValue, id])
+            try Documents.deleteChildren(actionKind, of: id, in: db)
             try Documents.delete(kind, id: id, in: db)
             return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)
         }

@@ -74,7 +74,7 @@ extension Orchestrator {
             guard users == 0 else {
                 throw APIError.conflict("the \(kind.displayName) '\(id)' is used by \(users) record(s); delete them first")
             }
-            try db.run(sql: "DELETE FROM document WHERE kind = ? AND parent_id = ?", arguments: [EntityKind.actionSpecification.rawValue, id])
+            try Documents.deleteChildren(.actionSpecification, of: id, in: db)
             try Documents.delete(kind, id: id, in: db)
             return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)
         }
