@@ -96,7 +96,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NPSimDeliveryTests",
-            dependencies: ["NPSimDelivery"],
+            dependencies: ["NPSimDelivery", "NPSimStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -12,8 +12,20 @@ public enum EntityKind: String, Sendable, CaseIterable {
     case linkAction = "link_action"
     case channel = "notification_channel"
 
-    /// The name used in messages and in `not_found` errors.
-    public var displayName: String { rawValue.replacingOccurrences(of: "_", with: " ") }
+    /// The name used in messages and in `not_found` errors: the raw value with spaces for underscores, spelled out
+    /// because Foundation's `replacingOccurrences` cost 10,000 instructions for each new action, whose messages name it.
+    public var displayName: String {
+        switch self {
+        case .serviceSpecification: "service specification"
+        case .linkSpecification: "link specification"
+        case .actionSpecification: "action specification"
+        case .service: "service"
+        case .link: "link"
+        case .serviceAction: "service action"
+        case .linkAction: "link action"
+        case .channel: "notification channel"
+        }
+    }
 
     public var fields: [FieldRule] { Self.fieldsByKind[self]! }
 
