@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import NPSimCore
 import NPSimDelivery
 import Testing
@@ -77,6 +78,32 @@ import Testing
                 #expect(log.map { $0["outcome"] } == ["retry", "retry", "delivered"])
                 #expect(log.map { $0["response"]?["status"] } == [500, 500, 200])
                 #expect(log[0]["request"]?["retry_decision"]?.stringValue?.hasPrefix("retried: status 500") == true)
+            }
+        }
+    }
+
+    @Test func anEnvelopeSentAsItIsStoredIsNotStoredAgainWithEachAttempt() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-attempts-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        try await withReceivers([{ $0 == 1 ? .status(500) : .status(200) }]) { receivers in
+            try await withServer(databasePath: path) { api in
+                try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))
+                let service = try await api.createMySQL()
+                let action = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
+                let id = try #require(try await api.expect(200, .get, "/notification?action_id=\(action)")["results"]?.arrayValue?.first?["id"]?.stringValue)
+                try await eventually("delivered on the second attempt") {
+                    try await api.expect(200, .get, "/notification/\(id)")["status"] == "delivered"
+                }
+                let log = try #require(
+                    try await api.expect(200, .get, "/notification/\(id)/result")["results"]?.arrayValue?.first?["attempt_log"]?.arrayValue
+                )
+                let received = await receivers[0].requests.map { JSONValue.string(String(decoding: $0.body, as: UTF8.self)) }
+                #expect(received.count == 2)
+                #expect(log.map { $0["request_body"] } == received, "each attempt shows the bytes it sent")
+                let stored = try await DatabaseQueue(path: path).read { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attempt WHERE request_body IS NULL")
+                }
+                #expect(stored == 2, "the envelope is kept once, with the notification")
             }
         }
     }

@@ -216,7 +216,8 @@ public struct Dispatcher: Service {
             durationMilliseconds: milliseconds,
             conclusion: conclusion,
             retryNote: note,
-            exchange: outcome.exchange
+            exchange: outcome.exchange,
+            sentEnvelope: outcome.exchange.requestBody == delivery.body
         )
         metrics.record(channelType: delivery.channelType, conclusion: conclusion, duration: elapsed)
         let status = outcome.exchange.responseStatus.map { " \($0)" } ?? ""

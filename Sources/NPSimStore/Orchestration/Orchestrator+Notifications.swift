@@ -212,7 +212,7 @@ extension Orchestrator {
             "created_at": .string(row["created_at"]), "updated_at": .string(row["updated_at"]),
         ]
         if includeAttempts {
-            let attempts = try Row.cachedAll(db, sql: "SELECT * FROM attempt WHERE delivery_id = ? ORDER BY number", arguments: [row["id"] as Int64])
+            let attempts = try Row.cachedAll(db, sql: Outbox.attemptsSQL, arguments: [row["id"] as Int64])
             object["attempt_log"] = .array(
                 try attempts.map { attempt in
                     let body = (attempt["response_body"] as Data?).map { String(decoding: $0, as: UTF8.self) }
@@ -220,7 +220,7 @@ extension Orchestrator {
                         "number": .int(attempt["number"]), "started_at": .string(attempt["started_at"]),
                         "duration_ms": .double(attempt["duration_ms"]), "outcome": .string(attempt["outcome"]),
                         "request": try JSONParser.parse(attempt["request"] as String),
-                        "request_body": .string(String(decoding: (attempt["request_body"] as Data?) ?? Data(), as: UTF8.self)),
+                        "request_body": .string(String(decoding: (attempt["sent_body"] as Data?) ?? Data(), as: UTF8.self)),
                         "response": (attempt["response_status"] as Int?).map { status in
                             [
                                 "status": .int(status),

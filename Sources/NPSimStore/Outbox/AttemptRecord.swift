@@ -22,6 +22,9 @@ public struct AttemptRecord: Sendable {
     /// Why the dispatcher did or did not retry (shown in the attempt record).
     public var retryNote: String?
     public var exchange: AttemptExchange
+    /// Whether the request body is the notification's envelope byte for byte (an `http` channel's is): it is then
+    /// not stored again with the attempt, which is read back from the notification.
+    public var sentEnvelope: Bool
 
     public init(
         deliveryId: Int64,
@@ -30,7 +33,8 @@ public struct AttemptRecord: Sendable {
         durationMilliseconds: Double,
         conclusion: Conclusion,
         retryNote: String?,
-        exchange: AttemptExchange
+        exchange: AttemptExchange,
+        sentEnvelope: Bool = false
     ) {
         self.deliveryId = deliveryId
         self.number = number
@@ -39,5 +43,6 @@ public struct AttemptRecord: Sendable {
         self.conclusion = conclusion
         self.retryNote = retryNote
         self.exchange = exchange
+        self.sentEnvelope = sentEnvelope
     }
 }

@@ -139,7 +139,8 @@ public enum Outbox {
         let nextAttemptAt: Int64?
         let retried: Bool
         let request: String
-        let requestBody: Data
+        /// `nil` when the body sent was the notification's envelope, kept once with the notification.
+        let requestBody: Data?
         let responseStatus: Int?
         let responseHeaders: String?
         let responseBody: Data?
@@ -161,7 +162,7 @@ public enum Outbox {
             durationMilliseconds = attempt.durationMilliseconds
             retried = attempt.conclusion.isRetry
             request = JSONWriter.string(withNote(exchange.request, attempt.retryNote))
-            requestBody = Data(exchange.requestBody)
+            requestBody = attempt.sentEnvelope ? nil : Data(exchange.requestBody)
             responseStatus = exchange.responseStatus
             responseHeaders = exchange.responseHeaders.map { JSONWriter.string($0) }
             responseBody = exchange.responseBody.map { Data($0) }
@@ -171,7 +172,9 @@ public enum Outbox {
         }
     }
 
-    /// Stores an attempt and moves its delivery (and the notification's summary status) on.
+    /// Stores an attempt and moves its delivery (and the notification's summary status) on. A `NULL` request body
+    /// stands for the notification's envelope (``attemptsSQL`` reads it back from there): storing each webhook's body
+    /// again with its attempt made the attempt four times as large.
     public static func record(_ attempt: PreparedAttempt, in db: Database) throws {
         try db.run(
             sql: """
@@ -197,6 +200,12 @@ public enum Outbox {
         )
         try refreshNotificationStatus(deliveryId: attempt.deliveryId, in: db)
     }
+
+    /// A delivery's attempts, oldest first, with the bytes each one sent as `sent_body`; its argument is the delivery id.
+    public static let attemptsSQL = """
+        SELECT attempt.*, COALESCE(request_body, (SELECT body FROM notification WHERE id = delivery.notification_id)) AS sent_body
+        FROM attempt JOIN delivery ON delivery.id = attempt.delivery_id WHERE attempt.delivery_id = ? ORDER BY number
+        """
 
     /// Puts a dead or failed delivery back in the queue for an immediate attempt, keeping its history.
     public static func retry(deliveryId: Int64, now: Date, in db: Database) throws {
