@@ -90,7 +90,8 @@ import Testing
                 try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))
                 let service = try await api.createMySQL()
                 let action = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
-                let id = try #require(try await api.expect(200, .get, "/notification?action_id=\(action)")["results"]?.arrayValue?.first?["id"]?.stringValue)
+                let notifications = try await api.expect(200, .get, "/notification?action_id=\(action)")
+                let id = try #require(notifications["results"]?.arrayValue?.first?["id"]?.stringValue)
                 try await eventually("delivered on the second attempt") {
                     try await api.expect(200, .get, "/notification/\(id)")["status"] == "delivered"
                 }
