@@ -49,4 +49,17 @@ import Testing
     func slugsAreDerivedFromNames(name: String, slug: String) {
         #expect(Slug.from(name) == slug)
     }
+
+    /// ASCII names take a shortcut over bytes; it must agree with the Unicode rules on every ASCII character.
+    @Test func theASCIIShortcutAgreesWithTheUnicodeRules() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<200 {
+            let name = String(decoding: (0..<length % 24).map { _ in UInt8.random(in: 0..<0x80, using: &generator) }, as: UTF8.self)
+            let general = name.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).joined(separator: "-")
+            #expect(Slug.fromASCII(name) == general, "\(Array(name.utf8))")
+            #expect(Slug.from(name) == general)
+        }
+        let every = String(decoding: Array(0..<0x80), as: UTF8.self)
+        #expect(Slug.fromASCII(every) == every.lowercased().split(whereSeparator: { !($0.isLetter || $0.isNumber) }).joined(separator: "-"))
+    }
 }
