@@ -142,21 +142,97 @@ import Testing
         // so a receiver never saw more than 8 at once whatever the setting said.
         let policy = {
             var policy = DeliveryPolicy.forTests
-            policy.timeout = .seconds(10)
+            policy.timeout = .seconds(30)
             policy.perChannelConcurrency = 12
             return policy
         }()
-        try await withReceivers([{ _ in .slow(.seconds(2)) }]) { receivers in
+        let gate = WebhookReceiver.Gate()
+        try await withReceivers([{ _ in .gated(gate) }]) { receivers in
             try await withServer(delivery: policy) { api in
-                let channel = try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))["id"]!.intValue!
-                let service = try await api.createMySQL()
-                _ = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
-                for _ in 0..<19 { _ = try await api.runAction(on: service, spec: Fixtures.getCredentials) }
-                try await eventually(within: .seconds(30), "all twenty are delivered") {
-                    try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channel)&status=delivered")["paging"]?["total"] == 20
+                try await WebhookReceiver.Gate.opening([gate]) {
+                    let channel = try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))["id"]!.intValue!
+                    let service = try await api.createMySQL()
+                    _ = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
+                    for _ in 0..<19 { _ = try await api.runAction(on: service, spec: Fixtures.getCredentials) }
+                    try await eventually("the receiver holds twelve requests at once") { await receivers[0].requests.count == 12 }
+                    await gate.open()
+                    try await eventually(within: .seconds(30), "all twenty are delivered") {
+                        try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channel)&status=delivered")["paging"]?["total"] == 20
+                    }
+                    #expect(await receivers[0].peakInFlight == 12, "as many requests at once as the channel has slots, and no more")
+                    #expect(await receivers[0].requests.count == 20, "each delivered by its first attempt")
                 }
-                #expect(await receivers[0].peakInFlight == 12, "as many requests at once as the channel has slots, and no more")
-                #expect(await receivers[0].requests.count == 20, "each delivered by its first attempt")
+            }
+        }
+    }
+
+    @Test func deliveriesBeyondAChannelsSlotsWaitInLineInMemoryThenInTheQueue() async throws {
+        // Two slots and a line of six: of twelve deliveries to a receiver that holds them, two are attempted at once,
+        // six wait in memory (stored in flight) and the last four are stored pending for the poller. (That they leave
+        // in order is DeliveryOrderTests' part: with two slots, two requests sent together may arrive either way round.)
+        let policy = {
+            var policy = DeliveryPolicy.forTests
+            policy.timeout = .seconds(10)
+            policy.perChannelConcurrency = 2
+            return policy
+        }()
+        let gate = WebhookReceiver.Gate()
+        try await withReceivers([{ _ in .gated(gate) }]) { receivers in
+            try await withServer(delivery: policy) { api in
+                try await WebhookReceiver.Gate.opening([gate]) {
+                    let channel = try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))["id"]!.intValue!
+                    let service = try await api.createMySQL()
+                    var accepted = [
+                        try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
+                    ]
+                    for _ in 0..<11 { accepted.append(try await api.runAction(on: service, spec: Fixtures.getCredentials)) }
+                    func count(_ status: String) async throws -> JSONValue? {
+                        try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channel)&status=\(status)")["paging"]?["total"]
+                    }
+                    try await eventually("the receiver holds two") { await receivers[0].requests.count == 2 }
+                    let inFlight = try await count("in_flight")
+                    let pending = try await count("pending")
+                    #expect(inFlight == 8, "\(String(describing: inFlight)) in flight, \(String(describing: pending)) pending")
+                    #expect(pending == 4)
+                    #expect(await receivers[0].requests.count == 2)
+                    await gate.open()
+                    try await eventually(within: .seconds(30), "all twelve are delivered") { try await count("delivered") == 12 }
+                    let arrived = await receivers[0].requests.compactMap { $0.json["notification"]?["id"]?.stringValue }
+                    #expect(arrived.sorted() == accepted.sorted())
+                    #expect(await receivers[0].peakInFlight == 2)
+                }
+            }
+        }
+    }
+
+    @Test func aSlotFreedUnderTheGlobalLimitGoesToAnotherChannelsLine() async throws {
+        // Two slots in all, two per channel: the first delivery of each channel takes one, the others wait in line.
+        // When channel A's finish and its line is empty, the freed slot must go to B's line, whose receiver still
+        // holds B's first delivery.
+        let policy = {
+            var policy = DeliveryPolicy.forTests
+            policy.timeout = .seconds(60)
+            policy.globalConcurrency = 2
+            policy.perChannelConcurrency = 2
+            return policy
+        }()
+        let gates = [WebhookReceiver.Gate(), WebhookReceiver.Gate()]
+        try await withReceivers([{ _ in .gated(gates[0]) }, { _ in .gated(gates[1]) }]) { receivers in
+            try await withServer(delivery: policy) { api in
+                try await WebhookReceiver.Gate.opening(gates) {
+                    for receiver in receivers { try await api.expect(200, .post, "/notification/channel", Self.channel(receiver.url)) }
+                    let service = try await api.createMySQL()
+                    _ = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
+                    for _ in 0..<2 { _ = try await api.runAction(on: service, spec: Fixtures.getCredentials) }
+                    func held() async -> [Int] { [await receivers[0].requests.count, await receivers[1].requests.count] }
+                    try await eventually("each receiver holds one") { await held() == [1, 1] }
+                    await gates[0].open()
+                    try await eventually("A got all three and B a second one while it still holds its first") { await held() == [3, 2] }
+                    await gates[1].open()
+                    try await eventually("all six are delivered") {
+                        try await api.expect(200, .get, "/_npsim/deliveries?status=delivered")["paging"]?["total"] == 6
+                    }
+                }
             }
         }
     }

@@ -16,6 +16,8 @@ struct WebhookReceiver: Sendable {
         case bare(Int)
         /// Answers 200 with a body of this many bytes.
         case hugeBody(Int)
+        /// Answers 204 once the gate opens.
+        case gated(Gate)
 
         /// The response to the `number`th request, after whatever wait the behaviour asks for.
         func answer(_ number: Int) async throws -> Response {
@@ -35,6 +37,39 @@ struct WebhookReceiver: Sendable {
                 return Response(status: .init(code: status))
             case .hugeBody(let size):
                 return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(repeating: UInt8(ascii: "x"), count: size)))
+            case .gated(let gate):
+                await gate.wait()
+                return Response(status: .noContent)
+            }
+        }
+    }
+
+    /// Holds requests until the test opens it: what a receiver has in hand at a given moment, without timing.
+    actor Gate {
+        private var isOpen = false
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func wait() async {
+            if isOpen { return }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func open() {
+            isOpen = true
+            for continuation in waiting { continuation.resume() }
+            waiting = []
+        }
+
+        /// Runs `body`; the gates open when it ends, however it ends, so a failing test does not leave the server's
+        /// shutdown waiting on requests the receivers still hold.
+        static func opening<T>(_ gates: [Gate], after body: () async throws -> T) async throws -> T {
+            do {
+                let value = try await body()
+                for gate in gates { await gate.open() }
+                return value
+            } catch {
+                for gate in gates { await gate.open() }
+                throw error
             }
         }
     }

@@ -124,11 +124,15 @@ public struct Dispatcher: Service {
         }
     }
 
-    /// Attempts one delivery, hands its record to the recorder and frees its slot.
+    /// Attempts a delivery and hands its record to the recorder; then, while its slot passes to a delivery waiting
+    /// in line, attempts that one too.
     private func attempt(_ delivery: ClaimedDelivery, recorder: AttemptRecorder, recorded: Wakeup) async {
-        await recorder.add(await deliver(delivery))
-        recorded.notify()
-        queue.release(channelId: delivery.channelId)
+        var next: ClaimedDelivery? = delivery
+        while let delivery = next {
+            await recorder.add(await deliver(delivery))
+            recorded.notify()
+            next = queue.finish(channelId: delivery.channelId)
+        }
     }
 
     /// Stores recorded attempts in batches until `signalled` finishes, then stores what is left.
@@ -158,28 +162,28 @@ public struct Dispatcher: Service {
     }
 
     /// Reserves slots for due deliveries and marks them `in_flight`, oldest first. Channels whose slots are all
-    /// taken are not even read; while one is, or while due deliveries are left, the queue keeps its backlog, so that
-    /// new deliveries queue behind the old ones rather than being handed over ahead of them.
+    /// taken are not read; while one of them, or any channel when every slot is taken, has due deliveries left, the
+    /// queue keeps its backlog, so that new deliveries queue behind the old ones rather than being handed over (or
+    /// put in a channel's line) ahead of them.
     private func claim() async throws -> [ClaimedDelivery] {
         let generation = queue.pollStarting()
         let free = queue.free
-        guard free > 0 else {
-            queue.pollFinished(since: generation, drained: false)
-            return []
-        }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let limit = free * 2
         let saturated = queue.saturatedChannels
-        let candidates = try await database.writer.read { db in
-            try Outbox.due(nowMilliseconds: now, limit: limit, excludingChannels: saturated, in: db)
+        // Due deliveries the poll cannot take now: of saturated channels, or of any channel when every slot is taken.
+        let (candidates, dueLeft): ([(id: Int64, channelId: Int)], Bool) = try await database.writer.read { db in
+            guard free > 0 else { return ([], try Outbox.hasDue(nowMilliseconds: now, in: db)) }
+            let candidates = try Outbox.due(nowMilliseconds: now, limit: limit, excludingChannels: saturated, in: db)
+            return (candidates, try !saturated.isEmpty && Outbox.hasDue(nowMilliseconds: now, channels: saturated, in: db))
         }
         let chosen = queue.reserve(candidates)
-        queue.pollFinished(since: generation, drained: saturated.isEmpty && chosen.count == candidates.count && candidates.count < limit)
+        queue.pollFinished(since: generation, drained: !dueLeft && chosen.count == candidates.count && (free == 0 || candidates.count < limit))
         guard !chosen.isEmpty else { return [] }
         let claimed = try await database.writer.write { db in try Outbox.claim(chosen, in: db) }
         let claimedIds = Set(claimed.map(\.id))
         for candidate in candidates where chosen.contains(candidate.id) && !claimedIds.contains(candidate.id) {
-            queue.release(channelId: candidate.channelId)
+            queue.finish(channelId: candidate.channelId, takingNext: false)
         }
         return claimed
     }

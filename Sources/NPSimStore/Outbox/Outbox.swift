@@ -98,6 +98,16 @@ public enum Outbox {
         ).map { ($0["id"], $0["channel_id"]) }
     }
 
+    /// Whether any delivery is due, of the given channels or (`nil`) of any.
+    public static func hasDue(nowMilliseconds: Int64, channels: [Int]? = nil, in db: Database) throws -> Bool {
+        let restriction = channels.map { " AND channel_id IN (\($0.map(String.init).joined(separator: ",")))" } ?? ""
+        return try Bool.cachedOne(
+            db,
+            sql: "SELECT EXISTS (SELECT 1 FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?\(restriction))",
+            arguments: [nowMilliseconds]
+        ) ?? false
+    }
+
     /// Marks deliveries `in_flight` and loads what their targets need. Rows another claimer took are skipped.
     public static func claim(_ ids: [Int64], in db: Database) throws -> [ClaimedDelivery] {
         try ids.compactMap { id in
