@@ -16,6 +16,35 @@ import Testing
         ]
     }
 
+    /// Runs `test` against a server with these slots, and `receivers` receivers that hold every request until their
+    /// gate opens (all gates open when the test ends, however it ends). Nothing depends on timing: what a receiver
+    /// holds at a given moment is exactly what was sent to it.
+    static func withGatedReceivers(
+        _ receivers: Int,
+        slotsPerChannel: Int,
+        slots: Int = DeliveryPolicy().globalConcurrency,
+        _ test: @Sendable @escaping ([WebhookReceiver], [WebhookReceiver.Gate], APIClient) async throws -> Void
+    ) async throws {
+        var policy = DeliveryPolicy.forTests
+        policy.timeout = .seconds(60)
+        policy.globalConcurrency = slots
+        policy.perChannelConcurrency = slotsPerChannel
+        let gates = (0..<receivers).map { _ in WebhookReceiver.Gate() }
+        try await withReceivers(gates.map { gate in { _ in .gated(gate) } }) { [policy] receivers in
+            try await withServer(delivery: policy) { api in
+                try await WebhookReceiver.Gate.opening(gates) { try await test(receivers, gates, api) }
+            }
+        }
+    }
+
+    /// Runs the create action and then `count - 1` custom ones on a new service; returns the actions' ids in order.
+    static func runActions(_ count: Int, _ api: APIClient) async throws -> [String] {
+        let service = try await api.createMySQL()
+        var ids = [try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])]
+        for _ in 1..<count { ids.append(try await api.runAction(on: service, spec: Fixtures.getCredentials)) }
+        return ids
+    }
+
     @Test func theReceiverGetsTheExactEnvelopeSignedAndWithNullplatformsHeaders() async throws {
         try await withReceivers([{ _ in .status(200) }]) { receivers in
             try await withServer { api in
@@ -140,29 +169,16 @@ import Testing
         // Twelve slots, more than AsyncHTTPClient's own default of 8 connections per host: when that default applied,
         // deliveries beyond the 8th waited in its pool (where a slow receiver made them fail as never connected),
         // so a receiver never saw more than 8 at once whatever the setting said.
-        let policy = {
-            var policy = DeliveryPolicy.forTests
-            policy.timeout = .seconds(30)
-            policy.perChannelConcurrency = 12
-            return policy
-        }()
-        let gate = WebhookReceiver.Gate()
-        try await withReceivers([{ _ in .gated(gate) }]) { receivers in
-            try await withServer(delivery: policy) { api in
-                try await WebhookReceiver.Gate.opening([gate]) {
-                    let channel = try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))["id"]!.intValue!
-                    let service = try await api.createMySQL()
-                    _ = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
-                    for _ in 0..<19 { _ = try await api.runAction(on: service, spec: Fixtures.getCredentials) }
-                    try await eventually("the receiver holds twelve requests at once") { await receivers[0].requests.count == 12 }
-                    await gate.open()
-                    try await eventually(within: .seconds(30), "all twenty are delivered") {
-                        try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channel)&status=delivered")["paging"]?["total"] == 20
-                    }
-                    #expect(await receivers[0].peakInFlight == 12, "as many requests at once as the channel has slots, and no more")
-                    #expect(await receivers[0].requests.count == 20, "each delivered by its first attempt")
-                }
+        try await Self.withGatedReceivers(1, slotsPerChannel: 12) { receivers, gates, api in
+            let channel = try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))["id"]!.intValue!
+            _ = try await Self.runActions(20, api)
+            try await eventually("the receiver holds twelve requests at once") { await receivers[0].requests.count == 12 }
+            await gates[0].open()
+            try await eventually(within: .seconds(30), "all twenty are delivered") {
+                try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channel)&status=delivered")["paging"]?["total"] == 20
             }
+            #expect(await receivers[0].peakInFlight == 12, "as many requests at once as the channel has slots, and no more")
+            #expect(await receivers[0].requests.count == 20, "each delivered by its first attempt")
         }
     }
 
@@ -170,38 +186,20 @@ import Testing
         // Two slots and a line of six: of twelve deliveries to a receiver that holds them, two are attempted at once,
         // six wait in memory (stored in flight) and the last four are stored pending for the poller. (That they leave
         // in order is DeliveryOrderTests' part: with two slots, two requests sent together may arrive either way round.)
-        let policy = {
-            var policy = DeliveryPolicy.forTests
-            policy.timeout = .seconds(10)
-            policy.perChannelConcurrency = 2
-            return policy
-        }()
-        let gate = WebhookReceiver.Gate()
-        try await withReceivers([{ _ in .gated(gate) }]) { receivers in
-            try await withServer(delivery: policy) { api in
-                try await WebhookReceiver.Gate.opening([gate]) {
-                    let channel = try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))["id"]!.intValue!
-                    let service = try await api.createMySQL()
-                    var accepted = [
-                        try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
-                    ]
-                    for _ in 0..<11 { accepted.append(try await api.runAction(on: service, spec: Fixtures.getCredentials)) }
-                    func count(_ status: String) async throws -> JSONValue? {
-                        try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channel)&status=\(status)")["paging"]?["total"]
-                    }
-                    try await eventually("the receiver holds two") { await receivers[0].requests.count == 2 }
-                    let inFlight = try await count("in_flight")
-                    let pending = try await count("pending")
-                    #expect(inFlight == 8, "\(String(describing: inFlight)) in flight, \(String(describing: pending)) pending")
-                    #expect(pending == 4)
-                    #expect(await receivers[0].requests.count == 2)
-                    await gate.open()
-                    try await eventually(within: .seconds(30), "all twelve are delivered") { try await count("delivered") == 12 }
-                    let arrived = await receivers[0].requests.compactMap { $0.json["notification"]?["id"]?.stringValue }
-                    #expect(arrived.sorted() == accepted.sorted())
-                    #expect(await receivers[0].peakInFlight == 2)
-                }
+        try await Self.withGatedReceivers(1, slotsPerChannel: 2) { receivers, gates, api in
+            let channel = try await api.expect(200, .post, "/notification/channel", Self.channel(receivers[0].url))["id"]!.intValue!
+            let accepted = try await Self.runActions(12, api)
+            func count(_ status: String) async throws -> JSONValue? {
+                try await api.expect(200, .get, "/_npsim/deliveries?channel_id=\(channel)&status=\(status)")["paging"]?["total"]
             }
+            try await eventually("the receiver holds two") { await receivers[0].requests.count == 2 }
+            #expect(try await count("in_flight") == 8)
+            #expect(try await count("pending") == 4)
+            await gates[0].open()
+            try await eventually(within: .seconds(30), "all twelve are delivered") { try await count("delivered") == 12 }
+            let arrived = await receivers[0].requests.compactMap { $0.json["notification"]?["id"]?.stringValue }
+            #expect(arrived.sorted() == accepted.sorted())
+            #expect(await receivers[0].peakInFlight == 2)
         }
     }
 
@@ -209,30 +207,16 @@ import Testing
         // Two slots in all, two per channel: the first delivery of each channel takes one, the others wait in line.
         // When channel A's finish and its line is empty, the freed slot must go to B's line, whose receiver still
         // holds B's first delivery.
-        let policy = {
-            var policy = DeliveryPolicy.forTests
-            policy.timeout = .seconds(60)
-            policy.globalConcurrency = 2
-            policy.perChannelConcurrency = 2
-            return policy
-        }()
-        let gates = [WebhookReceiver.Gate(), WebhookReceiver.Gate()]
-        try await withReceivers([{ _ in .gated(gates[0]) }, { _ in .gated(gates[1]) }]) { receivers in
-            try await withServer(delivery: policy) { api in
-                try await WebhookReceiver.Gate.opening(gates) {
-                    for receiver in receivers { try await api.expect(200, .post, "/notification/channel", Self.channel(receiver.url)) }
-                    let service = try await api.createMySQL()
-                    _ = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
-                    for _ in 0..<2 { _ = try await api.runAction(on: service, spec: Fixtures.getCredentials) }
-                    func held() async -> [Int] { [await receivers[0].requests.count, await receivers[1].requests.count] }
-                    try await eventually("each receiver holds one") { await held() == [1, 1] }
-                    await gates[0].open()
-                    try await eventually("A got all three and B a second one while it still holds its first") { await held() == [3, 2] }
-                    await gates[1].open()
-                    try await eventually("all six are delivered") {
-                        try await api.expect(200, .get, "/_npsim/deliveries?status=delivered")["paging"]?["total"] == 6
-                    }
-                }
+        try await Self.withGatedReceivers(2, slotsPerChannel: 2, slots: 2) { receivers, gates, api in
+            for receiver in receivers { try await api.expect(200, .post, "/notification/channel", Self.channel(receiver.url)) }
+            _ = try await Self.runActions(3, api)
+            func held() async -> [Int] { [await receivers[0].requests.count, await receivers[1].requests.count] }
+            try await eventually("each receiver holds one") { await held() == [1, 1] }
+            await gates[0].open()
+            try await eventually("A got all three and B a second one while it still holds its first") { await held() == [3, 2] }
+            await gates[1].open()
+            try await eventually("all six are delivered") {
+                try await api.expect(200, .get, "/_npsim/deliveries?status=delivered")["paging"]?["total"] == 6
             }
         }
     }
