@@ -105,7 +105,8 @@ public final class DeliveryQueue: DeliveryHandoff {
             var startNow: [ClaimedDelivery] = []
             for delivery in deliveries {
                 let channelId = delivery.channelId
-                if state.sending < global, state.sendingByChannel[channelId, default: 0] < perChannel {
+                // Never ahead of the channel's line, even if a slot was freed without being handed on.
+                if state.lines[channelId] == nil, state.sending < global, state.sendingByChannel[channelId, default: 0] < perChannel {
                     state.send(channelId)
                     startNow.append(delivery)
                 } else {
@@ -134,14 +135,22 @@ public final class DeliveryQueue: DeliveryHandoff {
     /// Slots free, all channels together.
     var free: Int { state.withLock { global - $0.sending } }
 
-    /// Channels with no slot left: the poller does not even fetch their due deliveries.
-    var saturatedChannels: [Int] { state.withLock { $0.sendingByChannel.filter { $0.value >= perChannel }.map(\.key) } }
+    /// Channels with no slot left, or with deliveries in line (which go first): the poller does not even fetch their
+    /// due deliveries.
+    var saturatedChannels: [Int] {
+        state.withLock { state in
+            Array(Set(state.sendingByChannel.filter { $0.value >= perChannel }.map(\.key)).union(state.lines.keys))
+        }
+    }
 
     /// Takes a slot for each candidate the poller found whose channel has one free, up to the global limit.
     func reserve(_ candidates: [(id: Int64, channelId: Int)]) -> [Int64] {
         state.withLock { state in
             var chosen: [Int64] = []
-            for candidate in candidates where state.sending < global && state.sendingByChannel[candidate.channelId, default: 0] < perChannel {
+            for candidate in candidates
+            where state.lines[candidate.channelId] == nil && state.sending < global
+                && state.sendingByChannel[candidate.channelId, default: 0] < perChannel
+            {
                 state.hold(candidate.channelId, sending: true)
                 chosen.append(candidate.id)
             }
