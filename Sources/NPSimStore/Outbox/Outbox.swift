@@ -89,23 +89,31 @@ public enum Outbox {
     /// Channels in `excludingChannels` are left out, so that a saturated channel's backlog cannot crowd out others.
     public static func due(nowMilliseconds: Int64, limit: Int, excludingChannels: [Int] = [], in db: Database) throws -> [(id: Int64, channelId: Int)]
     {
-        let exclusion = excludingChannels.isEmpty ? "" : " AND channel_id NOT IN (\(excludingChannels.map(String.init).joined(separator: ",")))"
-        return try Row.cachedAll(
+        try Row.cachedAll(
             db,
-            sql:
-                "SELECT id, channel_id FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?\(exclusion) ORDER BY next_attempt_at, id LIMIT ?",
-            arguments: [nowMilliseconds, limit]
+            sql: """
+                SELECT id, channel_id FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?
+                AND channel_id NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at, id LIMIT ?
+                """,
+            arguments: [nowMilliseconds, jsonList(excludingChannels), limit]
         ).map { ($0["id"], $0["channel_id"]) }
     }
 
     /// Whether any delivery is due, of the given channels or (`nil`) of any.
     public static func hasDue(nowMilliseconds: Int64, channels: [Int]? = nil, in db: Database) throws -> Bool {
-        let restriction = channels.map { " AND channel_id IN (\($0.map(String.init).joined(separator: ",")))" } ?? ""
-        return try Bool.cachedOne(
+        try Bool.cachedOne(
             db,
-            sql: "SELECT EXISTS (SELECT 1 FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?\(restriction))",
-            arguments: [nowMilliseconds]
+            sql: """
+                SELECT EXISTS (SELECT 1 FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?
+                AND (? IS NULL OR channel_id IN (SELECT value FROM json_each(?))))
+                """,
+            arguments: [nowMilliseconds, channels.map(jsonList), channels.map(jsonList)]
         ) ?? false
+    }
+
+    /// Channel ids as a JSON array, for `json_each`: one cached statement serves every list.
+    private static func jsonList(_ ids: [Int]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
     }
 
     /// Marks deliveries `in_flight` and loads what their targets need. Rows another claimer took are skipped.
