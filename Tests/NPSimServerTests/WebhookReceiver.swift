@@ -63,14 +63,10 @@ struct WebhookReceiver: Sendable {
         /// Runs `body`; the gates open when it ends, however it ends, so a failing test does not leave the server's
         /// shutdown waiting on requests the receivers still hold.
         static func opening<T>(_ gates: [Gate], after body: () async throws -> T) async throws -> T {
-            do {
-                let value = try await body()
-                for gate in gates { await gate.open() }
-                return value
-            } catch {
-                for gate in gates { await gate.open() }
-                throw error
-            }
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            for gate in gates { await gate.open() }
+            return try result.get()
         }
     }
 

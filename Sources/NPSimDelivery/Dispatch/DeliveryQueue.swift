@@ -79,6 +79,9 @@ public final class DeliveryQueue: DeliveryHandoff {
 
     private let global: Int
     private let perChannel: Int
+    /// Deliveries held at most, all channels together and per channel: the slots and their lines.
+    private let heldLimit: Int
+    private let heldPerChannelLimit: Int
     private let state = Mutex(State())
     let wakeup = Wakeup()
     let handedOver: AsyncStream<[ClaimedDelivery]>
@@ -87,14 +90,15 @@ public final class DeliveryQueue: DeliveryHandoff {
     public init(policy: DeliveryPolicy) {
         global = policy.globalConcurrency
         perChannel = policy.perChannelConcurrency
+        heldLimit = global * (1 + Self.linePerSlot)
+        heldPerChannelLimit = perChannel * (1 + Self.linePerSlot)
         (handedOver, handOver) = AsyncStream.makeStream(of: [ClaimedDelivery].self)
     }
 
     public func reserve(channelId: Int) -> Bool {
-        let perChannelHeld = perChannel * (1 + Self.linePerSlot)
-        return state.withLock { state in
+        state.withLock { state in
             guard state.accepting, !state.backlog else { return false }
-            guard state.held < global * (1 + Self.linePerSlot), state.heldByChannel[channelId, default: 0] < perChannelHeld else {
+            guard state.held < heldLimit, state.heldByChannel[channelId, default: 0] < heldPerChannelLimit else {
                 state.queueBehind()
                 return false
             }
@@ -113,8 +117,7 @@ public final class DeliveryQueue: DeliveryHandoff {
             var startNow: [ClaimedDelivery] = []
             for delivery in deliveries {
                 let channelId = delivery.channelId
-                // Never ahead of the channel's line, even if a slot was freed without being handed on.
-                if state.lines[channelId] == nil, state.sending < global, state.sendingByChannel[channelId, default: 0] < perChannel {
+                if canStart(channelId, state) {
                     state.send(channelId)
                     startNow.append(delivery)
                 } else {
@@ -140,6 +143,12 @@ public final class DeliveryQueue: DeliveryHandoff {
         wakeup.notify()
     }
 
+    /// Whether a delivery to `channelId` may be attempted now: a slot is free, and none of the channel's deliveries
+    /// waits in line ahead of it (even when a slot was freed without being handed on).
+    private func canStart(_ channelId: Int, _ state: State) -> Bool {
+        state.lines[channelId] == nil && state.sending < global && state.sendingByChannel[channelId, default: 0] < perChannel
+    }
+
     /// Slots free, all channels together.
     var free: Int { state.withLock { global - $0.sending } }
 
@@ -155,10 +164,7 @@ public final class DeliveryQueue: DeliveryHandoff {
     func reserve(_ candidates: [(id: Int64, channelId: Int)]) -> [Int64] {
         state.withLock { state in
             var chosen: [Int64] = []
-            for candidate in candidates
-            where state.lines[candidate.channelId] == nil && state.sending < global
-                && state.sendingByChannel[candidate.channelId, default: 0] < perChannel
-            {
+            for candidate in candidates where canStart(candidate.channelId, state) {
                 state.hold(candidate.channelId, sending: true)
                 chosen.append(candidate.id)
             }

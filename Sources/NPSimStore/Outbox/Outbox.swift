@@ -104,10 +104,10 @@ public enum Outbox {
         try Bool.cachedOne(
             db,
             sql: """
-                SELECT EXISTS (SELECT 1 FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?
-                AND (? IS NULL OR channel_id IN (SELECT value FROM json_each(?))))
+                SELECT EXISTS (SELECT 1 FROM delivery WHERE status = 'pending' AND next_attempt_at <= ?1
+                AND (?2 IS NULL OR channel_id IN (SELECT value FROM json_each(?2))))
                 """,
-            arguments: [nowMilliseconds, channels.map(jsonList), channels.map(jsonList)]
+            arguments: [nowMilliseconds, channels.map(jsonList)]
         ) ?? false
     }
 
