@@ -88,6 +88,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "npsim-client-floor",
+            dependencies: [
+                "NPSimDelivery",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ClientFloor",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "NPSimCoreTests",
             dependencies: ["NPSimCore"],

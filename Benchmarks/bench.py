@@ -17,6 +17,7 @@ APP_NRN = "organization=1:account=2:namespace=3:application=4"
 MYSQL_SPEC = "6b1f3c2e-5a4d-4e7b-9c1a-0d2e3f4a5b6c"
 CREATE_MYSQL = "0c6e2a1b-1111-4c3d-8e9f-a0b1c2d3e4f5"
 GET_CREDENTIALS = "0c6e2a1b-4444-4c3d-8e9f-a0b1c2d3e4f5"
+CLIENT_FLOOR = os.path.join(ROOT, ".build/release/npsim-client-floor")
 
 
 def free_port():
@@ -229,12 +230,33 @@ def bench_fanout(binary, seconds):
         floor, _ = wrk(f"{npsim.url}/_npsim/unrouted", json.dumps(body), 5, {"Authorization": "Bearer " + npsim.token})
     finally:
         npsim.stop()
-    ceiling, _ = wrk(sink.url, json.dumps(body), 5)
-    sink.stop()
+    try:
+        ceiling, _ = wrk(sink.url, json.dumps(body), 5)
+        client_floor = client_floor_rps(sink.url, json.dumps(body), 5)
+    finally:
+        sink.stop()
     rate = delivered / elapsed
+    # A delivery costs npsim at least one exchange on each side, on the same cores: the rate no fan-out through
+    # this HTTP stack can pass, even storing nothing.
+    stack_bound = 1 / (1 / floor + 1 / client_floor)
     return {"actions": accepted, "refused": refused, "created_per_s": create_rate, "delivered": delivered, "seconds": elapsed,
             "deliveries_per_s": rate, "sink_ceiling_rps": ceiling, "ratio": rate / ceiling, "disk_kb_per_action": written / 1024 / accepted,
-            "npsim_404_rps": floor, "npsim_404_ratio": floor / ceiling}
+            "npsim_404_rps": floor, "npsim_404_ratio": floor / ceiling, "client_floor_rps": client_floor,
+            "client_floor_ratio": client_floor / ceiling, "stack_bound_rps": stack_bound, "stack_bound_ratio": stack_bound / ceiling,
+            "of_stack_bound": rate / stack_bound}
+
+
+def client_floor_rps(url, body, seconds):
+    """The client side of npsim's floor: AsyncHTTPClient, configured as the dispatcher configures it, POSTing `body`
+    to `url` from as many requests at once as a channel has delivery slots, with nothing else to do."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as payload:
+        payload.write(body)
+        payload.flush()
+        output = subprocess.run([CLIENT_FLOOR, url, "--body", payload.name, "--seconds", str(seconds), "--concurrency", "32"],
+                                capture_output=True, text=True, timeout=seconds + 30)
+    if output.returncode != 0:
+        raise SystemExit(f"{CLIENT_FLOOR} failed:\n{output.stderr}")
+    return json.loads(output.stdout)["requests_per_s"]
 
 
 def callgrind_instructions(binary, actions):
@@ -422,8 +444,9 @@ def main():
     for tool in ["wrk", "nginx", "moto_server"] + (["valgrind", "strip"] if args.only == "instructions" else []):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: run Benchmarks/setup")
-    if not os.access(args.binary, os.X_OK):
-        raise SystemExit(f"{args.binary} is missing: build it with 'swift build -c release'")
+    for binary in (args.binary, CLIENT_FLOOR):
+        if not os.access(binary, os.X_OK):
+            raise SystemExit(f"{binary} is missing: run Benchmarks/setup, which builds it")
     results = {"machine": f"{os.cpu_count()} cores, {os.uname().release}"}
     if args.only in (None, "cold"):
         results["cold_start"] = bench_cold_start(args.binary)

@@ -35,21 +35,7 @@ public struct Dispatcher: Service {
         metricsFactory: any MetricsFactory,
         logger: Logger
     ) {
-        var configuration = HTTPClient.Configuration()
-        configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.timeout.connect = .seconds(2)
-        configuration.redirectConfiguration = .disallow
-        // The dispatcher's slots are the one limit on deliveries in flight, so the client may open a connection for each.
-        // With its own default of 8 per host, a channel's deliveries beyond the 8th queued in the client's pool: a
-        // receiver never saw more than 8 at once, one slower than the connect timeout made the queued ones fail
-        // unsent, and under load a third of a fast channel's deliveries went back through the outbox for want of a
-        // slot (4.6% more CPU per delivery in the fan-out benchmark).
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = policy.globalConcurrency
-        configuration.decompression = .disabled
-        // Without a tracer the client skips building span attributes for each request (a parse of its URL and a
-        // dozen strings), which it otherwise does even for the no-op tracer it bootstraps with.
-        configuration.tracing.tracer = nil
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .delivery(connectionsPerHost: policy.globalConcurrency))
         self.database = database
         self.policy = policy
         self.queue = queue
