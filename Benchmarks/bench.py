@@ -71,11 +71,11 @@ class NPSim:
         return int(fields["write_bytes"]) - int(fields["cancelled_write_bytes"])
 
     def rss_mb(self):
+        """Resident memory in MB: all of it (`VmRSS`), npsim's own (`RssAnon`: heap, stacks, SQLite's caches) and the
+        pages of files it maps (`RssFile`: mostly its own code, shared by every process running the binary)."""
         with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
+            fields = dict(line.split(":", 1) for line in status)
+        return {name: int(fields[name].split()[0]) / 1024 for name in ("VmRSS", "RssAnon", "RssFile")}
 
     def active_service(self, name):
         service = self.call("POST", "/service", {"name": name, "specification_id": MYSQL_SPEC, "entity_nrn": APP_NRN,
@@ -394,11 +394,31 @@ def bench_cold_start(binary):
     return {"npsim_ms": npsim, "moto_server_ms": moto, "times_faster": moto / npsim}
 
 
+def idle_rss(binary):
+    """Resident memory of an idle npsim in two states of the kernel's page cache, which decide how much of the
+    binary's code a start maps: the file not cached (as on a machine's first start after a boot), and the file read
+    whole just before (a copy, a checksum or `strip` leaves it cached in large folios, and a fault then maps a whole
+    folio of code where it would map a few pages)."""
+    result = {}
+    for state in ("not cached", "read whole"):
+        with open(binary, "rb") as file:
+            os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+            if state == "read whole":
+                while file.read(1 << 20):
+                    pass
+        npsim = NPSim(binary)
+        try:
+            result[state] = npsim.rss_mb()
+        finally:
+            npsim.stop()
+    return result
+
+
 def bench_memory_and_reads(binary, notifications, rows):
+    idle = idle_rss(binary)
     sink = Nginx()
     npsim = NPSim(binary, "--attempt-retention", "20000")
     try:
-        idle = npsim.rss_mb()
         npsim.add_webhook(sink.url)
         service = npsim.active_service("memory")
         batch = 5000
@@ -439,7 +459,8 @@ def main():
     parser.add_argument("--compare", metavar="BINARY",
                         help="another npsim build (an older commit, say): its fan-out rounds alternate with --binary's, "
                              "so that both see the same machine, and the ratio of the medians is reported; with "
-                             "--only instructions, its instruction count is measured too and the ratio reported")
+                             "--only instructions, its instruction count is measured too and the ratio reported; its idle "
+                             "memory is measured too")
     args = parser.parse_args()
     for tool in ["wrk", "nginx", "moto_server"] + (["valgrind", "strip"] if args.only == "instructions" else []):
         if not shutil.which(tool):
@@ -462,6 +483,8 @@ def main():
         print(json.dumps({"instructions": results["instructions"]}), flush=True)
     if args.only in (None, "memory"):
         results["memory"] = bench_memory_and_reads(args.binary, args.memory_notifications, args.rows)
+        if args.compare:
+            results["memory"]["compared_idle_rss_mb"] = idle_rss(args.compare)
         print(json.dumps({"memory": results["memory"]}), flush=True)
     print(json.dumps(results, indent=2))
 

@@ -23,7 +23,7 @@ import Testing
             for line in text.split(separator: "\n").map(String.init) {
                 let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
                 switch words.first {
-                case "RUN" where line.contains("swift build"): buildCommands.append(String(line.dropFirst(4)))
+                case "RUN" where line.contains("build-release"): buildCommands.append(String(line.dropFirst(4)))
                 case "COPY" where words.count == 4 && words[1] == "--from=build":
                     copies[words[3]] = words[2].replacingOccurrences(of: "/src/", with: "")
                 case "COPY" where words.count == 3 && !line.contains("./"): copies[words[2]] = words[1]
@@ -68,7 +68,7 @@ import Testing
         let executable = host("/usr/local/bin/\(try #require(dockerfile.entrypoint.first))")
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw TestFailure(
-                "\(executable) is missing: the test command builds it (swift build -c release --product npsim --static-swift-stdlib -Xlinker -no-pie)"
+                "\(executable) is missing: the test command builds it (./scripts/build-release)"
             )
         }
         let composeArguments = compose["services"]?["npsim"]?["command"]?.arrayValue?.compactMap(\.stringValue) ?? []
