@@ -70,8 +70,6 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
-    public var isNull: Bool { self == .null }
-
     /// Looks up a member of an object; `nil` for anything that is not an object or lacks the key.
     public subscript(key: String) -> JSONValue? {
         objectValue?[key]
