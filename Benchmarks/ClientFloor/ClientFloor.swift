@@ -40,10 +40,29 @@ struct ClientFloor: AsyncParsableCommand {
         request.headers.add(name: "np-event", value: "service:action:create")
         request.body = .bytes(ByteBuffer(bytes: payload))
         let started = ContinuousClock.now
-        let deadline = started + .milliseconds(Int64(seconds * 1000))
-        let outcome = try await withThrowingTaskGroup(of: (completed: Int, failed: Int).self) { group in
+        let counts: (completed: Int, failed: Int)
+        do {
+            counts = try await Self.send(request, through: client, until: started + .seconds(seconds), concurrency: concurrency)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        let elapsed = started.duration(to: .now)
+        try await client.shutdown()
+        let perSecond = Double(counts.completed) / (elapsed / .seconds(1))
+        print(#"{"requests_per_s": \#(perSecond), "completed": \#(counts.completed), "non_2xx": \#(counts.failed)}"#)
+    }
+
+    /// Keeps `concurrency` requests in flight until `deadline`; counts the 2xx answers and the others.
+    private static func send(
+        _ request: HTTPClientRequest,
+        through client: HTTPClient,
+        until deadline: ContinuousClock.Instant,
+        concurrency: Int
+    ) async throws -> (completed: Int, failed: Int) {
+        try await withThrowingTaskGroup(of: (completed: Int, failed: Int).self) { group in
             for _ in 0..<concurrency {
-                group.addTask { [request] in
+                group.addTask {
                     var completed = 0
                     var failed = 0
                     while ContinuousClock.now < deadline {
@@ -59,9 +78,5 @@ struct ClientFloor: AsyncParsableCommand {
                 total.failed += one.failed
             }
         }
-        let elapsed = started.duration(to: .now)
-        try await client.shutdown()
-        let perSecond = Double(outcome.completed) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        print(#"{"requests_per_s": \#(perSecond), "completed": \#(outcome.completed), "non_2xx": \#(outcome.failed)}"#)
     }
 }
