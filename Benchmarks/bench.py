@@ -6,9 +6,9 @@ the machines this runs on are noisy.
                               [--fanout-rounds 5] [--compare OLDER_BINARY]
   python3 Benchmarks/bench.py --only instructions [--instructions 2000] [--compare OLDER_BINARY]
 
-Needs wrk and nginx (Debian: apt-get install wrk nginx-light), moto_server (pip install 'moto[server]') and, for
---only instructions, valgrind;
-Benchmarks/setup installs them. Only loopback addresses are used; every loop is bounded in count and time.
+Needs wrk and nginx (Debian: apt-get install wrk nginx-light), moto_server (pip install 'moto[server]'), for the
+fan-out the client floor (.build/release/npsim-client-floor, Benchmarks/ClientFloor) and, for --only instructions,
+valgrind; Benchmarks/setup installs and builds them. Only loopback addresses are used; every loop is bounded in count and time.
 """
 import argparse, asyncio, json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
@@ -465,7 +465,8 @@ def main():
     for tool in ["wrk", "nginx", "moto_server"] + (["valgrind", "strip"] if args.only == "instructions" else []):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: run Benchmarks/setup")
-    for binary in (args.binary, CLIENT_FLOOR):
+    # The client floor is measured in each fan-out round only.
+    for binary in [args.binary] + ([CLIENT_FLOOR] if args.only in (None, "fanout") else []):
         if not os.access(binary, os.X_OK):
             raise SystemExit(f"{binary} is missing: run Benchmarks/setup, which builds it")
     results = {"machine": f"{os.cpu_count()} cores, {os.uname().release}"}
