@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NPSimCore
+import NPSimDelivery
 import NPSimServer
 import ServiceLifecycle
 
@@ -48,34 +49,37 @@ struct Demo: AsyncParsableCommand {
             group.addTask { try await services.run() }
             var iterator = ready.makeAsyncIterator()
             guard let url = await iterator.next() else { return }
+            // The runner is stopped on every way out: the loop failing, --exit-when-done, Ctrl-C or SIGTERM.
             let runner = try DemoRunner.start(script: runnerScript, apiURL: url, apiKey: apiKey)
-            defer { runner.terminate() }
-            try await DemoScript(url: url, apiKey: apiKey).run(runnerURL: try await DemoRunner.url(of: runner))
-            if exitWhenDone { await services.triggerGracefulShutdown() }
-            try await group.next()
+            do {
+                try await DemoScript(url: url, apiKey: apiKey).run(runnerURL: try await DemoRunner.url(of: runner))
+                if exitWhenDone { await services.triggerGracefulShutdown() }
+                try await group.next()
+            } catch {
+                await runner.stop(grace: .seconds(5))
+                throw error
+            }
+            await runner.stop(grace: .seconds(5))
         }
     }
 }
 
 /// The example webhook runner as a child process.
 enum DemoRunner {
-    static func start(script: String, apiURL: String, apiKey: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script]
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["NP_API_URL": apiURL, "NP_API_KEY": apiKey, "PORT": "0", "STATE_DIR": NSTemporaryDirectory() + "npsim-demo-state"]) { $1 }
-        process.standardOutput = Pipe()
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    static func start(script: String, apiURL: String, apiKey: String) throws -> SpawnedProcess {
+        try SpawnedProcess(
+            executable: "python3",
+            arguments: [script],
+            environment: ProcessInfo.processInfo.environment.merging(
+                ["NP_API_URL": apiURL, "NP_API_KEY": apiKey, "PORT": "0", "STATE_DIR": NSTemporaryDirectory() + "npsim-demo-state"]) { $1 },
+            standardError: .discarded
+        )
     }
 
     /// Reads the runner's first line, `runner listening on http://...`, without blocking a thread.
-    static func url(of process: Process) async throws -> String {
-        guard let pipe = process.standardOutput as? Pipe else { throw CommandFailure("the runner has no output pipe") }
+    static func url(of process: SpawnedProcess) async throws -> String {
         var text = ""
-        for await chunk in pipe.fileHandleForReading.chunks().0 {
+        for await chunk in process.output {
             text += String(decoding: chunk, as: UTF8.self)
             if let range = text.range(of: #"http://[0-9.:]+/hook"#, options: .regularExpression) { return String(text[range]) }
         }

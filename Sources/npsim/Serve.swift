@@ -3,6 +3,7 @@ import CryptoExtras
 import Foundation
 import Hummingbird
 import Logging
+import NPSimCore
 import NPSimDelivery
 import NPSimServer
 
@@ -18,13 +19,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A JSON or YAML file of settings, keyed by flag name [NPSIM_CONFIG].")
     var config: String?
 
-    @Option(help: "Address to listen on [default 127.0.0.1].")
+    @Option(help: "Address to listen on [default \(Defaults.server.host)].")
     var host: String?
 
-    @Option(help: "Port to listen on; 0 picks a free one [default 4466].")
+    @Option(
+        name: .customLong("host-name"),
+        help: "A name npsim answers to besides its IP addresses and localhost (a compose service name); repeatable."
+    )
+    var hostNames: [String] = []
+
+    @Option(help: "Port to listen on; 0 picks a free one [default \(Defaults.server.port)].")
     var port: Int?
 
-    @Option(help: "SQLite database file [default .npsim/npsim.sqlite].")
+    @Option(help: "SQLite database file [default \(Defaults.server.databasePath ?? "")].")
     var db: String?
 
     @Flag(help: "Keep everything in memory; nothing survives a restart.")
@@ -39,25 +46,28 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Serve nullplatform's routes without a bearer token.")
     var noAuth = false
 
+    @Option(help: "Pin the --api-key keys to one organization; without it they act for every organization.")
+    var organization: String?
+
     @Option(help: "Standard Webhooks secret (whsec_...) to sign http deliveries with; a channel's configuration.signing_secret overrides it.")
     var webhookSecret: String?
 
     @Option(help: "Delays before each retry, e.g. 1s,5s,30s,2m,10m; its length is the number of retries.")
     var retrySchedule: String?
 
-    @Option(help: "Seconds one delivery attempt may take [default 10].")
+    @Option(help: "Seconds one delivery attempt may take, response body included [default \(Defaults.delivery.timeout.seconds.formatted)].")
     var deliveryTimeout: Double?
 
-    @Option(help: "Delivery attempts kept in the database; older ones are dropped [default 100000].")
+    @Option(help: "Delivery attempts kept in the database; older ones are dropped [default \(Defaults.delivery.attemptRetention)].")
     var attemptRetention: Int?
 
-    @Option(help: "Notifications kept; the oldest finished ones are dropped with their deliveries and attempts [default 100000].")
+    @Option(help: "Notifications kept; the oldest finished ones are dropped with their deliveries and attempts [default \(Defaults.delivery.notificationRetention)].")
     var notificationRetention: Int?
 
-    @Option(help: "Deliveries in flight at once [default 64].")
+    @Option(help: "Deliveries in flight at once [default \(Defaults.delivery.globalConcurrency)].")
     var maxDeliveries: Int?
 
-    @Option(help: "Deliveries in flight at once to one channel [default 8].")
+    @Option(help: "Deliveries in flight at once to one channel [default \(Defaults.delivery.perChannelConcurrency)].")
     var maxDeliveriesPerChannel: Int?
 
     @Option(help: "GitHub API base URL, e.g. https://api.github.com [default: npsim's stand-in].")
@@ -99,7 +109,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The act executable that runs GitHub workflows of mapped checkouts [default: act on PATH].")
     var act: String?
 
-    @Option(help: "Seconds a local workflow or pipeline run may take before it is killed [default 600].")
+    @Option(help: "Seconds a local workflow or pipeline run may take before it is stopped [default \(Defaults.server.localRuns.timeout.seconds.formatted)].")
     var runTimeout: Double?
 
     @Option(help: "Megabytes the database file may grow to; beyond it writes fail with a 503, as on a full disk [default: no limit].")
@@ -111,10 +121,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A tag of the local agent, key=value; an agent channel's selector must be among them; repeatable.")
     var agentTag: [String] = []
 
-    @Option(help: "Seconds an agent command may run before it is killed [default 600].")
+    @Option(help: "Seconds an agent command may run before it is stopped [default \(Defaults.server.agent.timeout.seconds.formatted)].")
     var agentTimeout: Double?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical [default info].")
+    @Option(help: "Seconds a stopped child process (agent command, local run, init script) gets between SIGTERM and SIGKILL [default \(Defaults.server.killGrace.seconds.formatted)].")
+    var killGrace: Double?
+
+    @Option(help: "Client connections served at once; beyond it new ones wait [default \(Defaults.server.maximumConnections)].")
+    var maxConnections: Int?
+
+    @Option(help: "Seconds a connection may stay without a whole request before it is closed [default \(Defaults.server.idleTimeout.seconds.formatted)].")
+    var idleTimeout: Double?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical [default \(Defaults.server.logLevel.rawValue)].")
     var logLevel: String?
 
     @Option(help: "text or json (one object per line) [default text].")
@@ -146,19 +165,22 @@ struct Serve: AsyncParsableCommand {
     }
 
     private func serverConfiguration(_ sources: SettingSources) throws -> ServerConfiguration {
-        let levelText = sources.string(logLevel, "log-level") ?? "info"
+        let levelText = sources.string(logLevel, "log-level") ?? Defaults.server.logLevel.rawValue
         guard let level = Logger.Level(rawValue: levelText) else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(levelText)'")
         }
-        let portValue = try sources.number(port.map(Double.init), "port").map(Int.init) ?? 4466
+        let portValue = try sources.number(port.map(Double.init), "port").map(Int.init(saturating:)) ?? Defaults.server.port
         guard (0...65535).contains(portValue) else { throw ValidationError("--port must be in 0...65535, got \(portValue)") }
+        let maximumConnections = try sources.number(maxConnections.map(Double.init), "max-connections").map(Int.init(saturating:))
+        if let maximumConnections, maximumConnections < 1 { throw ValidationError("--max-connections must be positive") }
         return ServerConfiguration(
-            host: sources.string(host, "host") ?? "127.0.0.1",
+            host: sources.string(host, "host") ?? Defaults.server.host,
             port: portValue,
-            databasePath: sources.flag(inMemory, "in-memory") ? nil : (sources.string(db, "db") ?? ".npsim/npsim.sqlite"),
+            databasePath: sources.flag(inMemory, "in-memory") ? nil : (sources.string(db, "db") ?? Defaults.server.databasePath),
             seedPaths: sources.list(seed, "seed"),
             apiKeys: sources.list(apiKeys, "api-key"),
             authEnabled: !sources.flag(noAuth, "no-auth"),
+            organizationId: sources.string(organization, "organization"),
             logLevel: level,
             delivery: try deliveryPolicy(sources),
             providers: try providerSettings(sources),
@@ -168,9 +190,20 @@ struct Serve: AsyncParsableCommand {
             initDirectory: sources.string(initDir, "init-dir"),
             maximumDatabaseSize: try sources.number(maxDbSize, "max-db-size").map { megabytes in
                 guard megabytes > 0 else { throw ValidationError("--max-db-size must be positive") }
-                return Int(megabytes * 1_048_576)
-            }
+                return Int(saturating: megabytes * 1_048_576)
+            },
+            killGrace: try seconds(killGrace, "kill-grace", in: sources, allowingZero: true) ?? Defaults.server.killGrace,
+            hostNames: sources.list(hostNames, "host-name"),
+            maximumConnections: maximumConnections ?? Defaults.server.maximumConnections,
+            idleTimeout: try seconds(idleTimeout, "idle-timeout", in: sources) ?? Defaults.server.idleTimeout
         )
+    }
+
+    /// A duration setting given in seconds: positive (or zero when allowed), finite.
+    private func seconds(_ flag: Double?, _ name: String, in sources: SettingSources, allowingZero: Bool = false) throws -> Duration? {
+        guard let value = try sources.number(flag, name) else { return nil }
+        guard value > 0 || (allowingZero && value == 0) else { throw ValidationError("--\(name) must be \(allowingZero ? "zero or more" : "positive"), got \(value)") }
+        return .seconds(clamping: value)
     }
 
     private func deliveryPolicy(_ sources: SettingSources) throws -> DeliveryPolicy {
@@ -179,17 +212,14 @@ struct Serve: AsyncParsableCommand {
         if let schedule = sources.string(retrySchedule, "retry-schedule") {
             do { delivery.retrySchedule = try DeliveryPolicy.parseSchedule(schedule) } catch { throw ValidationError("--retry-schedule: \(error)") }
         }
-        if let seconds = try sources.number(deliveryTimeout, "delivery-timeout") {
-            guard seconds > 0 else { throw ValidationError("--delivery-timeout must be positive") }
-            delivery.timeout = .milliseconds(Int64(seconds * 1000))
-        }
+        if let timeout = try seconds(deliveryTimeout, "delivery-timeout", in: sources) { delivery.timeout = timeout }
         let limits: [(Int?, String, WritableKeyPath<DeliveryPolicy, Int>)] = [
             (attemptRetention, "attempt-retention", \.attemptRetention), (maxDeliveries, "max-deliveries", \.globalConcurrency),
             (maxDeliveriesPerChannel, "max-deliveries-per-channel", \.perChannelConcurrency),
             (notificationRetention, "notification-retention", \.notificationRetention),
         ]
         for (value, name, keyPath) in limits {
-            guard let number = try sources.number(value.map(Double.init), name).map(Int.init) else { continue }
+            guard let number = try sources.number(value.map(Double.init), name).map(Int.init(saturating:)) else { continue }
             guard number > 0 else { throw ValidationError("--\(name) must be positive, got \(number)") }
             delivery[keyPath: keyPath] = number
         }
@@ -203,19 +233,13 @@ struct Serve: AsyncParsableCommand {
             guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--agent-tag must look like key=value, got '\(tag)'") }
             settings.tags[parts[0]] = parts[1]
         }
-        if let seconds = try sources.number(agentTimeout, "agent-timeout") {
-            guard seconds > 0 else { throw ValidationError("--agent-timeout must be positive") }
-            settings.timeout = .milliseconds(Int64(seconds * 1000))
-        }
+        if let timeout = try seconds(agentTimeout, "agent-timeout", in: sources) { settings.timeout = timeout }
         return settings
     }
 
     private func localRunSettings(_ sources: SettingSources) throws -> LocalRunSettings {
         var settings = LocalRunSettings(act: sources.string(act, "act"))
-        if let seconds = try sources.number(runTimeout, "run-timeout") {
-            guard seconds > 0 else { throw ValidationError("--run-timeout must be positive") }
-            settings.timeout = .milliseconds(Int64(seconds * 1000))
-        }
+        if let timeout = try seconds(runTimeout, "run-timeout", in: sources) { settings.timeout = timeout }
         for mapping in sources.list(checkout, "checkout") {
             let parts = mapping.split(separator: "=", maxSplits: 1).map(String.init)
             let kind = parts.first?.split(separator: ":").first.map(String.init) ?? ""

@@ -50,6 +50,26 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         APIError(status: 413, code: "payload_too_large", message: "request body exceeds the limit of \(limit) bytes")
     }
 
+    /// A JSON endpoint was sent a body of another media type (which a browser's cross-site "simple" request would be).
+    public static func unsupportedMediaType(_ contentType: String?) -> APIError {
+        APIError(
+            status: 415,
+            code: "unsupported_media_type",
+            message: "this endpoint takes a JSON body; send it with 'Content-Type: application/json'"
+                + (contentType.map { ", not '\($0)'" } ?? " (the request had no Content-Type)")
+        )
+    }
+
+    /// The request named a host npsim does not answer to (a DNS-rebinding page, or a missing `--host-name`).
+    public static func misdirected(_ host: String) -> APIError {
+        APIError(
+            status: 421,
+            code: "misdirected_request",
+            message:
+                "npsim does not answer to the host '\(host)': it answers to its IP addresses, localhost and the names given with --host-name; start it with --host-name \(host) if this name is yours"
+        )
+    }
+
     /// The server could not do what it should have; the message names the cause (disk full, read-only database).
     public static func unavailable(_ message: String) -> APIError {
         APIError(status: 503, code: "service_unavailable", message: message)

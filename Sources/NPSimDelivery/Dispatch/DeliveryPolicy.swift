@@ -53,14 +53,15 @@ public struct DeliveryPolicy: Sendable {
     }
 
     /// When attempt `number` (1-based) failed in a retryable way: the time of the next one, or `nil` when the
-    /// schedule is used up. A `Retry-After` the target sent wins over the schedule when it is longer.
+    /// schedule is used up. A `Retry-After` the target sent wins over the schedule when it is longer, but never
+    /// beyond the schedule's longest delay: a receiver cannot park a delivery for years.
     public func nextAttempt(after number: Int, now: Date, retryAfter: Duration? = nil) -> Date? {
-        guard number <= retrySchedule.count else { return nil }
+        guard number >= 1, number <= retrySchedule.count else { return nil }
         let planned = retrySchedule[number - 1]
         let factor = jitter > 0 ? Double.random(in: (1 - jitter)...(1 + jitter)) : 1
         var seconds = planned.seconds * factor
-        if let retryAfter {
-            seconds = max(seconds, retryAfter.seconds)
+        if let retryAfter, let longest = retrySchedule.max() {
+            seconds = max(seconds, min(retryAfter, longest).seconds)
         }
         return now.addingTimeInterval(seconds)
     }
@@ -71,12 +72,12 @@ public struct DeliveryPolicy: Sendable {
             let item = part.trimmingCharacters(in: .whitespaces)
             let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
             for (suffix, scale) in units where item.hasSuffix(suffix) {
-                if let value = Double(item.dropLast(suffix.count)), value >= 0 { return .milliseconds(Int64(value * scale * 1000)) }
+                if let value = Double(item.dropLast(suffix.count)), value >= 0, value.isFinite { return Duration.seconds(clamping: value * scale) }
             }
-            guard let value = Double(item), value >= 0 else {
+            guard let value = Double(item), value >= 0, value.isFinite else {
                 throw DeliveryConfigurationError("retry schedule entry '\(item)' is not a duration like 500ms, 5s, 2m or 1h")
             }
-            return .milliseconds(Int64(value * 1000))
+            return Duration.seconds(clamping: value)
         }
     }
 }

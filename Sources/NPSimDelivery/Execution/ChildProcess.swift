@@ -1,100 +1,59 @@
 import Foundation
+import ServiceLifecycle
 
-/// Runs a command as a child process (Foundation starts it in its own process group), keeps the last bytes of its output, and kills
-/// the whole group when it outlives its timeout or the calling task is cancelled. Nothing blocks a thread while it waits.
+/// Runs a shell command to its end as a ``SpawnedProcess`` and keeps the last bytes of its output. The command is
+/// stopped (SIGTERM to its process group, SIGKILL after `killGrace`) when it outlives its timeout, when the calling
+/// task is cancelled, or when npsim shuts down gracefully, so npsim's own shutdown never waits longer than the grace.
 public struct ChildProcess {
     public struct Outcome: Sendable {
         public let exitCode: Int32
         public let timedOut: Bool
+        /// Stopped because npsim shut down (or the caller gave up), not because of its timeout.
+        public let interrupted: Bool
         public let stdout: [UInt8]
         public let stderr: [UInt8]
         public let duration: Duration
     }
 
-    /// `cmdline` is run by `/bin/sh -c`, so it may carry its own arguments; `arguments` follow as `"$@"`.
+    /// `cmdline` is run by `/bin/sh -c` in `directory`, so it may carry its own arguments; `arguments` follow as
+    /// `"$@"`.
     public static func run(
         cmdline: String,
         arguments: [String],
         environment: [String: String],
         directory: String? = nil,
         timeout: Duration,
+        killGrace: Duration,
         tailLimit: Int
     ) async throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\(cmdline) \"$@\"", "npsim-agent"] + arguments
-        process.environment = environment
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let (stdout, stdoutContinuation) = Self.capture(process, \.standardOutput)
-        let (stderr, stderrContinuation) = Self.capture(process, \.standardError)
-        let (exits, exitContinuation) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingNewest(1))
-        process.terminationHandler = { finished in
-            exitContinuation.yield(finished.terminationStatus)
-            exitContinuation.finish()
-        }
+        let script = (directory.map { "cd \(quoted($0)) || exit 126\n" } ?? "") + "\(cmdline) \"$@\""
+        let process = try SpawnedProcess(
+            executable: "/bin/sh",
+            arguments: ["-c", script, "npsim-agent"] + arguments,
+            environment: environment,
+            standardError: .separate
+        )
         let started = ContinuousClock.now
-        try process.run()
-
-        return await withTaskGroup(of: (String, [UInt8]).self) { group in
-            group.addTask { ("stdout", await tail(stdout, limit: tailLimit)) }
-            group.addTask { ("stderr", await tail(stderr, limit: tailLimit)) }
-            let timedOut = await withTaskGroup(of: Bool.self) { race in
-                race.addTask {
-                    for await _ in exits { return false }
-                    return false
-                }
-                race.addTask {
-                    (try? await Task.sleep(for: timeout)) != nil
-                }
-                let first = await race.next() ?? false
-                race.cancelAll()
-                return first
-            }
-            // A timeout, or the caller cancelled (npsim is stopping): the command and its children go.
-            if timedOut || Task.isCancelled {
-                kill(-process.processIdentifier, SIGKILL)
-                kill(process.processIdentifier, SIGKILL)
-            }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-            let duration = ContinuousClock.now - started
-            // The output pipes end when every process holding them is gone; one that escaped the group, or a
-            // process spawned concurrently that inherited a pipe, could hold them open, so wait at most 2 s more.
-            group.addTask {
-                try? await Task.sleep(for: .seconds(2))
-                stdoutContinuation.finish()
-                stderrContinuation.finish()
-                return ("grace", [])
-            }
-            var outputs: [String: [UInt8]] = [:]
-            while outputs["stdout"] == nil || outputs["stderr"] == nil, let (name, bytes) = await group.next() {
-                outputs[name] = bytes
-            }
-            group.cancelAll()
-            return Outcome(
-                exitCode: process.isRunning ? -1 : process.terminationStatus,
-                timedOut: timedOut,
-                stdout: outputs["stdout"] ?? [],
-                stderr: outputs["stderr"] ?? [],
-                duration: duration
-            )
+        async let stdout = tail(process.output, limit: tailLimit)
+        async let stderr = tail(process.errors, limit: tailLimit)
+        let ended = await cancelWhenGracefulShutdown { await process.hasExited(within: timeout) }
+        let timedOut = !ended && !Task.isCancelled && !Task.isShuttingDownGracefully
+        if !ended { await process.stop(grace: killGrace) }
+        let exitCode = await process.exitStatus
+        let duration = ContinuousClock.now - started
+        // The output pipes end when every process holding them is gone; one that left the group could hold them open.
+        let closer = Task {
+            try? await Task.sleep(for: .seconds(2))
+            process.abandonOutput()
         }
+        let (out, err) = await (stdout, stderr)
+        closer.cancel()
+        return Outcome(exitCode: exitCode, timedOut: timedOut, interrupted: !ended && !timedOut, stdout: out, stderr: err, duration: duration)
     }
 
     /// `text` as one single-quoted shell word.
     public static func quoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-
-    private static func capture(
-        _ process: Process,
-        _ keyPath: ReferenceWritableKeyPath<Process, Any?>
-    )
-        -> (AsyncStream<Data>, AsyncStream<Data>.Continuation)
-    {
-        let pipe = Pipe()
-        process[keyPath: keyPath] = pipe
-        return pipe.fileHandleForReading.chunks()
     }
 
     /// The last `limit` bytes of a stream.

@@ -8,8 +8,9 @@ import NPSimStore
 ///
 /// As on the platform, handing the notification to the command counts as delivered whatever the command's exit
 /// code; the exit code, duration and the last 64 KiB of its output are the delivery's `result`. A command that
-/// outlives the timeout is killed and the delivery fails, without a retry: running a provisioning script again
-/// on its own is not safe.
+/// outlives the timeout, or is still running when npsim shuts down, is stopped (SIGTERM to its process group, then
+/// SIGKILL after the kill grace) and the delivery fails, without a retry: running a provisioning script again on
+/// its own is not safe.
 struct AgentTarget: DeliveryTarget {
     static let outputTail = 64 * 1024
 
@@ -38,6 +39,7 @@ struct AgentTarget: DeliveryTarget {
                 arguments: arguments,
                 environment: environment,
                 timeout: settings.timeout,
+                killGrace: settings.killGrace,
                 tailLimit: Self.outputTail
             )
             let milliseconds = outcome.duration.milliseconds
@@ -49,9 +51,16 @@ struct AgentTarget: DeliveryTarget {
             ]
             var exchange = AttemptExchange(request: request, requestBody: delivery.body, responseBody: outcome.stdout, result: result)
             if outcome.timedOut {
-                exchange.error = "the command ran longer than \(settings.timeout) and was killed"
+                exchange.error = "the command ran longer than \(settings.timeout) (--agent-timeout) and was stopped"
                 return TargetOutcome(
-                    verdict: .permanent(note: "killed after the agent timeout; a provisioning command is not re-run on its own"),
+                    verdict: .permanent(note: "stopped after the agent timeout; a provisioning command is not re-run on its own"),
+                    exchange: exchange
+                )
+            }
+            if outcome.interrupted {
+                exchange.error = "npsim stopped while the command ran, and stopped the command; retry the delivery to run it again"
+                return TargetOutcome(
+                    verdict: .permanent(note: "stopped when npsim shut down; a provisioning command is not re-run on its own"),
                     exchange: exchange
                 )
             }

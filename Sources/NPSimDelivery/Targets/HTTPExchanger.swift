@@ -29,22 +29,36 @@ struct HTTPExchanger: Sendable {
     let client: HTTPClient
     let timeout: Duration
 
+    /// Sends the request and reads the response within ``timeout``, counted from connecting to the response's
+    /// last byte: a receiver that answers at once and then trickles (or never ends) its body is cut off at the
+    /// deadline like one that never answers. Past the kept excerpt the body is read and dropped, so a long body
+    /// costs time within the deadline but no memory.
     func send(method: HTTPMethod, url: String, headers: [(String, String)], body: [UInt8]) async -> Result<Response, Failure> {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        let (client, timeout) = (self.client, self.timeout)
         do {
-            let response = try await client.execute(
-                request,
-                timeout: .nanoseconds(timeout.nanoseconds)
+            return .success(
+                try await withThrowingTaskGroup(of: Response?.self) { group in
+                    group.addTask {
+                        var request = HTTPClientRequest(url: url)
+                        request.method = method
+                        for (name, value) in headers { request.headers.add(name: name, value: value) }
+                        request.body = .bytes(ByteBuffer(bytes: body))
+                        let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+                        var excerpt: [UInt8] = []
+                        for try await chunk in response.body where excerpt.count < Self.responseExcerptLimit {
+                            excerpt.append(contentsOf: chunk.readableBytesView.prefix(Self.responseExcerptLimit - excerpt.count))
+                        }
+                        return Response(status: Int(response.status.code), headers: response.headers, body: excerpt)
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: timeout)
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    guard let first = try await group.next(), let response = first else { throw HTTPClientError.deadlineExceeded }
+                    return response
+                }
             )
-            var excerpt: [UInt8] = []
-            for try await chunk in response.body {
-                excerpt.append(contentsOf: chunk.readableBytesView.prefix(Self.responseExcerptLimit - excerpt.count))
-                if excerpt.count >= Self.responseExcerptLimit { break }
-            }
-            return .success(Response(status: Int(response.status.code), headers: response.headers, body: excerpt))
         } catch {
             return .failure(Self.describe(error))
         }

@@ -91,13 +91,17 @@ struct HTTPTarget: DeliveryTarget {
         }
     }
 
-    /// `Retry-After` as seconds or an HTTP date.
+    /// `Retry-After` as seconds or an HTTP date. Any value is accepted and none can overflow: infinities, NaN,
+    /// exponents and dates far in the future saturate (the policy then clamps them to its schedule), negative
+    /// numbers and past dates mean "now", and what is neither a number nor a date is ignored.
     static func parseRetryAfter(_ value: String) -> Duration? {
-        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        let text = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(text) { return .seconds(clamping: seconds) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: value) else { return nil }
-        return .milliseconds(Int64(max(0, date.timeIntervalSinceNow) * 1000))
+        guard let date = formatter.date(from: text) else { return nil }
+        return .seconds(clamping: date.timeIntervalSinceNow)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NPSimCore
@@ -33,23 +34,23 @@ public func buildApplication(
     let address = ListeningAddress("http://\(configuration.host):\(configuration.port)")
     let (issuer, primaryKey) = try await database.writer.write { db in
         let secret = try Settings.value("token_signing_key", in: db) { (0..<32).map { _ in UInt8.random(in: 0...255) } }
+        // The operator's keys act for every organization unless --organization pins them.
+        let (organization, everyOrganization) = (configuration.organizationId ?? "1", configuration.organizationId == nil)
         for key in configuration.apiKeys {
-            try APIKeys.insert(name: "command line", secret: key, organizationId: configuration.organizationId, in: db)
+            try APIKeys.insert(name: "command line", secret: key, organizationId: organization, everyOrganization: everyOrganization, in: db)
         }
-        var primary = try configuration.apiKeys.first ?? APIKeys.all(in: db).first?.secret
-        if primary == nil {
-            primary = try APIKeys.insert(
-                name: "generated at first start",
-                secret: APIKeys.generateSecret(),
-                organizationId: configuration.organizationId,
-                in: db
-            ).secret
+        // Without --api-key, the key generated at the first start (kept, so the printed key stays valid).
+        let primary =
+            try configuration.apiKeys.first ?? APIKeys.all(in: db).first { $0.name == APIKeys.generatedName }?.secret ?? APIKeys.generateSecret()
+        if configuration.apiKeys.isEmpty {
+            try APIKeys.insert(name: APIKeys.generatedName, secret: primary, organizationId: organization, everyOrganization: everyOrganization, in: db)
         }
-        return (TokenIssuer(secret: secret), primary!)
+        return (TokenIssuer(secret: secret), primary)
     }
     let githubAppKey = providers.github.appKey(database: database)
     var agentSettings = configuration.agent
     agentSettings.fallbackAPIKey = agentSettings.fallbackAPIKey ?? primaryKey
+    agentSettings.killGrace = configuration.killGrace
     let dispatcher = Dispatcher(
         database: database,
         policy: configuration.delivery,
@@ -66,6 +67,7 @@ public func buildApplication(
         address: address,
         apiKey: primaryKey,
         timeout: configuration.localRuns.timeout,
+        killGrace: configuration.killGrace,
         logger: logger
     )
     let standIns = StandInContext(
@@ -97,9 +99,11 @@ public func buildApplication(
     let router = Router(context: NPSimRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: AuthMiddleware(issuer: issuer, enabled: configuration.authEnabled))
+    router.add(middleware: RequestGuardMiddleware(check: SiteCheck(hostNames: configuration.hostNames + [configuration.host]), scheme: "http"))
+    let keys = KeyDirectory(database: database)
+    router.add(middleware: AuthMiddleware(issuer: issuer, keys: keys, enabled: configuration.authEnabled))
     let routes = Routes(router: router)
-    AuthController(database: database, issuer: issuer).register(on: routes)
+    AuthController(database: database, issuer: issuer, keys: keys).register(on: routes)
     HierarchyController(database: database).register(on: routes)
     SpecificationController(orchestrator: orchestrator).register(on: routes)
     InstanceController(orchestrator: orchestrator).register(on: routes)
@@ -123,12 +127,22 @@ public func buildApplication(
 
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "npsim"),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [RequestDeadlineHandler(deadline: .nanoseconds(configuration.idleTimeout.nanoseconds))],
+                idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds)
+            )
+        ),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "npsim",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)
+        ),
         services: (configuration.databasePath.map {
             [NamedService("WAL checkpointer", cancelledOnGracefulShutdown: Checkpointer(database: database, path: $0, logger: logger).run)]
         } ?? []) + [NamedService("delivery dispatcher", dispatcher), NamedService("local runner", localRunner)]
             + (configuration.initDirectory.map {
-                [NamedService("init scripts", InitScripts(directory: $0, address: address, apiKey: primaryKey, status: initStatus, logger: logger))]
+                [NamedService("init scripts", InitScripts(directory: $0, address: address, apiKey: primaryKey, status: initStatus, killGrace: configuration.killGrace, logger: logger))]
             } ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port

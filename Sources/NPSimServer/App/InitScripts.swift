@@ -12,6 +12,7 @@ struct InitScripts: Service {
     let address: ListeningAddress
     let apiKey: String
     let status: InitStatus
+    let killGrace: Duration
     let logger: Logger
 
     func run() async throws {
@@ -32,6 +33,7 @@ struct InitScripts: Service {
                     environment: environment,
                     directory: directory,
                     timeout: .seconds(300),
+                    killGrace: killGrace,
                     tailLimit: 16 * 1024
                 )
                 await status.finish(name, outcome: outcome)

@@ -6,6 +6,16 @@ import NPSimDelivery
 public struct ServerConfiguration: Sendable {
     /// `--host` / `NPSIM_HOST`.
     public var host: String
+    /// `--host-name` / `NPSIM_HOST_NAME`: names npsim answers to besides its IP addresses and `localhost` (a
+    /// compose service name, a machine's name); a request naming any other host is refused with 421.
+    public var hostNames: [String]
+    /// `--max-connections` / `NPSIM_MAX_CONNECTIONS`: client connections served at once. At the cap npsim stops
+    /// accepting (new connections wait in the kernel's queue) and keeps serving the open ones, instead of running
+    /// out of file descriptors.
+    public var maximumConnections: Int
+    /// `--idle-timeout` / `NPSIM_IDLE_TIMEOUT`: how long a connection may sit without a request (or with a request's
+    /// head but not its body) before npsim closes it; this is also the time a client has to send a request's head.
+    public var idleTimeout: Duration
     /// `--port` / `NPSIM_PORT`; 0 picks a free port (the banner and health endpoint tell which).
     public var port: Int
     /// `--db` / `NPSIM_DB`; `nil` keeps everything in memory (`--in-memory`).
@@ -18,8 +28,9 @@ public struct ServerConfiguration: Sendable {
     public var apiKeys: [String]
     /// `--no-auth` / `NPSIM_NO_AUTH`: serve nullplatform's routes without a bearer token.
     public var authEnabled: Bool
-    /// The organization that configured keys belong to.
-    public var organizationId: String
+    /// `--organization` / `NPSIM_ORGANIZATION`: pins the operator's keys (`--api-key`, or the one generated at first
+    /// start) to one organization; `nil` lets them act for every organization, their tokens naming organization 1.
+    public var organizationId: String?
     public var logLevel: Logger.Level
     /// Timeouts, retry schedule, concurrency, attempt retention and the webhook signing secret.
     public var delivery: DeliveryPolicy
@@ -31,6 +42,9 @@ public struct ServerConfiguration: Sendable {
     public var localRuns: LocalRunSettings
     /// `--init-dir`: executable scripts run once the server listens (their outcome is in `/_npsim/health`).
     public var initDirectory: String?
+    /// `--kill-grace` / `NPSIM_KILL_GRACE`: how long a child npsim stops (an agent command, a local run, an init
+    /// script) gets between SIGTERM and SIGKILL; npsim's own shutdown waits at most this long for its children.
+    public var killGrace: Duration
     /// `--agent-tag`, `--agent-timeout`: how `agent` channels are matched and their commands run.
     public var agent: AgentSettings
 
@@ -41,7 +55,7 @@ public struct ServerConfiguration: Sendable {
         seedPaths: [String] = [],
         apiKeys: [String] = [],
         authEnabled: Bool = true,
-        organizationId: String = "1",
+        organizationId: String? = nil,
         logLevel: Logger.Level = .info,
         delivery: DeliveryPolicy = DeliveryPolicy(),
         providers: ProviderSettings = ProviderSettings(),
@@ -49,8 +63,16 @@ public struct ServerConfiguration: Sendable {
         localRuns: LocalRunSettings = LocalRunSettings(),
         agent: AgentSettings = AgentSettings(),
         initDirectory: String? = nil,
-        maximumDatabaseSize: Int? = nil
+        maximumDatabaseSize: Int? = nil,
+        killGrace: Duration = .seconds(10),
+        hostNames: [String] = [],
+        maximumConnections: Int = 1024,
+        idleTimeout: Duration = .seconds(60)
     ) {
+        self.maximumConnections = maximumConnections
+        self.idleTimeout = idleTimeout
+        self.hostNames = hostNames
+        self.killGrace = killGrace
         self.maximumDatabaseSize = maximumDatabaseSize
         self.initDirectory = initDirectory
         self.agent = agent

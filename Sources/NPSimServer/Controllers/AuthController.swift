@@ -7,6 +7,7 @@ import NPSimStore
 struct AuthController {
     let database: AppDatabase
     let issuer: TokenIssuer
+    let keys: KeyDirectory
 
     func register(on routes: Routes) {
         routes.post("/token", "Exchange an API key or refresh token for a bearer token") { request, _ in
@@ -39,14 +40,20 @@ struct AuthController {
             guard grants.arrayValue != nil else { throw APIError.validation("api_key.grants must be an array, got \(grants.typeName)") }
             let tags = object["tags"] ?? []
             guard tags.arrayValue != nil else { throw APIError.validation("api_key.tags must be an array, got \(tags.typeName)") }
-            let organization = try Self.organization(of: grants) ?? context.claims?.organizationId ?? "1"
+            // A key belongs to the caller's organization, or to the one its grants name when the caller reaches it.
+            let organization = try Self.organization(of: grants) ?? context.tenancy.organizationId ?? context.claims?.organizationId ?? "1"
+            guard context.tenancy.admits(nrn: "organization=\(organization)") else {
+                throw APIError.forbidden(
+                    "api_key.grants name organization \(organization); this token acts for organization \(context.tenancy.organizationId ?? "")"
+                )
+            }
             let key = try await database.writer.write { db in
                 try APIKeys.insert(name: name, secret: APIKeys.generateSecret(), organizationId: organization, grants: grants, tags: tags, in: db)
             }
             return JSONResponse.make(key.json(revealingSecret: true))
         }
-        routes.get("/api_key", "List API keys (masked)") { _, _ in
-            let keys = try await database.writer.read { db in try APIKeys.all(in: db) }
+        routes.get("/api_key", "List API keys (masked)") { _, context in
+            let keys = try await database.writer.read { db in try APIKeys.all(organizationId: context.tenancy.organizationId, in: db) }
             return JSONResponse.make([
                 "paging": ["offset": 0, "limit": .int(keys.count), "total": .int(keys.count)],
                 "results": .array(keys.map { $0.json(revealingSecret: false) }),
@@ -54,16 +61,25 @@ struct AuthController {
         }
         routes.get("/api_key/:id", "Read an API key (masked)") { _, context in
             let id = try context.pathParameter("id")
-            guard let number = Int(id), let key = try await database.writer.read({ db in try APIKeys.find(id: number, in: db) }) else {
+            guard let number = Int(id), let key = try await database.writer.read({ db in try APIKeys.find(id: number, in: db) }),
+                context.tenancy.admits(nrn: "organization=\(key.organizationId)")
+            else {
                 throw APIError.notFound("api key", id)
             }
             return JSONResponse.make(key.json(revealingSecret: false))
         }
         routes.delete("/api_key/:id", "Delete an API key") { _, context in
             let id = try context.pathParameter("id")
-            guard let number = Int(id), try await database.writer.write({ db in try APIKeys.delete(id: number, in: db) }) else {
+            let tenancy = context.tenancy
+            guard let number = Int(id),
+                try await database.writer.write({ db in
+                    guard let key = try APIKeys.find(id: number, in: db), tenancy.admits(nrn: "organization=\(key.organizationId)") else { return false }
+                    return try APIKeys.delete(id: number, in: db)
+                })
+            else {
                 throw APIError.notFound("api key", id)
             }
+            keys.deleted(number)
             return JSONResponse.make(["id": .int(number), "deleted": true])
         }
     }

@@ -11,13 +11,14 @@ struct HierarchyController {
     func register(on routes: Routes) {
         for level in NRN.Level.allCases {
             let base = "/\(level.rawValue)"
-            routes.post(base, "Create an entity of the \(level.rawValue) level") { request, _ in
-                let body = try await request.jsonBody()
-                return JSONResponse.make(try await database.writer.write { db in try create(level, body: body, in: db) }.json)
+            routes.post(base, "Create an entity of the \(level.rawValue) level") { request, context in
+                let (body, tenancy) = (try await request.jsonBody(), context.tenancy)
+                return JSONResponse.make(try await database.writer.write { db in try create(level, body: body, for: tenancy, in: db) }.json)
             }
-            routes.get(base, "List \(level.rawValue) entities") { request, _ in
+            routes.get(base, "List \(level.rawValue) entities") { request, context in
                 let parent = try request.nrnFilter()
                 let entities = try await database.writer.read { db in try Hierarchy.list(level: level, under: parent, in: db) }
+                    .filter { context.tenancy.admits(nrn: $0.nrn.description) }
                 let (limit, offset) = try request.paging()
                 return JSONResponse.make([
                     "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(entities.count)],
@@ -26,7 +27,9 @@ struct HierarchyController {
             }
             routes.get("\(base)/:id", "Read a \(level.rawValue)") { _, context in
                 let id = try context.pathParameter("id")
-                guard let entity = try await database.writer.read({ db in try Hierarchy.find(level: level, id: id, in: db) }) else {
+                guard let entity = try await database.writer.read({ db in try Hierarchy.find(level: level, id: id, in: db) }),
+                    context.tenancy.admits(nrn: entity.nrn.description)
+                else {
                     throw APIError.notFound(level.rawValue, id)
                 }
                 return JSONResponse.make(entity.json)
@@ -35,7 +38,7 @@ struct HierarchyController {
     }
 
     /// Creates an entity from `{name, slug?, id?, <parent level>_id}`; an organization needs no parent.
-    private func create(_ level: NRN.Level, body: JSONValue, in db: Database) throws -> NRNEntity {
+    private func create(_ level: NRN.Level, body: JSONValue, for tenancy: Tenancy, in db: Database) throws -> NRNEntity {
         guard case .object(let object) = body, let name = object["name"]?.stringValue, !name.isEmpty else {
             throw APIError.validation("\(level.rawValue).name is required and must be a non-empty string")
         }
@@ -61,6 +64,9 @@ struct HierarchyController {
         }
         components.append(NRN.Component(level: level, id: id))
         let nrn = NRN(components: components)
+        guard tenancy.admits(nrn: nrn.description) else {
+            throw APIError.forbidden("\(nrn) is outside organization \(tenancy.organizationId ?? ""), the only one this token acts for")
+        }
         if try Hierarchy.fetch(nrn, in: db) != nil, object["id"] != nil {
             throw APIError.conflict("\(level.rawValue) \(id) already exists at \(nrn)")
         }

@@ -8,7 +8,7 @@ struct NotificationController {
     let orchestrator: Orchestrator
 
     func register(on routes: Routes) {
-        routes.get("/notification", "List notifications") { request, _ in
+        routes.get("/notification", "List notifications") { request, context in
             let (limit, offset) = try request.paging()
             return JSONResponse.make(
                 try await orchestrator.notifications(
@@ -17,30 +17,35 @@ struct NotificationController {
                     statuses: request.queryList("status"),
                     actionId: request.query("action_id"),
                     limit: limit,
-                    offset: offset
+                    offset: offset,
+                    for: context.tenancy
                 )
             )
         }
         routes.get("/notification/:id", "Read a notification") { _, context in
-            JSONResponse.make(try await orchestrator.notification(id: try context.pathParameter("id")))
+            JSONResponse.make(try await orchestrator.notification(id: try context.pathParameter("id"), for: context.tenancy))
         }
         routes.get("/notification/:id/result", "Per-channel delivery results of a notification") { _, context in
-            JSONResponse.make(try await orchestrator.notificationResult(id: try context.pathParameter("id")))
+            JSONResponse.make(try await orchestrator.notificationResult(id: try context.pathParameter("id"), for: context.tenancy))
         }
         routes.post("/notification/:id/resend", "Resend a notification") { request, context in
             let body = try await request.jsonBody()
             return JSONResponse.make(
-                try await orchestrator.resend(notificationId: try context.pathParameter("id"), channelIds: try Self.channelIds(body))
+                try await orchestrator.resend(
+                    notificationId: try context.pathParameter("id"),
+                    channelIds: try Self.channelIds(body),
+                    for: context.tenancy
+                )
             )
         }
-        routes.post("/notification/resend", "Resend a notification (id in the body)") { request, _ in
+        routes.post("/notification/resend", "Resend a notification (id in the body)") { request, context in
             let body = try await request.jsonBody()
             guard let id = body["notification_id"]?.stringValue ?? body["id"]?.stringValue else {
                 throw APIError.validation("send notification_id (or use POST /notification/{id}/resend)")
             }
-            return JSONResponse.make(try await orchestrator.resend(notificationId: id, channelIds: try Self.channelIds(body)))
+            return JSONResponse.make(try await orchestrator.resend(notificationId: id, channelIds: try Self.channelIds(body), for: context.tenancy))
         }
-        routes.get("/_npsim/deliveries", "List deliveries") { request, _ in
+        routes.get("/_npsim/deliveries", "List deliveries") { request, context in
             let (limit, offset) = try request.paging()
             let channel = try request.query("channel_id").map { text in
                 guard let id = Int(text) else { throw APIError.badRequest("channel_id must be an integer, got '\(text)'") }
@@ -52,15 +57,16 @@ struct NotificationController {
                     channelId: channel,
                     notificationId: request.query("notification_id"),
                     limit: limit,
-                    offset: offset
+                    offset: offset,
+                    for: context.tenancy
                 )
             )
         }
         routes.get("/_npsim/deliveries/:id", "Read a delivery with its attempts") { _, context in
-            JSONResponse.make(try await orchestrator.delivery(id: try Self.deliveryId(context)))
+            JSONResponse.make(try await orchestrator.delivery(id: try Self.deliveryId(context), for: context.tenancy))
         }
         routes.post("/_npsim/deliveries/:id/retry", "Retry a dead or failed delivery") { _, context in
-            JSONResponse.make(try await orchestrator.retryDelivery(id: try Self.deliveryId(context)))
+            JSONResponse.make(try await orchestrator.retryDelivery(id: try Self.deliveryId(context), for: context.tenancy))
         }
     }
 

@@ -9,11 +9,12 @@ struct SpecificationController {
     func register(on routes: Routes) {
         for kind in [EntityKind.serviceSpecification, .linkSpecification] {
             let base = "/\(kind.rawValue)"
-            routes.post(base, "Create a \(kind.displayName)") { request, _ in
-                JSONResponse.make(try await orchestrator.createSpecification(kind, body: try await request.jsonBody()))
+            routes.post(base, "Create a \(kind.displayName)") { request, context in
+                JSONResponse.make(try await orchestrator.createSpecification(kind, body: try await request.jsonBody(), for: context.tenancy))
             }
-            routes.get(base, "List \(kind.displayName)s") { request, _ in
+            routes.get(base, "List \(kind.displayName)s") { request, context in
                 var query = DocumentQuery(kind: kind)
+                query.organizationId = context.tenancy.organizationId
                 (query.limit, query.offset) = try request.paging()
                 query.nrn = try request.nrnFilter()
                 query.includeDescendants = try request.queryFlag("show_descendants")
@@ -24,35 +25,47 @@ struct SpecificationController {
                 return JSONResponse.make(try await orchestrator.list(query))
             }
             routes.get("\(base)/:id", "Read a \(kind.displayName)") { _, context in
-                JSONResponse.make(try await orchestrator.get(kind, id: try context.pathParameter("id")))
+                JSONResponse.make(try await orchestrator.get(kind, id: try context.pathParameter("id"), for: context.tenancy))
             }
             routes.patch("\(base)/:id", "Update a \(kind.displayName)") { request, context in
                 JSONResponse.make(
-                    try await orchestrator.patchSpecification(kind, id: try context.pathParameter("id"), body: try await request.jsonBody())
+                    try await orchestrator.patchSpecification(
+                        kind,
+                        id: try context.pathParameter("id"),
+                        body: try await request.jsonBody(),
+                        for: context.tenancy
+                    )
                 )
             }
             routes.delete("\(base)/:id", "Delete a \(kind.displayName)") { _, context in
-                JSONResponse.make(try await orchestrator.deleteSpecification(kind, id: try context.pathParameter("id")))
+                JSONResponse.make(try await orchestrator.deleteSpecification(kind, id: try context.pathParameter("id"), for: context.tenancy))
             }
             registerActionSpecifications(under: kind, base: "\(base)/:id/action_specification", on: routes)
         }
         routes.get("/service_specification/:id/snapshots", "Snapshots of a service specification") { _, context in
-            _ = try await orchestrator.get(.serviceSpecification, id: try context.pathParameter("id"))
+            _ = try await orchestrator.get(.serviceSpecification, id: try context.pathParameter("id"), for: context.tenancy)
             return JSONResponse.make(["paging": ["offset": 0, "limit": 30, "total": 0], "results": []])
         }
         routes.get("/service_specification/:id/link_specification", "Link specifications of a service specification") { request, context in
             let id = try context.pathParameter("id")
-            _ = try await orchestrator.get(.serviceSpecification, id: id)
+            _ = try await orchestrator.get(.serviceSpecification, id: id, for: context.tenancy)
             var query = DocumentQuery(kind: .linkSpecification)
             query.parentId = id
             (query.limit, query.offset) = try request.paging()
             return JSONResponse.make(try await orchestrator.list(query))
         }
         routes.get("/action_specification/:id", "Read an action specification") { _, context in
-            JSONResponse.make(try await orchestrator.get(.actionSpecification, id: try context.pathParameter("id")))
+            JSONResponse.make(try await orchestrator.get(.actionSpecification, id: try context.pathParameter("id"), for: context.tenancy))
         }
-        routes.get("/action_specification", "List action specifications by parent") { request, _ in
-            guard let parent = request.query("service_specification_id") ?? request.query("link_specification_id") else {
+        routes.get("/action_specification", "List action specifications by parent") { request, context in
+            let parent: String
+            if let service = request.query("service_specification_id") {
+                _ = try await orchestrator.get(.serviceSpecification, id: service, for: context.tenancy)
+                parent = service
+            } else if let link = request.query("link_specification_id") {
+                _ = try await orchestrator.get(.linkSpecification, id: link, for: context.tenancy)
+                parent = link
+            } else {
                 throw APIError.badRequest("list action specifications with service_specification_id or link_specification_id")
             }
             var query = DocumentQuery(kind: .actionSpecification)
@@ -70,13 +83,14 @@ struct SpecificationController {
                 try await orchestrator.createActionSpecification(
                     parent: parentKind,
                     parentId: try context.pathParameter("id"),
-                    body: try await request.jsonBody()
+                    body: try await request.jsonBody(),
+                    for: context.tenancy
                 )
             )
         }
         routes.get(path, "List the action specifications of a \(parentKind.displayName)") { request, context in
             let parentId = try context.pathParameter("id")
-            _ = try await orchestrator.get(parentKind, id: parentId)
+            _ = try await orchestrator.get(parentKind, id: parentId, for: context.tenancy)
             var query = DocumentQuery(kind: .actionSpecification)
             query.parentId = parentId
             query.types = request.queryList("type")
@@ -85,10 +99,10 @@ struct SpecificationController {
             return JSONResponse.make(try await orchestrator.list(query))
         }
         routes.get("\(base)/:child", "Read an action specification of a \(parentKind.displayName)") { _, context in
-            let (parentId, id) = (try context.pathParameter("id"), try context.pathParameter("child"))
+            let (parentId, id, tenancy) = (try context.pathParameter("id"), try context.pathParameter("child"), context.tenancy)
             return JSONResponse.make(
                 try await orchestrator.database.writer.read { db in
-                    try orchestrator.actionSpecification(parent: parentKind, parentId: parentId, id: id, in: db)
+                    try orchestrator.actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy, in: db)
                 }
             )
         }
@@ -98,7 +112,8 @@ struct SpecificationController {
                     parent: parentKind,
                     parentId: try context.pathParameter("id"),
                     id: try context.pathParameter("child"),
-                    body: try await request.jsonBody()
+                    body: try await request.jsonBody(),
+                    for: context.tenancy
                 )
             )
         }
@@ -107,7 +122,8 @@ struct SpecificationController {
                 try await orchestrator.deleteActionSpecification(
                     parent: parentKind,
                     parentId: try context.pathParameter("id"),
-                    id: try context.pathParameter("child")
+                    id: try context.pathParameter("child"),
+                    for: context.tenancy
                 )
             )
         }

@@ -1,6 +1,7 @@
 import GRDB
 import Hummingbird
 import Logging
+import NIOHTTP1
 import NPSimCore
 
 /// Turns every error into nullplatform's JSON error body, so that clients never see an HTML page, an empty
@@ -15,6 +16,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let apiError = Self.apiError(for: error)
             context.logger.error("database error on \(request.method) \(request.uri.path): \(error)")
             return JSONResponse.make(apiError.json, status: HTTPResponse.Status(code: apiError.status))
+        } catch let error as HTTPParserError {
+            let apiError = APIError.badRequest("the request's HTTP framing is malformed (\(error)); check its Content-Length or chunked encoding")
+            return JSONResponse.make(apiError.json, status: .badRequest)
         } catch let error as HTTPError {
             let apiError = Self.apiError(for: error.status, message: error.body, request: request)
             return JSONResponse.make(apiError.json, status: error.status)

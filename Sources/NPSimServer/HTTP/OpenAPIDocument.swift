@@ -1,3 +1,4 @@
+import HTTPTypes
 import NPSimCore
 
 /// Builds the OpenAPI 3.1 document of npsim's routes: every path and method with its summary, path parameters,
@@ -53,7 +54,7 @@ enum OpenAPIDocument {
             "200": ["description": "Success", "content": [mediaType: ["schema": [:]]]],
             "default": ["description": "An error", "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Error"]]]],
         ]
-        if !AuthMiddleware.isOpen(entry.path) { operation["security"] = [["bearer": []]] }
+        if !AuthMiddleware.isOpen(HTTPRequest.Method(entry.method.uppercased()) ?? .get, entry.path) { operation["security"] = [["bearer": []]] }
         return operation
     }
 }

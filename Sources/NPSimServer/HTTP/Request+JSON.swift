@@ -6,21 +6,34 @@ extension Request {
     /// The largest body npsim accepts; bigger ones are refused with 413 before they are read in full.
     static let maximumBodySize = 1 << 20
 
-    /// Reads and parses the body. An empty body reads as `{}` so that bodiless POSTs (resend) work.
+    /// Reads and parses the body. An empty body reads as `{}` so that bodiless POSTs (resend) work; any other body
+    /// must say it is JSON: a browser sends `text/plain`, form and multipart bodies cross-site without asking, so
+    /// accepting them would let any web page drive npsim.
     func jsonBody() async throws -> JSONValue {
-        let body = self.body
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collect(upTo: Self.maximumBodySize)
-        } catch is NIOTooManyBytesError {
-            throw APIError.payloadTooLarge(limit: Self.maximumBodySize)
-        }
+        let buffer = try await collectBody()
         if buffer.readableBytes == 0 { return [:] }
+        let contentType = headers[.contentType]
+        guard let contentType, Self.isJSON(contentType) else { throw APIError.unsupportedMediaType(contentType) }
         do {
             return try JSONParser.parse(buffer.readableBytesView)
         } catch {
             throw APIError.malformedJSON("the request body is not valid JSON: \(error.description)")
         }
+    }
+
+    /// The whole body, at most ``maximumBodySize`` bytes (413 beyond).
+    func collectBody() async throws -> ByteBuffer {
+        do {
+            return try await body.collect(upTo: Self.maximumBodySize)
+        } catch is NIOTooManyBytesError {
+            throw APIError.payloadTooLarge(limit: Self.maximumBodySize)
+        }
+    }
+
+    /// `application/json`, or any `+json` type (`application/merge-patch+json`), with or without parameters.
+    static func isJSON(_ contentType: String) -> Bool {
+        let type = contentType.prefix { $0 != ";" }.filter { $0 != " " && $0 != "\t" }.lowercased()
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 
     /// A query parameter, or `nil` when absent or empty.

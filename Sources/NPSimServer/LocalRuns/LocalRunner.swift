@@ -24,11 +24,14 @@ struct LocalRunner: Service {
     let address: ListeningAddress
     let apiKey: String
     let timeout: Duration
+    /// Between SIGTERM and SIGKILL when a step is stopped (`--kill-grace`).
+    let killGrace: Duration
     let logger: Logger
     private let jobs: AsyncStream<Job>
     private let submissions: AsyncStream<Job>.Continuation
 
-    init(database: AppDatabase, address: ListeningAddress, apiKey: String, timeout: Duration, logger: Logger) {
+    init(database: AppDatabase, address: ListeningAddress, apiKey: String, timeout: Duration, killGrace: Duration, logger: Logger) {
+        self.killGrace = killGrace
         self.database = database
         self.address = address
         self.apiKey = apiKey
@@ -116,6 +119,7 @@ struct LocalRunner: Service {
                 environment: environment.merging(step.environment) { $1 },
                 directory: plan.directory,
                 timeout: max(deadline - ContinuousClock.now, .milliseconds(1)),
+                killGrace: killGrace,
                 tailLimit: Self.stepOutputLimit
             )
             log += String(decoding: outcome.stdout, as: UTF8.self)

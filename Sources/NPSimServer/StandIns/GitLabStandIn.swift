@@ -95,8 +95,7 @@ struct GitLabStandIn {
     static func parameters(_ request: Request) async throws -> [String: String] {
         var result: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { result[String(key)] = String(value) }
-        let body = request.body
-        let buffer = try await body.collect(upTo: Request.maximumBodySize)
+        let buffer = try await request.collectBody()
         let text = String(buffer: buffer)
         if request.headers[.contentType]?.hasPrefix("application/json") == true, case .object(let object)? = try? JSONParser.parse(text) {
             for (key, value) in object {

@@ -159,6 +159,14 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("v8: operator keys act for every organization") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE api_key ADD COLUMN every_organization INTEGER NOT NULL DEFAULT 0;
+                    UPDATE api_key SET every_organization = 1 WHERE name IN ('command line', 'generated at first start');
+                    """
+            )
+        }
         return migrator
     }
 }

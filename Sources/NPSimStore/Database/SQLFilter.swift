@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// A `WHERE` clause built from optional list filters, and the paged query every list endpoint runs with it:
@@ -18,6 +19,20 @@ struct SQLFilter {
         guard !values.isEmpty else { return }
         clauses.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
         arguments += StatementArguments(values)
+    }
+
+    /// Rows whose NRN `column` lies in the organization: the organization itself or anything under it.
+    mutating func within(organization: String?, column: String = "nrn") {
+        guard let organization else { return }
+        raw("(\(column) = ? OR \(column) LIKE ? ESCAPE '\\')", Self.organizationArguments(organization))
+    }
+
+    /// `organization=ID` and the `LIKE` pattern of everything under it, with `LIKE`'s wildcards escaped.
+    static func organizationArguments(_ organization: String) -> StatementArguments {
+        let nrn = "organization=\(organization)"
+        let escaped = nrn.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+        return [nrn, escaped + ":%"]
     }
 
     mutating func raw(_ clause: String, _ values: StatementArguments) {

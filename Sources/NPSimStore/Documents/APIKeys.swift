@@ -9,6 +9,9 @@ public enum APIKeys {
         public let name: String
         public let secret: String
         public let organizationId: String
+        /// An operator's key (`--api-key`, or the one generated at first start): it acts for every organization,
+        /// unless `--organization` pinned it. Keys created through `POST /api_key` act for their organization only.
+        public let everyOrganization: Bool
         public let grants: JSONValue
         public let tags: JSONValue
         public let createdAt: String
@@ -25,31 +28,45 @@ public enum APIKeys {
         }
     }
 
+    /// The name of the key npsim generates at its first start when it is given none.
+    public static let generatedName = "generated at first start"
+
     /// A new random secret in nullplatform's style: hex, long enough to be unguessable.
     public static func generateSecret() -> String {
         (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
     }
 
+    /// Stores a key; a key with the same secret is kept, with the organization and scope given now (an operator's
+    /// `--organization` may change between starts).
     @discardableResult
     public static func insert(
         name: String,
         secret: String,
         organizationId: String,
+        everyOrganization: Bool = false,
         grants: JSONValue = [],
         tags: JSONValue = [],
         in db: Database
     ) throws -> Key {
-        if let existing = try find(secret: secret, in: db) { return existing }
+        if let existing = try find(secret: secret, in: db) {
+            guard existing.organizationId != organizationId || existing.everyOrganization != everyOrganization else { return existing }
+            try db.run(
+                sql: "UPDATE api_key SET organization_id = ?, every_organization = ? WHERE id = ?",
+                arguments: [organizationId, everyOrganization, existing.id]
+            )
+            return try find(id: existing.id, in: db) ?? existing
+        }
         let createdAt = ISO8601.string(from: Date())
         try db.run(
-            sql: "INSERT INTO api_key (name, secret, organization_id, grants, tags, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [name, secret, organizationId, JSONWriter.string(grants), JSONWriter.string(tags), createdAt]
+            sql: "INSERT INTO api_key (name, secret, organization_id, every_organization, grants, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [name, secret, organizationId, everyOrganization, JSONWriter.string(grants), JSONWriter.string(tags), createdAt]
         )
         return Key(
             id: Int(db.lastInsertedRowID),
             name: name,
             secret: secret,
             organizationId: organizationId,
+            everyOrganization: everyOrganization,
             grants: grants,
             tags: tags,
             createdAt: createdAt
@@ -64,8 +81,10 @@ public enum APIKeys {
         try Row.cachedOne(db, sql: "SELECT * FROM api_key WHERE id = ?", arguments: [id]).map(key)
     }
 
-    public static func all(in db: Database) throws -> [Key] {
-        try Row.cachedAll(db, sql: "SELECT * FROM api_key ORDER BY id").map(key)
+    /// Every key, or those of one organization.
+    public static func all(organizationId: String? = nil, in db: Database) throws -> [Key] {
+        guard let organizationId else { return try Row.cachedAll(db, sql: "SELECT * FROM api_key ORDER BY id").map(key) }
+        return try Row.cachedAll(db, sql: "SELECT * FROM api_key WHERE organization_id = ? ORDER BY id", arguments: [organizationId]).map(key)
     }
 
     public static func delete(id: Int, in db: Database) throws -> Bool {
@@ -79,6 +98,7 @@ public enum APIKeys {
             name: row["name"],
             secret: row["secret"],
             organizationId: row["organization_id"],
+            everyOrganization: row["every_organization"],
             grants: try JSONParser.parse(row["grants"] as String),
             tags: try JSONParser.parse(row["tags"] as String),
             createdAt: row["created_at"]

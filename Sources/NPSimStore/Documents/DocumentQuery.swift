@@ -13,6 +13,9 @@ public struct DocumentQuery: Sendable {
     /// Records owned exactly at this NRN (`entity_nrn=`), as opposed to the visibility filter `nrn`.
     public var exactNRN: String?
     public var includeDescendants = false
+    /// Only records of this organization (a token's); `nil` for every organization. Actions and action
+    /// specifications are listed under a parent, which the caller checks instead.
+    public var organizationId: String?
     public var limit = 30
     public var offset = 0
     /// Newest first when true (the default for actions and notifications).

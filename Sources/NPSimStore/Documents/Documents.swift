@@ -97,6 +97,21 @@ public enum Documents {
             filter.among(column, values)
         }
         filter.equals("nrn", query.exactNRN)
+        if let organization = query.organizationId {
+            switch query.kind {
+            case .service, .link, .channel:
+                filter.within(organization: organization)
+            case .serviceSpecification, .linkSpecification:
+                // `nrn` holds the `visible_to` patterns joined by commas; one of them must name the organization, or any.
+                let own = SQLFilter.organizationArguments(organization)
+                filter.raw(
+                    "(',' || nrn || ',' LIKE '%,' || ? || ',%' ESCAPE '\\' OR ',' || nrn LIKE '%,' || ? ESCAPE '\\' OR ',' || nrn LIKE '%,organization=*%')",
+                    own
+                )
+            case .serviceAction, .linkAction, .actionSpecification:
+                break
+            }
+        }
         if let nrn = query.nrn {
             if nrn.hasWildcard || [.serviceSpecification, .linkSpecification].contains(query.kind) {
                 // Patterns on either side: evaluated row by row.

@@ -7,10 +7,13 @@ extension Orchestrator {
     public struct ActionParent: Sendable {
         public let kind: EntityKind
         public let id: String
+        /// Who asks: a parent outside the caller's organization is a 404.
+        public let tenancy: Tenancy
 
-        public init(kind: EntityKind, id: String) {
+        public init(kind: EntityKind, id: String, tenancy: Tenancy = .everyOrganization) {
             self.kind = kind
             self.id = id
+            self.tenancy = tenancy
         }
 
         var actionKind: EntityKind { kind == .service ? .serviceAction : .linkAction }
@@ -25,7 +28,7 @@ extension Orchestrator {
         let validated = try parent.actionKind.validatedForCreate(body)
         let action = try await writeQueuingDeliveries { db, reservations in
             var object = validated
-            var entity = try Documents.require(parent.kind, id: parent.id, in: db)
+            var entity = try require(parent.kind, id: parent.id, for: parent.tenancy, in: db)
             let reference = try ReferenceData(in: db)
             let specId = object["specification_id"]!.stringValue!
             guard let spec = try reference.specification(.actionSpecification, id: specId) else {
@@ -140,7 +143,7 @@ extension Orchestrator {
 
     /// An action, checked to belong to the parent in the path.
     func action(on parent: ActionParent, id: String, in db: Database) throws -> JSONObject {
-        _ = try Documents.require(parent.kind, id: parent.id, in: db)
+        _ = try require(parent.kind, id: parent.id, for: parent.tenancy, in: db)
         let object = try Documents.require(parent.actionKind, id: id, in: db)
         guard object[parent.idField]?.stringValue == parent.id else { throw APIError.notFound(parent.actionKind.displayName, id) }
         return object

@@ -5,8 +5,9 @@ extension Orchestrator {
     /// The notification sources nullplatform defines.
     static let sources: Set<String> = ["service", "approval", "audit", "alert", "entity", "telemetry", "parameters"]
 
-    public func createChannel(body: JSONValue) async throws -> JSONObject {
+    public func createChannel(body: JSONValue, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         let validated = try EntityKind.channel.validatedForCreate(body)
+        try Self.checkWithin(tenancy, nrn: validated["nrn"]?.stringValue, field: "notification_channel.nrn")
         try Self.checkChannel(validated)
         return try await database.writer.write { db in
             var object = validated
@@ -19,9 +20,9 @@ extension Orchestrator {
     }
 
     /// `configuration` is merged (a masked secret sent back keeps its value); `source` replaces the whole array.
-    public func patchChannel(id: String, body: JSONValue) async throws -> JSONObject {
+    public func patchChannel(id: String, body: JSONValue, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.write { db in
-            var object = try Documents.require(.channel, id: id, in: db)
+            var object = try require(.channel, id: id, for: tenancy, in: db)
             let changes = try EntityKind.channel.validatedForPatch(body, current: object)
             for (key, value) in changes {
                 if key == "configuration", case .object(let current) = object[key], case .object(let change) = value {
@@ -30,6 +31,7 @@ extension Orchestrator {
                     object[key] = value
                 }
             }
+            try Self.checkWithin(tenancy, nrn: object["nrn"]?.stringValue, field: "notification_channel.nrn")
             try Self.checkChannel(object)
             object["updated_at"] = .string(timestamp())
             try Documents.update(.channel, object, in: db)
@@ -37,9 +39,9 @@ extension Orchestrator {
         }
     }
 
-    public func deleteChannel(id: String) async throws -> JSONObject {
+    public func deleteChannel(id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.write { db in
-            let object = try Documents.require(.channel, id: id, in: db)
+            let object = try require(.channel, id: id, for: tenancy, in: db)
             try Documents.delete(.channel, id: id, in: db)
             return try present(.channel, object, options: ReadOptions(), in: db)
         }

@@ -3,29 +3,30 @@ import NPSimCore
 
 extension Orchestrator {
     /// Creates a service (`pending` unless the client imports it with another status).
-    public func createService(body: JSONValue, id: String? = nil) async throws -> JSONObject {
-        try await createInstance(.service, body: body, id: id)
+    public func createService(body: JSONValue, id: String? = nil, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
+        try await createInstance(.service, body: body, id: id, tenancy: tenancy)
     }
 
     /// Creates a link between an application (or scope) and a service.
-    public func createLink(body: JSONValue, id: String? = nil) async throws -> JSONObject {
-        try await createInstance(.link, body: body, id: id)
+    public func createLink(body: JSONValue, id: String? = nil, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
+        try await createInstance(.link, body: body, id: id, tenancy: tenancy)
     }
 
-    private func createInstance(_ kind: EntityKind, body: JSONValue, id fixedId: String?) async throws -> JSONObject {
+    private func createInstance(_ kind: EntityKind, body: JSONValue, id fixedId: String?, tenancy: Tenancy) async throws -> JSONObject {
         let validated = try kind.validatedForCreate(body)
+        try Self.checkWithin(tenancy, nrn: validated["entity_nrn"]?.stringValue, field: "\(kind.rawValue).entity_nrn")
         return try await database.writer.write { db in
             var object = validated
             let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
             let specId = object["specification_id"]!.stringValue!
-            guard let spec = try Documents.fetch(specKind, id: specId, in: db) else {
+            guard let spec = try Documents.fetch(specKind, id: specId, in: db), try reaches(tenancy, specKind, spec, in: db) else {
                 throw APIError.validation("\(kind.rawValue).specification_id '\(specId)' is not an existing \(specKind.displayName)")
             }
             let nrn = try NRN(parsing: object["entity_nrn"]!.stringValue!)
             _ = try Hierarchy.lineage(of: nrn, in: db)
             if kind == .link {
                 let serviceId = object["service_id"]!.stringValue!
-                guard let service = try Documents.fetch(.service, id: serviceId, in: db) else {
+                guard let service = try Documents.fetch(.service, id: serviceId, in: db), try reaches(tenancy, .service, service, in: db) else {
                     throw APIError.validation("link.service_id '\(serviceId)' is not an existing service")
                 }
                 guard spec["specification_id"] == service["specification_id"] else {
@@ -76,9 +77,9 @@ extension Orchestrator {
 
     /// `PATCH /service/{id}` and `PATCH /link/{id}`. `attributes` are merged into the stored ones (runners write
     /// their outputs this way) and the result is checked against the specification's schema.
-    public func patchInstance(_ kind: EntityKind, id: String, body: JSONValue) async throws -> JSONObject {
+    public func patchInstance(_ kind: EntityKind, id: String, body: JSONValue, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.write { db in
-            var object = try Documents.require(kind, id: id, in: db)
+            var object = try require(kind, id: id, for: tenancy, in: db)
             let changes = try kind.validatedForPatch(body, current: object)
             for (key, value) in changes {
                 if key == "attributes", case .object(let stored) = object["attributes"], case .object(let patch) = value {
@@ -112,9 +113,9 @@ extension Orchestrator {
     /// As in nullplatform, a record that something still has to deprovision (its specification has a delete
     /// action and it is neither `failed` nor `deleted`) is refused with 403 unless `force` is set, and a service
     /// that still has links cannot be deleted at all.
-    public func deleteInstance(_ kind: EntityKind, id: String, force: Bool) async throws -> JSONObject {
+    public func deleteInstance(_ kind: EntityKind, id: String, force: Bool, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.write { db in
-            let object = try Documents.require(kind, id: id, in: db)
+            let object = try require(kind, id: id, for: tenancy, in: db)
             if kind == .service {
                 let links = try Documents.count(.link, where: "parent_id", is: id, in: db)
                 guard links == 0 else {

@@ -79,9 +79,10 @@ extension Orchestrator {
 
     /// `POST /notification/{id}/resend`: a new notification (new id, same `notification` payload) to the given
     /// channels, or to every channel that routing picks now.
-    public func resend(notificationId: String, channelIds: [Int]?) async throws -> JSONObject {
+    public func resend(notificationId: String, channelIds: [Int]?, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         let id = try await writeQueuingDeliveries { db, reservations in
             guard let row = try Row.cachedOne(db, sql: "SELECT body, nrn, action_id FROM notification WHERE id = ?", arguments: [notificationId]),
+                tenancy.admits(nrn: row["nrn"]),
                 case .object(let original) = try JSONParser.parse(Array(row["body"] as Data)), let payload = original["notification"]
             else { throw APIError.notFound("notification", notificationId) }
             let nrnText: String = row["nrn"]
@@ -89,7 +90,8 @@ extension Orchestrator {
             if let channelIds {
                 routing = Outbox.Routing()
                 for channelId in channelIds {
-                    guard let channel = try Documents.fetch(.channel, id: String(channelId), in: db) else {
+                    guard let channel = try Documents.fetch(.channel, id: String(channelId), in: db), try reaches(tenancy, .channel, channel, in: db)
+                    else {
                         throw APIError.validation("channel_ids: channel \(channelId) does not exist")
                     }
                     routing.channels.append(channel)
@@ -119,19 +121,27 @@ extension Orchestrator {
     }
 
     /// One notification as the API shows it: summary, routing decision, and the payload as delivered.
-    public func notification(id: String) async throws -> JSONObject {
+    public func notification(id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.read { db in
-            guard let row = try Row.cachedOne(db, sql: "SELECT * FROM notification WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.cachedOne(db, sql: "SELECT * FROM notification WHERE id = ?", arguments: [id]), tenancy.admits(nrn: row["nrn"]) else {
                 throw APIError.notFound("notification", id)
             }
             return try Self.notificationJSON(row)
         }
     }
 
-    public func notifications(nrn: NRN?, sources: [String], statuses: [String], actionId: String?, limit: Int, offset: Int) async throws -> JSONValue
-    {
+    public func notifications(
+        nrn: NRN?,
+        sources: [String],
+        statuses: [String],
+        actionId: String?,
+        limit: Int,
+        offset: Int,
+        for tenancy: Tenancy = .everyOrganization
+    ) async throws -> JSONValue {
         try await database.writer.read { db in
             var filter = SQLFilter()
+            filter.within(organization: tenancy.organizationId)
             if let nrn { filter.raw("nrn_visible(nrn, ?, 1)", [nrn.description]) }
             filter.among("source", sources)
             filter.among("status", statuses)
@@ -145,11 +155,13 @@ extension Orchestrator {
     }
 
     /// `GET /notification/{id}/result`: per channel, the delivery's status, its attempts and the last response.
-    public func notificationResult(id: String) async throws -> JSONObject {
+    public func notificationResult(id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.read { db in
-            guard let status = try String.cachedOne(db, sql: "SELECT status FROM notification WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.cachedOne(db, sql: "SELECT status, nrn FROM notification WHERE id = ?", arguments: [id]), tenancy.admits(nrn: row["nrn"])
+            else {
                 throw APIError.notFound("notification", id)
             }
+            let status: String = row["status"]
             let deliveries = try Row.cachedAll(db, sql: "SELECT * FROM delivery WHERE notification_id = ? ORDER BY id", arguments: [id])
             return [
                 "notification_id": .string(id), "status": .string(status),
@@ -158,9 +170,22 @@ extension Orchestrator {
         }
     }
 
-    public func deliveries(statuses: [String], channelId: Int?, notificationId: String?, limit: Int, offset: Int) async throws -> JSONValue {
+    public func deliveries(
+        statuses: [String],
+        channelId: Int?,
+        notificationId: String?,
+        limit: Int,
+        offset: Int,
+        for tenancy: Tenancy = .everyOrganization
+    ) async throws -> JSONValue {
         try await database.writer.read { db in
             var filter = SQLFilter()
+            if let organization = tenancy.organizationId {
+                filter.raw(
+                    "notification_id IN (SELECT id FROM notification WHERE nrn = ? OR nrn LIKE ? ESCAPE '\\')",
+                    SQLFilter.organizationArguments(organization)
+                )
+            }
             filter.among("status", statuses)
             filter.equals("channel_id", channelId)
             filter.equals("notification_id", notificationId)
@@ -172,21 +197,32 @@ extension Orchestrator {
         }
     }
 
-    public func delivery(id: Int64) async throws -> JSONObject {
+    public func delivery(id: Int64, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.read { db in
-            guard let row = try Row.cachedOne(db, sql: "SELECT * FROM delivery WHERE id = ?", arguments: [id]) else {
-                throw APIError.notFound("delivery", String(id))
-            }
-            return try Self.deliveryJSON(row, includeAttempts: true, in: db)
+            try Self.deliveryJSON(try requireDelivery(id, for: tenancy, in: db), includeAttempts: true, in: db)
         }
     }
 
-    public func retryDelivery(id: Int64) async throws -> JSONObject {
+    public func retryDelivery(id: Int64, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await writeQueuingDeliveries { db, reservations in
+            _ = try requireDelivery(id, for: tenancy, in: db)
             try Outbox.retry(deliveryId: id, now: now(), in: db)
             reservations.queuedPending()
         }
         return try await delivery(id: id)
+    }
+
+    /// A delivery whose notification `tenancy` reaches; otherwise a 404.
+    private func requireDelivery(_ id: Int64, for tenancy: Tenancy, in db: Database) throws -> Row {
+        guard
+            let row = try Row.cachedOne(
+                db,
+                sql: "SELECT delivery.*, notification.nrn AS notification_nrn FROM delivery JOIN notification ON notification.id = notification_id WHERE delivery.id = ?",
+                arguments: [id]
+            ),
+            tenancy.admits(nrn: row["notification_nrn"])
+        else { throw APIError.notFound("delivery", String(id)) }
+        return row
     }
 
     static func notificationJSON(_ row: Row) throws -> JSONObject {

@@ -4,8 +4,14 @@ import NPSimCore
 extension Orchestrator {
     /// Creates a service or link specification; with `use_default_actions` it also creates the create, update and
     /// delete action specifications derived from the attributes schema.
-    public func createSpecification(_ kind: EntityKind, body: JSONValue, id fixedId: String? = nil) async throws -> JSONObject {
+    public func createSpecification(
+        _ kind: EntityKind,
+        body: JSONValue,
+        id fixedId: String? = nil,
+        for tenancy: Tenancy = .everyOrganization
+    ) async throws -> JSONObject {
         let validated = try kind.validatedForCreate(body)
+        try Self.checkVisibility(validated, kind: kind, within: tenancy)
         try Self.checkAttributesSchema(validated)
         return try await database.writer.write { db in
             var object = validated
@@ -13,7 +19,9 @@ extension Orchestrator {
             try assignSlug(&object, kind: kind)
             if kind == .linkSpecification {
                 let serviceSpecId = object["specification_id"]!.stringValue!
-                guard try Documents.fetch(.serviceSpecification, id: serviceSpecId, in: db) != nil else {
+                guard let parent = try Documents.fetch(.serviceSpecification, id: serviceSpecId, in: db),
+                    try reaches(tenancy, .serviceSpecification, parent, in: db)
+                else {
                     throw APIError.validation("link_specification.specification_id '\(serviceSpecId)' is not an existing service specification")
                 }
             }
@@ -41,11 +49,14 @@ extension Orchestrator {
         }
     }
 
-    public func patchSpecification(_ kind: EntityKind, id: String, body: JSONValue) async throws -> JSONObject {
+    public func patchSpecification(_ kind: EntityKind, id: String, body: JSONValue, for tenancy: Tenancy = .everyOrganization) async throws
+        -> JSONObject
+    {
         try await database.writer.write { db in
-            var object = try Documents.require(kind, id: id, in: db)
+            var object = try require(kind, id: id, for: tenancy, in: db)
             let changes = try kind.validatedForPatch(body, current: object)
             for (key, value) in changes { object[key] = value }
+            try Self.checkVisibility(object, kind: kind, within: tenancy)
             try Self.checkAttributesSchema(object)
             if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
             try checkSlugIsFree(
@@ -63,9 +74,9 @@ extension Orchestrator {
     }
 
     /// Deletes a specification that nothing uses any more, with its action specifications.
-    public func deleteSpecification(_ kind: EntityKind, id: String) async throws -> JSONObject {
+    public func deleteSpecification(_ kind: EntityKind, id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.write { db in
-            let object = try Documents.require(kind, id: id, in: db)
+            let object = try require(kind, id: id, for: tenancy, in: db)
             let users =
                 kind == .serviceSpecification
                 ? try Documents.count(.service, where: "specification_id", is: id, in: db)
@@ -84,12 +95,13 @@ extension Orchestrator {
         parent parentKind: EntityKind,
         parentId: String,
         body: JSONValue,
-        id fixedId: String? = nil
+        id fixedId: String? = nil,
+        for tenancy: Tenancy = .everyOrganization
     ) async throws -> JSONObject {
         let validated = try EntityKind.actionSpecification.validatedForCreate(body)
         return try await database.writer.write { db in
             var object = validated
-            _ = try Documents.require(parentKind, id: parentId, in: db)
+            _ = try require(parentKind, id: parentId, for: tenancy, in: db)
             object["id"] = .string(fixedId ?? Self.newId())
             try assignSlug(&object, kind: .actionSpecification)
             object[parentKind == .serviceSpecification ? "service_specification_id" : "link_specification_id"] = .string(parentId)
@@ -109,8 +121,14 @@ extension Orchestrator {
     }
 
     /// Reads an action specification under the parent named in the path (a wrong parent is a 404).
-    public func actionSpecification(parent parentKind: EntityKind?, parentId: String?, id: String, in db: Database) throws -> JSONObject {
-        let object = try Documents.require(.actionSpecification, id: id, in: db)
+    public func actionSpecification(
+        parent parentKind: EntityKind?,
+        parentId: String?,
+        id: String,
+        for tenancy: Tenancy = .everyOrganization,
+        in db: Database
+    ) throws -> JSONObject {
+        let object = try require(.actionSpecification, id: id, for: tenancy, in: db)
         if let parentKind, let parentId {
             let field = parentKind == .serviceSpecification ? "service_specification_id" : "link_specification_id"
             guard object[field]?.stringValue == parentId else { throw APIError.notFound("action specification", id) }
@@ -118,9 +136,15 @@ extension Orchestrator {
         return object
     }
 
-    public func patchActionSpecification(parent parentKind: EntityKind, parentId: String, id: String, body: JSONValue) async throws -> JSONObject {
+    public func patchActionSpecification(
+        parent parentKind: EntityKind,
+        parentId: String,
+        id: String,
+        body: JSONValue,
+        for tenancy: Tenancy = .everyOrganization
+    ) async throws -> JSONObject {
         try await database.writer.write { db in
-            var object = try actionSpecification(parent: parentKind, parentId: parentId, id: id, in: db)
+            var object = try actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy, in: db)
             let changes = try EntityKind.actionSpecification.validatedForPatch(body, current: object)
             for (key, value) in changes { object[key] = value }
             if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
@@ -138,11 +162,23 @@ extension Orchestrator {
         }
     }
 
-    public func deleteActionSpecification(parent parentKind: EntityKind, parentId: String, id: String) async throws -> JSONObject {
+    public func deleteActionSpecification(
+        parent parentKind: EntityKind,
+        parentId: String,
+        id: String,
+        for tenancy: Tenancy = .everyOrganization
+    ) async throws -> JSONObject {
         try await database.writer.write { db in
-            let object = try actionSpecification(parent: parentKind, parentId: parentId, id: id, in: db)
+            let object = try actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy, in: db)
             try Documents.delete(.actionSpecification, id: id, in: db)
             return try present(.actionSpecification, object, options: ReadOptions(includeMessages: true), in: db)
+        }
+    }
+
+    /// A token of one organization may make a specification visible within it only.
+    static func checkVisibility(_ object: JSONObject, kind: EntityKind, within tenancy: Tenancy) throws {
+        for pattern in object["visible_to"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            try checkWithin(tenancy, nrn: pattern, field: "\(kind.rawValue).visible_to")
         }
     }
 

@@ -51,10 +51,48 @@ public struct Orchestrator: Sendable {
     func timestamp() -> String { ISO8601.string(from: now()) }
 
     /// Reads one entity, as a client sees it.
-    public func get(_ kind: EntityKind, id: String, options: ReadOptions = ReadOptions()) async throws -> JSONObject {
+    public func get(_ kind: EntityKind, id: String, options: ReadOptions = ReadOptions(), for tenancy: Tenancy = .everyOrganization) async throws
+        -> JSONObject
+    {
         try await database.writer.read { db in
-            try present(kind, try Documents.require(kind, id: id, in: db), options: options, in: db)
+            try present(kind, try require(kind, id: id, for: tenancy, in: db), options: options, in: db)
         }
+    }
+
+    /// A record that exists and that `tenancy` may reach; otherwise a 404 naming it, as if it did not exist.
+    func require(_ kind: EntityKind, id: String, for tenancy: Tenancy, in db: Database) throws -> JSONObject {
+        let object = try Documents.require(kind, id: id, in: db)
+        guard try reaches(tenancy, kind, object, in: db) else { throw APIError.notFound(kind.displayName, id) }
+        return object
+    }
+
+    /// Whether `tenancy` reaches a record: through its own NRN, its specification's `visible_to`, or its parent's.
+    func reaches(_ tenancy: Tenancy, _ kind: EntityKind, _ object: JSONObject, in db: Database) throws -> Bool {
+        guard tenancy != .everyOrganization else { return true }
+        switch kind {
+        case .service, .link:
+            return tenancy.admits(nrn: object["entity_nrn"]?.stringValue)
+        case .channel:
+            return tenancy.admits(nrn: object["nrn"]?.stringValue)
+        case .serviceSpecification, .linkSpecification:
+            return tenancy.admits(patterns: object["visible_to"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        case .actionSpecification:
+            let parentKind: EntityKind = object["link_specification_id"]?.stringValue != nil ? .linkSpecification : .serviceSpecification
+            let parentId = object["service_specification_id"]?.stringValue ?? object["link_specification_id"]?.stringValue ?? ""
+            return try Documents.fetch(parentKind, id: parentId, in: db).map { try reaches(tenancy, parentKind, $0, in: db) } ?? false
+        case .serviceAction, .linkAction:
+            let parentKind: EntityKind = kind == .serviceAction ? .service : .link
+            let parentId = object[kind == .serviceAction ? "service_id" : "link_id"]?.stringValue ?? ""
+            return try Documents.fetch(parentKind, id: parentId, in: db).map { try reaches(tenancy, parentKind, $0, in: db) } ?? false
+        }
+    }
+
+    /// Refuses to create or move a record to an NRN outside the caller's organization.
+    static func checkWithin(_ tenancy: Tenancy, nrn: String?, field: String) throws {
+        guard !tenancy.admits(nrn: nrn) else { return }
+        throw APIError.forbidden(
+            "\(field) '\(nrn ?? "")' is outside organization \(tenancy.organizationId ?? ""), the only one this token acts for"
+        )
     }
 
     /// Whether a record with this id exists; `false` for a `nil` id.

@@ -24,7 +24,7 @@ struct ActionCommand: AsyncParsableCommand {
 
         /// Follows the action; throws exit code 1 when it failed, so scripts can `&&`.
         func follow(_ path: String, api: NPSimClient, client: ClientOptions) async throws {
-            let action = try await ActionProgress(api: api, path: path, timeout: .milliseconds(Int64(timeout * 1000))) { line in
+            let action = try await ActionProgress(api: api, path: path, timeout: .seconds(clamping: timeout)) { line in
                 if !client.json { Output.line(line) }
             }.wait()
             client.print(action) { action in "results: \(JSONWriter.string(action["results"] ?? [:]))" }

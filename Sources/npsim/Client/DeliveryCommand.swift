@@ -107,7 +107,7 @@ struct DeliveryCommand: AsyncParsableCommand {
         func run() async throws {
             let api = try await client.connect()
             var seen: [Int: String] = [:]
-            let deadline = duration.map { ContinuousClock.now + .milliseconds(Int64($0 * 1000)) }
+            let deadline = duration.map { ContinuousClock.now + .seconds(clamping: $0) }
             while deadline.map({ ContinuousClock.now < $0 }) ?? true {
                 let page = try await api.call("GET", "/_npsim/deliveries?limit=200")
                 for delivery in (page["results"]?.arrayValue ?? []).reversed() {
