@@ -15,6 +15,9 @@ import Testing
             #expect(paths["/_npsim/openapi.json"]?["get"] != nil)
             #expect(paths["/service/{id}/action/{child}"]?["patch"]?["security"] == [["bearer": []]])
             #expect(paths["/_npsim/health"]?["get"]?["security"] == nil)
+            // Asked first: the loop below deletes API key 1, the test's own, whose token then stops working.
+            let undescribed = try await api.call(.get, "/not/a/route")
+            #expect(undescribed.json["message"]?.stringValue?.hasPrefix("no route for") == true)
             for (path, item) in paths {
                 for (method, operation) in item.objectValue ?? JSONObject() {
                     #expect(operation["summary"]?.stringValue?.isEmpty == false, "\(method) \(path) has no summary")
@@ -25,8 +28,6 @@ import Testing
                     #expect(reply.status < 500, "\(method.uppercased()) \(concrete) answered \(reply.status)")
                 }
             }
-            let undescribed = try await api.call(.get, "/not/a/route")
-            #expect(undescribed.json["message"]?.stringValue?.hasPrefix("no route for") == true)
         }
     }
 

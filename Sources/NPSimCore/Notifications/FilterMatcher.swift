@@ -3,7 +3,8 @@
 /// Supported: bare equality (`{"path": value}`), `$eq`, `$ne`, `$in`, `$nin`, `$exists`, `$contains`,
 /// `$regex`, `$gt`/`$gte`/`$lt`/`$lte` on field conditions; `$and`, `$or`, `$nor` and `$not` as logical
 /// operators. Paths are dotted (`service.specification.slug`); where a path crosses an array, the condition
-/// holds when it holds for any element, as in MongoDB. An empty filter matches everything.
+/// holds when it holds for any element, as in MongoDB. An empty filter matches everything. `$regex` runs on
+/// ``BoundedRegex``, so no filter can stall routing.
 public enum FilterMatcher {
     public static func matches(_ filter: JSONObject, _ document: JSONValue) -> Bool {
         filter.allSatisfy { key, condition in
@@ -39,8 +40,11 @@ public enum FilterMatcher {
                         throw .validation("\(path).\(key): unknown operator \(name); use \(fieldOperators.sorted().joined(separator: ", "))")
                     }
                     if name == "$in" || name == "$nin", operand.arrayValue == nil { throw .validation("\(path).\(key).\(name) must be an array") }
-                    if name == "$regex", operand.stringValue.flatMap({ try? Regex($0) }) == nil {
-                        throw .validation("\(path).\(key).$regex must be a valid regular expression")
+                    if name == "$regex" {
+                        guard let pattern = operand.stringValue else { throw .validation("\(path).\(key).$regex must be a string") }
+                        do { _ = try BoundedRegex(pattern) } catch {
+                            throw .validation("\(path).\(key).$regex cannot be used: \(error.description)")
+                        }
                     }
                 }
             }
@@ -81,8 +85,10 @@ public enum FilterMatcher {
             case "$exists": return (operand == .bool(false)) == found.isEmpty
             case "$contains": return found.contains { contains($0, operand) }
             case "$regex":
-                guard let pattern = operand.stringValue, let regex = try? Regex(pattern) else { return false }
-                return found.contains { value in value.stringValue.map { (try? regex.firstMatch(in: $0)) != nil } ?? false }
+                // Linear in the value's length and bounded (see BoundedRegex): a value it cannot decide within its
+                // budget does not match.
+                guard let pattern = operand.stringValue, let regex = try? BoundedRegex(pattern) else { return false }
+                return found.contains { value in value.stringValue.map { regex.firstMatchExists(in: $0) == true } ?? false }
             case "$gt", "$gte", "$lt", "$lte":
                 return found.contains {
                     compare($0, operand).map { order in

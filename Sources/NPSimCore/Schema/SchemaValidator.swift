@@ -11,6 +11,27 @@ public enum SchemaValidator {
         try check(value, schema, path)
     }
 
+    /// Refuses a schema whose `pattern`s cannot be matched within a bound (see ``BoundedRegex``), naming where.
+    /// Run when a schema is saved, so that no later request can stall on it.
+    public static func checkPatterns(in schema: JSONValue, at path: String) throws(APIError) {
+        switch schema {
+        case .object(let object):
+            for (key, value) in object {
+                if key == "pattern", let pattern = value.stringValue {
+                    do { _ = try BoundedRegex(pattern) } catch {
+                        throw APIError.validation("\(path).pattern cannot be used: \(error.description)")
+                    }
+                } else {
+                    try checkPatterns(in: value, at: "\(path).\(key)")
+                }
+            }
+        case .array(let items):
+            for (index, item) in items.enumerated() { try checkPatterns(in: item, at: "\(path)[\(index)]") }
+        default:
+            break
+        }
+    }
+
     private static func fail(_ path: String, _ message: String) -> APIError {
         .validation("\(path): \(message)")
     }
@@ -54,11 +75,11 @@ public enum SchemaValidator {
         if let max = schema["maxLength"]?.intValue, string.count > max {
             throw fail(path, "must be at most \(max) characters long")
         }
-        if let pattern = schema["pattern"]?.stringValue {
-            let regex: Regex<AnyRegexOutput>
-            do { regex = try Regex(pattern) } catch { return }
-            if (try? regex.firstMatch(in: string)) == nil {
-                throw fail(path, "must match the pattern \(pattern)")
+        if let pattern = schema["pattern"]?.stringValue, let regex = try? BoundedRegex(pattern) {
+            switch regex.firstMatchExists(in: string) {
+            case true?: break
+            case false?: throw fail(path, "must match the pattern \(pattern)")
+            case nil: throw fail(path, "is too long to be checked against the pattern \(pattern) within npsim's bound; shorten it")
             }
         }
     }

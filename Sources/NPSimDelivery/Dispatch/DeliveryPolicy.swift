@@ -53,18 +53,22 @@ public struct DeliveryPolicy: Sendable {
     }
 
     /// When attempt `number` (1-based) failed in a retryable way: the time of the next one, or `nil` when the
-    /// schedule is used up. A `Retry-After` the target sent wins over the schedule when it is longer, but never
-    /// beyond the schedule's longest delay: a receiver cannot park a delivery for years.
+    /// schedule is used up. A `Retry-After` the target sent wins over the schedule when it is longer, up to
+    /// ``retryAfterCeiling``: a receiver cannot park a delivery for years, whatever number or date it sends.
     public func nextAttempt(after number: Int, now: Date, retryAfter: Duration? = nil) -> Date? {
         guard number >= 1, number <= retrySchedule.count else { return nil }
         let planned = retrySchedule[number - 1]
         let factor = jitter > 0 ? Double.random(in: (1 - jitter)...(1 + jitter)) : 1
         var seconds = planned.seconds * factor
-        if let retryAfter, let longest = retrySchedule.max() {
-            seconds = max(seconds, min(retryAfter, longest).seconds)
+        if let retryAfter {
+            seconds = max(seconds, min(retryAfter, retryAfterCeiling).seconds)
         }
         return now.addingTimeInterval(seconds)
     }
+
+    /// The longest wait a receiver's `Retry-After` can impose: the schedule's longest delay, or an hour when that
+    /// is shorter (a short test schedule must not cut a receiver's one-second throttle to nothing).
+    public var retryAfterCeiling: Duration { max(retrySchedule.max() ?? .zero, .seconds(3600)) }
 
     /// Parses a schedule such as `1s,5s,30s,2m,10m` or `0.5,5,30` (seconds when no unit is given).
     public static func parseSchedule(_ text: String) throws -> [Duration] {

@@ -58,15 +58,15 @@ struct SpecificationController {
             JSONResponse.make(try await orchestrator.get(.actionSpecification, id: try context.pathParameter("id"), for: context.tenancy))
         }
         routes.get("/action_specification", "List action specifications by parent") { request, context in
-            let parent: String
-            if let service = request.query("service_specification_id") {
-                _ = try await orchestrator.get(.serviceSpecification, id: service, for: context.tenancy)
-                parent = service
-            } else if let link = request.query("link_specification_id") {
-                _ = try await orchestrator.get(.linkSpecification, id: link, for: context.tenancy)
-                parent = link
-            } else {
+            let service = request.query("service_specification_id")
+            guard let parent = service ?? request.query("link_specification_id") else {
                 throw APIError.badRequest("list action specifications with service_specification_id or link_specification_id")
+            }
+            // A parent of another organization lists nothing, as an absent one does.
+            if context.tenancy != .everyOrganization,
+                try await !orchestrator.exists(service != nil ? .serviceSpecification : .linkSpecification, id: parent, for: context.tenancy)
+            {
+                return JSONResponse.make(["paging": ["offset": 0, "limit": 0, "total": 0], "results": []])
             }
             var query = DocumentQuery(kind: .actionSpecification)
             query.parentId = parent

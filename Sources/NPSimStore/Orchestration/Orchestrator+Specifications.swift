@@ -99,6 +99,7 @@ extension Orchestrator {
         for tenancy: Tenancy = .everyOrganization
     ) async throws -> JSONObject {
         let validated = try EntityKind.actionSpecification.validatedForCreate(body)
+        try Self.checkSchemaPatterns(validated)
         return try await database.writer.write { db in
             var object = validated
             _ = try require(parentKind, id: parentId, for: tenancy, in: db)
@@ -147,6 +148,7 @@ extension Orchestrator {
             var object = try actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy, in: db)
             let changes = try EntityKind.actionSpecification.validatedForPatch(body, current: object)
             for (key, value) in changes { object[key] = value }
+            try Self.checkSchemaPatterns(object)
             if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
             try checkSlugIsFree(
                 .actionSpecification,
@@ -184,9 +186,17 @@ extension Orchestrator {
 
     /// `attributes` must be `{schema, values}` with an object schema, so that services can be checked against it.
     static func checkAttributesSchema(_ object: JSONObject) throws {
+        try checkSchemaPatterns(object)
         guard let attributes = object["attributes"] else { return }
         if let schema = attributes["schema"], schema.objectValue == nil {
             throw APIError.validation("attributes.schema must be a JSON schema object, got \(schema.typeName)")
+        }
+    }
+
+    /// Every `pattern` in the schemas a specification carries must be one npsim can match within its bound.
+    static func checkSchemaPatterns(_ object: JSONObject) throws {
+        for field in ["attributes", "parameters", "results"] {
+            if let schema = object[field]?["schema"] { try SchemaValidator.checkPatterns(in: schema, at: "\(field).schema") }
         }
     }
 }

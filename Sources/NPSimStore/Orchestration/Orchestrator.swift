@@ -95,10 +95,12 @@ public struct Orchestrator: Sendable {
         )
     }
 
-    /// Whether a record with this id exists; `false` for a `nil` id.
-    public func exists(_ kind: EntityKind, id: String?) async throws -> Bool {
+    /// Whether a record with this id exists (and `tenancy` reaches it); `false` for a `nil` id.
+    public func exists(_ kind: EntityKind, id: String?, for tenancy: Tenancy = .everyOrganization) async throws -> Bool {
         guard let id else { return false }
-        return try await database.writer.read { db in try Documents.fetch(kind, id: id, in: db) != nil }
+        return try await database.writer.read { db in
+            try Documents.fetch(kind, id: id, in: db).map { try reaches(tenancy, kind, $0, in: db) } ?? false
+        }
     }
 
     /// Whether a channel with the same `nrn`, `type` and `description` exists (how fixtures stay idempotent,
