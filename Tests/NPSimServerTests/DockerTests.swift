@@ -100,7 +100,7 @@ import Testing
             arguments: command.enumerated().map { index, word in index == 0 ? word : RunnerTests.runners.appendingPathComponent(word).path },
             environment: environment
         )
-        defer { runner.terminate() }
+        defer { runner.forceStop() }
         let apiKey = try #require(environment["NP_API_KEY"])
         let process = NPSimProcess(attaching: server, url: url, apiKey: apiKey)
         let token = try await process.token()

@@ -97,6 +97,14 @@ final class NPSimProcess: Sendable {
     }
 }
 
+extension Process {
+    /// Stops a test's helper process (a runner, a receiver) for sure: Foundation starts children with the test's
+    /// blocked signal mask, so SIGTERM may never reach them.
+    func forceStop() {
+        if isRunning { kill(processIdentifier, SIGKILL) }
+    }
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

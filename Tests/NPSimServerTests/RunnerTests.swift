@@ -70,7 +70,7 @@ import Testing
             arguments: [],
             environment: ["NP_API_URL": server.url, "NP_API_KEY": server.apiKey, "PORT": "0", "STATE_DIR": state.path, "WEBHOOK_SECRET": secret]
         )
-        defer { runner.terminate() }
+        defer { runner.forceStop() }
         let token = try await server.token()
         try await server.addMySQLChannel(type: "http", configuration: ["url": .string(runnerURL + "/hook")], token: token)
         try await Self.driveTheLoop(server, token: token, stateDirectory: state)

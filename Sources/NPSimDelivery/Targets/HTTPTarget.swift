@@ -45,7 +45,7 @@ struct HTTPTarget: DeliveryTarget {
                 masked[name] = .string(value)
             }
         }
-        let requestRecord: JSONValue = ["method": "POST", "url": .string(url), "headers": .object(masked)]
+        let requestRecord: JSONValue = ["method": "POST", "url": .string(ChannelType.maskedURL(url)), "headers": .object(masked)]
         guard delivery.channel != nil else {
             return TargetOutcome(
                 verdict: .permanent(note: "channel deleted"),

@@ -158,7 +158,13 @@ public struct Orchestrator: Sendable {
     func present(_ kind: EntityKind, _ object: JSONObject, options: ReadOptions, in db: Database) throws -> JSONObject {
         switch kind {
         case .serviceAction, .linkAction:
-            return Self.presentAction(kind, object, options: options)
+            var result = Self.presentAction(kind, object, options: options)
+            // Results the action specification marks `secret: true` are hidden unless the reader asks for secrets.
+            if !options.includeSecrets, let results = object["results"], results.objectValue?.isEmpty == false {
+                let spec = try object["specification_id"]?.stringValue.flatMap { try Documents.fetch(.actionSpecification, id: $0, in: db) }
+                result["results"] = SchemaAnnotations.masking(results, secrets: SchemaAnnotations.secretProperties(of: spec?["results"]?["schema"]))
+            }
+            return result
         case .channel:
             var result = kind.ordered(object)
             if let configuration = object["configuration"]?.objectValue {
