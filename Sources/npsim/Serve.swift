@@ -52,7 +52,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Standard Webhooks secret (whsec_...) to sign http deliveries with; a channel's configuration.signing_secret overrides it.")
     var webhookSecret: String?
 
-    @Option(help: "Delays before each retry, e.g. 1s,5s,30s,2m,10m; its length is the number of retries.")
+    @Option(help: "Delays before each retry; its length is the number of retries [default \(DeliveryPolicy.scheduleText(Defaults.delivery.retrySchedule))].")
     var retrySchedule: String?
 
     @Option(help: "Seconds one delivery attempt may take, response body included [default \(Defaults.delivery.timeout.seconds.formatted)].")

@@ -70,6 +70,16 @@ public struct DeliveryPolicy: Sendable {
     /// is shorter (a short test schedule must not cut a receiver's one-second throttle to nothing).
     public var retryAfterCeiling: Duration { max(retrySchedule.max() ?? .zero, .seconds(3600)) }
 
+    /// A schedule as `--retry-schedule` takes it: `1s,5s,30s,2m,10m`.
+    public static func scheduleText(_ schedule: [Duration]) -> String {
+        schedule.map { delay in
+            let milliseconds = Int(saturating: delay.milliseconds.rounded())
+            if milliseconds % 60_000 == 0, milliseconds > 0 { return "\(milliseconds / 60_000)m" }
+            if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }
+            return "\(milliseconds)ms"
+        }.joined(separator: ",")
+    }
+
     /// Parses a schedule such as `1s,5s,30s,2m,10m` or `0.5,5,30` (seconds when no unit is given).
     public static func parseSchedule(_ text: String) throws -> [Duration] {
         try text.split(separator: ",").map { part in
