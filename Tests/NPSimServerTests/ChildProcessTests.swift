@@ -28,23 +28,8 @@ import Testing
     static func runAgentAction(_ server: NPSimProcess, cmdline: String) async throws -> String {
         let token = try await server.token()
         try await server.addMySQLChannel(type: "agent", configuration: NPSimProcess.agentCommand(cmdline, environment: [:]), token: token)
-        let service = try #require(
-            try await server.call(
-                .POST,
-                "/service",
-                [
-                    "name": "child", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
-                    "status": "active", "dimensions": ["environment": "dev"],
-                ],
-                token: token
-            ).json["id"]?.stringValue
-        )
-        let action = try await server.call(
-            .POST,
-            "/service/\(service)/action",
-            ["specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": 30]],
-            token: token
-        )
+        let service = try await server.createMySQLService(named: "child", active: true, token: token)
+        let action = try await server.runAction(on: service, Fixtures.getCredentials, parameters: ["ttl_minutes": 30], token: token)
         #expect(action.status == 200, "\(JSONWriter.string(action.json))")
         return token
     }

@@ -42,20 +42,8 @@ import Testing
             )
             #expect(reply.status == 200, "\(JSONWriter.string(reply.json))")
         }
-        let service = try #require(
-            try await server.call(
-                .POST,
-                "/service",
-                ["name": "hostile", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN)],
-                token: token
-            ).json["id"]?.stringValue
-        )
-        let action = try await server.call(
-            .POST,
-            "/service/\(service)/action",
-            ["specification_id": .string(Fixtures.createMySQL), "parameters": ["version": "8.4", "size": "small"]],
-            token: token
-        )
+        let service = try await server.createMySQLService(named: "hostile", token: token)
+        let action = try await server.runAction(on: service, Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"], token: token)
         #expect(action.status == 200, "\(JSONWriter.string(action.json))")
 
         // Every delivery ends (or waits for a retry) within the delivery timeout and the schedule; none stays in
@@ -80,7 +68,10 @@ import Testing
             let log = try await server.call(.GET, "/_npsim/deliveries/\(channel?["id"]?.intValue ?? 0)", token: token).json["attempt_log"]?.arrayValue
             let attempt = try #require(log?.first)
             #expect((attempt["duration_ms"]?.doubleValue ?? 0) < 5000, "\(path): the timeout covers the whole exchange: \(attempt)")
-            #expect(attempt["error"]?.stringValue?.contains("timed out") == true, "\(path): \(attempt)")
+            if path != "/endless" {
+                // An endless body ends the attempt once the kept excerpt (64 KiB) has arrived; the others never get there.
+                #expect(attempt["error"]?.stringValue?.contains("timed out") == true, "\(path): \(attempt)")
+            }
         }
         let health = try await server.call(.GET, "/_npsim/health")
         #expect(health.status == 200)
@@ -96,14 +87,7 @@ import Testing
     @Test func crossSiteRequestsAreRefusedOnEveryKindOfRouteAndStoreNothing() async throws {
         let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory])
         let token = try await server.token()
-        let service = try #require(
-            try await server.call(
-                .POST,
-                "/service",
-                ["name": "target", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN)],
-                token: token
-            ).json["id"]?.stringValue
-        )
+        let service = try await server.createMySQLService(named: "target", token: token)
         let servicesBefore = try #require(try await server.call(.GET, "/service", token: token).json["paging"]?["total"]?.intValue)
         let seed = #"{"channels":[{"nrn":"organization=1","type":"agent","configuration":{"command":{"type":"exec","data":{"cmdline":"touch /tmp/pwned"}}}}]}"#
         let routes: [(String, String)] = [
@@ -161,14 +145,7 @@ import Testing
     @Test func anotherOrganizationsTokenFindsNothingAndChangesNothing() async throws {
         let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory])
         let operatorToken = try await server.token()
-        let service = try #require(
-            try await server.call(
-                .POST,
-                "/service",
-                ["name": "theirs", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN)],
-                token: operatorToken
-            ).json["id"]?.stringValue
-        )
+        let service = try await server.createMySQLService(named: "theirs", token: operatorToken)
         let key = try await server.call(
             .POST,
             "/api_key",
@@ -182,12 +159,7 @@ import Testing
         #expect(try await server.call(.GET, "/service/\(service)", token: other).status == 404)
         #expect(try await server.call(.PATCH, "/service/\(service)", ["name": "renamed"], token: other).status == 404)
         #expect(try await server.call(.DELETE, "/service/\(service)?force=true", token: other).status == 404)
-        let run = try await server.call(
-            .POST,
-            "/service/\(service)/action",
-            ["specification_id": .string(Fixtures.createMySQL), "parameters": ["version": "8.4", "size": "small"]],
-            token: other
-        )
+        let run = try await server.runAction(on: service, Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"], token: other)
         #expect(run.status == 404)
         #expect(try await server.call(.GET, "/service", token: other).json["paging"]?["total"] == 0)
         #expect(try await server.call(.GET, "/service_specification/\(Fixtures.mysqlSpec)", token: other).status == 404)
@@ -249,14 +221,7 @@ import Testing
             token: token
         )
         let specificationId = try #require(specification.json["id"]?.stringValue, "\(JSONWriter.string(specification.json))")
-        let service = try #require(
-            try await server.call(
-                .POST,
-                "/service",
-                ["name": "patterns", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN), "status": "active"],
-                token: token
-            ).json["id"]?.stringValue
-        )
+        let service = try await server.createMySQLService(named: "patterns", active: true, token: token)
         let badLookbehind = try await server.call(
             .PATCH,
             "/service_specification/\(Fixtures.mysqlSpec)/action_specification/\(specificationId)",
@@ -270,37 +235,21 @@ import Testing
         try await withThrowingTaskGroup(of: Duration.self) { group in
             group.addTask {
                 let clock = ContinuousClock.now
-                let reply = try await server.call(
-                    .POST,
-                    "/service/\(service)/action",
-                    ["specification_id": .string(specificationId), "parameters": ["p": .string(input)]],
-                    token: token
-                )
+                let reply = try await server.runAction(on: service, specificationId, parameters: ["p": .string(input)], token: token)
                 #expect(reply.status == 400, "the input does not match, and says so: \(JSONWriter.string(reply.json))")
                 return ContinuousClock.now - clock
             }
             group.addTask {
                 let clock = ContinuousClock.now
-                for index in 0..<20 {
-                    let reply = try await server.call(
-                        .POST,
-                        "/service",
-                        ["name": .string("writer-\(index)"), "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN)],
-                        token: token
-                    )
-                    #expect(reply.status == 200)
-                }
+                for index in 0..<20 { _ = try await server.createMySQLService(named: "writer-\(index)", token: token) }
                 return ContinuousClock.now - clock
             }
-            for try await elapsed in group { #expect(elapsed < .seconds(1)) }
+            // About 10 ms each on an idle machine; a backtracking engine takes minutes on this input. The bound leaves
+            // room for a machine busy with the rest of the suite.
+            for try await elapsed in group { #expect(elapsed < .seconds(10)) }
         }
         // A matching value routes through the filter (to a dead port; the routing is what counts).
-        let matching = try await server.call(
-            .POST,
-            "/service/\(service)/action",
-            ["specification_id": .string(specificationId), "parameters": ["p": .string(String(repeating: "a", count: 5000))]],
-            token: token
-        )
+        let matching = try await server.runAction(on: service, specificationId, parameters: ["p": .string(String(repeating: "a", count: 5000))], token: token)
         #expect(matching.status == 200, "\(JSONWriter.string(matching.json))")
         try await eventually("the notification was routed to the filtered channel") {
             let list = try await server.call(.GET, "/_npsim/deliveries", token: token).json

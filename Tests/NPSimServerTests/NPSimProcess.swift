@@ -189,6 +189,27 @@ extension NPSimProcess {
         )
     }
 
+    /// A MySQL service in the fixture application; an `active` one can run custom actions at once. Returns its id.
+    func createMySQLService(named name: String, active: Bool = false, token: String) async throws -> String {
+        var body: JSONObject = [
+            "name": .string(name), "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
+            "dimensions": ["environment": "dev"],
+        ]
+        if active { body["status"] = "active" }
+        let reply = try await call(.POST, "/service", .object(body), token: token)
+        return try #require(reply.json["id"]?.stringValue, "\(JSONWriter.string(reply.json))")
+    }
+
+    /// Runs the action of specification `specification` on a service.
+    func runAction(on service: String, _ specification: String, parameters: JSONValue, token: String) async throws -> (status: Int, json: JSONValue) {
+        try await call(
+            .POST,
+            "/service/\(service)/action",
+            ["specification_id": .string(specification), "parameters": parameters],
+            token: token
+        )
+    }
+
     /// An `agent` channel's configuration that runs `cmdline` with `environment`.
     static func agentCommand(_ cmdline: String, environment: JSONValue, selector: JSONValue? = nil) -> JSONValue {
         var configuration: JSONObject = ["command": ["type": "exec", "data": ["cmdline": .string(cmdline), "environment": environment]]]

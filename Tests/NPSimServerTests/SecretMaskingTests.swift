@@ -63,23 +63,8 @@ import Testing
         for secret in ["s3cret-pass", "tok-123", "hunter2-secret"] { #expect(!page.contains(secret), "\(secret) leaked on the dashboard") }
 
         // The deliveries use the real values, and their records show the masked ones.
-        let service = try #require(
-            try await server.call(
-                .POST,
-                "/service",
-                [
-                    "name": "secrets", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN), "status": "active",
-                    "dimensions": ["environment": "dev"],
-                ],
-                token: token
-            ).json["id"]?.stringValue
-        )
-        let action = try await server.call(
-            .POST,
-            "/service/\(service)/action",
-            ["specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": 30]],
-            token: token
-        )
+        let service = try await server.createMySQLService(named: "secrets", active: true, token: token)
+        let action = try await server.runAction(on: service, Fixtures.getCredentials, parameters: ["ttl_minutes": 30], token: token)
         #expect(action.status == 200)
         try await eventually(within: .seconds(15), "the agent command ran with the stored password") {
             (try? String(contentsOfFile: marker, encoding: .utf8)) == "hunter2-secret"
@@ -116,24 +101,9 @@ import Testing
     @Test func secretResultsAreHiddenFromReadsAndTheDashboard() async throws {
         let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory])
         let token = try await server.token()
-        let service = try #require(
-            try await server.call(
-                .POST,
-                "/service",
-                [
-                    "name": "credentials", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(Fixtures.appNRN),
-                    "status": "active", "dimensions": ["environment": "dev"],
-                ],
-                token: token
-            ).json["id"]?.stringValue
-        )
+        let service = try await server.createMySQLService(named: "credentials", active: true, token: token)
         let action = try #require(
-            try await server.call(
-                .POST,
-                "/service/\(service)/action",
-                ["specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": 30]],
-                token: token
-            ).json["id"]?.stringValue
+            try await server.runAction(on: service, Fixtures.getCredentials, parameters: ["ttl_minutes": 30], token: token).json["id"]?.stringValue
         )
         let path = "/service/\(service)/action/\(action)"
         let reported = try await server.call(

@@ -30,9 +30,8 @@ struct HTTPExchanger: Sendable {
     let timeout: Duration
 
     /// Sends the request and reads the response within ``timeout``, counted from connecting to the response's
-    /// last byte: a receiver that answers at once and then trickles (or never ends) its body is cut off at the
-    /// deadline like one that never answers. Past the kept excerpt the body is read and dropped, so a long body
-    /// costs time within the deadline but no memory.
+    /// last byte (or the last byte of the kept excerpt, after which the rest is not read): a receiver that answers
+    /// at once and then trickles (or never ends) its body is cut off at the deadline like one that never answers.
     func send(method: HTTPMethod, url: String, headers: [(String, String)], body: [UInt8]) async -> Result<Response, Failure> {
         let (client, timeout) = (self.client, self.timeout)
         do {
@@ -45,8 +44,9 @@ struct HTTPExchanger: Sendable {
                         request.body = .bytes(ByteBuffer(bytes: body))
                         let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
                         var excerpt: [UInt8] = []
-                        for try await chunk in response.body where excerpt.count < Self.responseExcerptLimit {
+                        for try await chunk in response.body {
                             excerpt.append(contentsOf: chunk.readableBytesView.prefix(Self.responseExcerptLimit - excerpt.count))
+                            if excerpt.count >= Self.responseExcerptLimit { break }
                         }
                         return Response(status: Int(response.status.code), headers: response.headers, body: excerpt)
                     }
