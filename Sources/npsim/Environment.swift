@@ -52,7 +52,9 @@ struct SettingSources {
 
     func number(_ flag: Double?, _ name: String) throws -> Double? {
         guard let text = string(flag.map { String($0) }, name) else { return nil }
-        guard let value = Double(text), value.isFinite else { throw ValidationError("--\(name) (\(Self.variable(name))) must be a finite number, got '\(text)'") }
+        guard let value = Double(text), value.isFinite else {
+            throw ValidationError("--\(name) (\(Self.variable(name))) must be a finite number, got '\(text)'")
+        }
         return value
     }
 }

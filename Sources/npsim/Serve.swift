@@ -52,7 +52,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Standard Webhooks secret (whsec_...) to sign http deliveries with; a channel's configuration.signing_secret overrides it.")
     var webhookSecret: String?
 
-    @Option(help: "Delays before each retry; its length is the number of retries [default \(DeliveryPolicy.scheduleText(Defaults.delivery.retrySchedule))].")
+    @Option(
+        help:
+            "Delays before each retry; its length is the number of retries [default \(DeliveryPolicy.scheduleText(Defaults.delivery.retrySchedule))]."
+    )
     var retrySchedule: String?
 
     @Option(help: "Seconds one delivery attempt may take, response body included [default \(Defaults.delivery.timeout.seconds.formatted)].")
@@ -61,7 +64,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Delivery attempts kept in the database; older ones are dropped [default \(Defaults.delivery.attemptRetention)].")
     var attemptRetention: Int?
 
-    @Option(help: "Notifications kept; the oldest finished ones are dropped with their deliveries and attempts [default \(Defaults.delivery.notificationRetention)].")
+    @Option(
+        help:
+            "Notifications kept; the oldest finished ones are dropped with their deliveries and attempts [default \(Defaults.delivery.notificationRetention)]."
+    )
     var notificationRetention: Int?
 
     @Option(help: "Deliveries in flight at once [default \(Defaults.delivery.globalConcurrency)].")
@@ -109,7 +115,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The act executable that runs GitHub workflows of mapped checkouts [default: act on PATH].")
     var act: String?
 
-    @Option(help: "Seconds a local workflow or pipeline run may take before it is stopped [default \(Defaults.server.localRuns.timeout.seconds.formatted)].")
+    @Option(
+        help:
+            "Seconds a local workflow or pipeline run may take before it is stopped [default \(Defaults.server.localRuns.timeout.seconds.formatted)]."
+    )
     var runTimeout: Double?
 
     @Option(help: "Megabytes the database file may grow to; beyond it writes fail with a 503, as on a full disk [default: no limit].")
@@ -124,13 +133,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an agent command may run before it is stopped [default \(Defaults.server.agent.timeout.seconds.formatted)].")
     var agentTimeout: Double?
 
-    @Option(help: "Seconds a stopped child process (agent command, local run, init script) gets between SIGTERM and SIGKILL [default \(Defaults.server.killGrace.seconds.formatted)].")
+    @Option(
+        help:
+            "Seconds a stopped child process (agent command, local run, init script) gets between SIGTERM and SIGKILL [default \(Defaults.server.killGrace.seconds.formatted)]."
+    )
     var killGrace: Double?
 
     @Option(help: "Client connections served at once; beyond it new ones wait [default \(Defaults.server.maximumConnections)].")
     var maxConnections: Int?
 
-    @Option(help: "Seconds a connection may stay without a whole request before it is closed [default \(Defaults.server.idleTimeout.seconds.formatted)].")
+    @Option(
+        help: "Seconds a connection may stay without a whole request before it is closed [default \(Defaults.server.idleTimeout.seconds.formatted)]."
+    )
     var idleTimeout: Double?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical [default \(Defaults.server.logLevel.rawValue)].")
@@ -202,7 +216,9 @@ struct Serve: AsyncParsableCommand {
     /// A duration setting given in seconds: positive (or zero when allowed), finite.
     private func seconds(_ flag: Double?, _ name: String, in sources: SettingSources, allowingZero: Bool = false) throws -> Duration? {
         guard let value = try sources.number(flag, name) else { return nil }
-        guard value > 0 || (allowingZero && value == 0) else { throw ValidationError("--\(name) must be \(allowingZero ? "zero or more" : "positive"), got \(value)") }
+        guard value > 0 || (allowingZero && value == 0) else {
+            throw ValidationError("--\(name) must be \(allowingZero ? "zero or more" : "positive"), got \(value)")
+        }
         return .seconds(clamping: value)
     }
 

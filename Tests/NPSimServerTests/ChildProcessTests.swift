@@ -45,7 +45,9 @@ import Testing
         // No signal blocked, and none of the standard ones (1 to 31) ignored; glibc keeps 32 and 33 for itself.
         let signals = try String(contentsOf: directory.appendingPathComponent("signals"), encoding: .utf8)
         #expect(signals.contains("SigBlk:\t0000000000000000"), "\(signals)")
-        let ignored = signals.split(separator: "\n").first { $0.hasPrefix("SigIgn:") }.flatMap { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) }
+        let ignored = signals.split(separator: "\n").first { $0.hasPrefix("SigIgn:") }.flatMap {
+            UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16)
+        }
         #expect(try #require(ignored) & 0x7FFF_FFFF == 0, "\(signals)")
 
         let clock = ContinuousClock.now

@@ -89,7 +89,8 @@ import Testing
         let token = try await server.token()
         let service = try await server.createMySQLService(named: "target", token: token)
         let servicesBefore = try #require(try await server.call(.GET, "/service", token: token).json["paging"]?["total"]?.intValue)
-        let seed = #"{"channels":[{"nrn":"organization=1","type":"agent","configuration":{"command":{"type":"exec","data":{"cmdline":"touch /tmp/pwned"}}}}]}"#
+        let seed =
+            #"{"channels":[{"nrn":"organization=1","type":"agent","configuration":{"command":{"type":"exec","data":{"cmdline":"touch /tmp/pwned"}}}}]}"#
         let routes: [(String, String)] = [
             ("/service", #"{"name":"x","specification_id":"\#(Fixtures.mysqlSpec)","entity_nrn":"\#(Fixtures.appNRN)"}"#),
             ("/_npsim/seed", seed),
@@ -197,7 +198,10 @@ import Testing
         let lookahead = try await server.call(
             .POST,
             "/notification/channel",
-            ["nrn": "organization=1", "type": "http", "configuration": ["url": "http://127.0.0.1:9/"], "filters": ["parameters.p": ["$regex": "(?=a)a"]]],
+            [
+                "nrn": "organization=1", "type": "http", "configuration": ["url": "http://127.0.0.1:9/"],
+                "filters": ["parameters.p": ["$regex": "(?=a)a"]],
+            ],
             token: token
         )
         #expect(lookahead.status == 400)
@@ -206,7 +210,10 @@ import Testing
         let channel = try await server.call(
             .POST,
             "/notification/channel",
-            ["nrn": "organization=1", "type": "http", "configuration": ["url": "http://127.0.0.1:9/"], "filters": ["parameters.p": ["$regex": .string(evil)]]],
+            [
+                "nrn": "organization=1", "type": "http", "configuration": ["url": "http://127.0.0.1:9/"],
+                "filters": ["parameters.p": ["$regex": .string(evil)]],
+            ],
             token: token
         )
         #expect(channel.status == 200, "\(JSONWriter.string(channel.json))")
@@ -249,7 +256,12 @@ import Testing
             for try await elapsed in group { #expect(elapsed < .seconds(10)) }
         }
         // A matching value routes through the filter (to a dead port; the routing is what counts).
-        let matching = try await server.runAction(on: service, specificationId, parameters: ["p": .string(String(repeating: "a", count: 5000))], token: token)
+        let matching = try await server.runAction(
+            on: service,
+            specificationId,
+            parameters: ["p": .string(String(repeating: "a", count: 5000))],
+            token: token
+        )
         #expect(matching.status == 200, "\(JSONWriter.string(matching.json))")
         try await eventually("the notification was routed to the filtered channel") {
             let list = try await server.call(.GET, "/_npsim/deliveries", token: token).json
@@ -263,7 +275,9 @@ import Testing
         let port = try #require(URL(string: server.url)?.port)
         // Four connections take every slot: two send nothing, one half a request line, one a head and half a body.
         var sockets: [Int32] = []
-        for partial in ["", "", "GET /_npsim/hea", "POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"] {
+        for partial in [
+            "", "", "GET /_npsim/hea", "POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+        ] {
             let socket = try RawSocket.connect(port: port)
             if !partial.isEmpty { try RawSocket.send(socket, partial) }
             sockets.append(socket)

@@ -23,7 +23,10 @@ import Testing
             token: token
         )
         #expect(webhook.status == 200)
-        #expect(webhook.json["configuration"]?["url"] == .string(base.replacingOccurrences(of: "http://", with: "http://deployer:********@") + "/hook?token=********&region=eu"))
+        #expect(
+            webhook.json["configuration"]?["url"]
+                == .string(base.replacingOccurrences(of: "http://", with: "http://deployer:********@") + "/hook?token=********&region=eu")
+        )
         let marker = directory.appendingPathComponent("password").path
         let agent = try await server.call(
             .POST,

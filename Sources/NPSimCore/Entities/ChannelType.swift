@@ -33,7 +33,9 @@ public enum ChannelType: String, Sendable, CaseIterable {
                 }
                 for (name, value) in object {
                     guard Self.isHeaderName(name) else {
-                        throw .validation("configuration.headers: '\(name)' is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)")
+                        throw .validation(
+                            "configuration.headers: '\(name)' is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~ only)"
+                        )
                     }
                     guard Self.isHeaderValue(value.stringValue ?? "") else {
                         throw .validation("configuration.headers.\(name) must not contain line breaks or other control characters")
@@ -141,10 +143,11 @@ public enum ChannelType: String, Sendable, CaseIterable {
 
     /// An HTTP header name: a token of RFC 9110.
     static func isHeaderName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
+        !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
     }
 
     /// An HTTP header value: no control characters but horizontal tab (so no CR or LF to split the request with).

@@ -43,7 +43,13 @@ public func buildApplication(
         let primary =
             try configuration.apiKeys.first ?? APIKeys.all(in: db).first { $0.name == APIKeys.generatedName }?.secret ?? APIKeys.generateSecret()
         if configuration.apiKeys.isEmpty {
-            try APIKeys.insert(name: APIKeys.generatedName, secret: primary, organizationId: organization, everyOrganization: everyOrganization, in: db)
+            try APIKeys.insert(
+                name: APIKeys.generatedName,
+                secret: primary,
+                organizationId: organization,
+                everyOrganization: everyOrganization,
+                in: db
+            )
         }
         return (TokenIssuer(secret: secret), primary)
     }
@@ -142,7 +148,19 @@ public func buildApplication(
             [NamedService("WAL checkpointer", cancelledOnGracefulShutdown: Checkpointer(database: database, path: $0, logger: logger).run)]
         } ?? []) + [NamedService("delivery dispatcher", dispatcher), NamedService("local runner", localRunner)]
             + (configuration.initDirectory.map {
-                [NamedService("init scripts", InitScripts(directory: $0, address: address, apiKey: primaryKey, status: initStatus, killGrace: configuration.killGrace, logger: logger))]
+                [
+                    NamedService(
+                        "init scripts",
+                        InitScripts(
+                            directory: $0,
+                            address: address,
+                            apiKey: primaryKey,
+                            status: initStatus,
+                            killGrace: configuration.killGrace,
+                            logger: logger
+                        )
+                    )
+                ]
             } ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port

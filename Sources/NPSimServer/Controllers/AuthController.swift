@@ -73,7 +73,9 @@ struct AuthController {
             let tenancy = context.tenancy
             guard let number = Int(id),
                 try await database.writer.write({ db in
-                    guard let key = try APIKeys.find(id: number, in: db), tenancy.admits(nrn: "organization=\(key.organizationId)") else { return false }
+                    guard let key = try APIKeys.find(id: number, in: db), tenancy.admits(nrn: "organization=\(key.organizationId)") else {
+                        return false
+                    }
                     return try APIKeys.delete(id: number, in: db)
                 })
             else {

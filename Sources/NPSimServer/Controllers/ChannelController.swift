@@ -25,7 +25,9 @@ struct ChannelController {
             JSONResponse.make(try await orchestrator.get(.channel, id: try Self.channelId(context), for: context.tenancy))
         }
         routes.patch("/notification/channel/:id", "Update a notification channel") { request, context in
-            JSONResponse.make(try await orchestrator.patchChannel(id: try Self.channelId(context), body: try await request.jsonBody(), for: context.tenancy))
+            JSONResponse.make(
+                try await orchestrator.patchChannel(id: try Self.channelId(context), body: try await request.jsonBody(), for: context.tenancy)
+            )
         }
         routes.delete("/notification/channel/:id", "Delete a notification channel") { _, context in
             JSONResponse.make(try await orchestrator.deleteChannel(id: try Self.channelId(context), for: context.tenancy))

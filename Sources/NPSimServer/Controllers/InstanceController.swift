@@ -34,12 +34,22 @@ struct InstanceController {
             }
             routes.get("\(base)/:id", "Read a \(kind.displayName)") { request, context in
                 JSONResponse.make(
-                    try await orchestrator.get(kind, id: try context.pathParameter("id"), options: try Self.readOptions(request), for: context.tenancy)
+                    try await orchestrator.get(
+                        kind,
+                        id: try context.pathParameter("id"),
+                        options: try Self.readOptions(request),
+                        for: context.tenancy
+                    )
                 )
             }
             routes.patch("\(base)/:id", "Update a \(kind.displayName)") { request, context in
                 JSONResponse.make(
-                    try await orchestrator.patchInstance(kind, id: try context.pathParameter("id"), body: try await request.jsonBody(), for: context.tenancy)
+                    try await orchestrator.patchInstance(
+                        kind,
+                        id: try context.pathParameter("id"),
+                        body: try await request.jsonBody(),
+                        for: context.tenancy
+                    )
                 )
             }
             routes.delete("\(base)/:id", "Delete a \(kind.displayName)") { request, context in

@@ -123,7 +123,8 @@ extension Orchestrator {
     /// One notification as the API shows it: summary, routing decision, and the payload as delivered.
     public func notification(id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.read { db in
-            guard let row = try Row.cachedOne(db, sql: "SELECT * FROM notification WHERE id = ?", arguments: [id]), tenancy.admits(nrn: row["nrn"]) else {
+            guard let row = try Row.cachedOne(db, sql: "SELECT * FROM notification WHERE id = ?", arguments: [id]), tenancy.admits(nrn: row["nrn"])
+            else {
                 throw APIError.notFound("notification", id)
             }
             return try Self.notificationJSON(row)
@@ -157,7 +158,8 @@ extension Orchestrator {
     /// `GET /notification/{id}/result`: per channel, the delivery's status, its attempts and the last response.
     public func notificationResult(id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.read { db in
-            guard let row = try Row.cachedOne(db, sql: "SELECT status, nrn FROM notification WHERE id = ?", arguments: [id]), tenancy.admits(nrn: row["nrn"])
+            guard let row = try Row.cachedOne(db, sql: "SELECT status, nrn FROM notification WHERE id = ?", arguments: [id]),
+                tenancy.admits(nrn: row["nrn"])
             else {
                 throw APIError.notFound("notification", id)
             }
@@ -217,7 +219,8 @@ extension Orchestrator {
         guard
             let row = try Row.cachedOne(
                 db,
-                sql: "SELECT delivery.*, notification.nrn AS notification_nrn FROM delivery JOIN notification ON notification.id = notification_id WHERE delivery.id = ?",
+                sql:
+                    "SELECT delivery.*, notification.nrn AS notification_nrn FROM delivery JOIN notification ON notification.id = notification_id WHERE delivery.id = ?",
                 arguments: [id]
             ),
             tenancy.admits(nrn: row["notification_nrn"])

@@ -49,7 +49,12 @@ extension Orchestrator {
         }
     }
 
-    public func patchSpecification(_ kind: EntityKind, id: String, body: JSONValue, for tenancy: Tenancy = .everyOrganization) async throws
+    public func patchSpecification(
+        _ kind: EntityKind,
+        id: String,
+        body: JSONValue,
+        for tenancy: Tenancy = .everyOrganization
+    ) async throws
         -> JSONObject
     {
         try await database.writer.write { db in

@@ -51,7 +51,12 @@ public struct Orchestrator: Sendable {
     func timestamp() -> String { ISO8601.string(from: now()) }
 
     /// Reads one entity, as a client sees it.
-    public func get(_ kind: EntityKind, id: String, options: ReadOptions = ReadOptions(), for tenancy: Tenancy = .everyOrganization) async throws
+    public func get(
+        _ kind: EntityKind,
+        id: String,
+        options: ReadOptions = ReadOptions(),
+        for tenancy: Tenancy = .everyOrganization
+    ) async throws
         -> JSONObject
     {
         try await database.writer.read { db in
