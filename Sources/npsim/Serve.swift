@@ -46,6 +46,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Serve nullplatform's routes without a bearer token.")
     var noAuth = false
 
+    @Flag(help: "Refuse records at NRNs whose entities npsim was not told about, instead of creating them with placeholder names.")
+    var strictNrn = false
+
     @Option(help: "Pin the --api-key keys to one organization; without it they act for every organization.")
     var organization: String?
 
@@ -209,6 +212,7 @@ struct Serve: AsyncParsableCommand {
             killGrace: try seconds(killGrace, "kill-grace", in: sources, allowingZero: true) ?? Defaults.server.killGrace,
             hostNames: sources.list(hostNames, "host-name"),
             maximumConnections: maximumConnections ?? Defaults.server.maximumConnections,
+            strictNRN: sources.flag(strictNrn, "strict-nrn"),
             idleTimeout: try seconds(idleTimeout, "idle-timeout", in: sources) ?? Defaults.server.idleTimeout
         )
     }

@@ -57,7 +57,7 @@ import Testing
     @Test func createdApiKeysWorkAndAreMaskedInLists() async throws {
         try await withServer { api in
             let created = try await api.expect(
-                200,
+                201,
                 .post,
                 "/api_key",
                 [
@@ -69,7 +69,12 @@ import Testing
             let list = try await api.expect(200, .get, "/api_key")
             #expect(!JSONWriter.string(list).contains(secret))
             try await api.expect(200, .get, "/api_key/\(created["id"]!.intValue!)")
-            try await api.expect(200, .delete, "/api_key/\(created["id"]!.intValue!)")
+            let renamed = try await api.expect(200, .patch, "/api_key/\(created["id"]!.intValue!)", ["name": "runner 2", "tags": [["key": "team", "value": "db"]]])
+            #expect(renamed["name"] == "runner 2")
+            #expect(renamed["tags"] == [["key": "team", "value": "db"]])
+            #expect(renamed["api_key"] == nil)
+            let deleted = try await api.call(.delete, "/api_key/\(created["id"]!.intValue!)")
+            #expect(deleted.status == 204)
             let gone = try await api.call(.post, "/token", ["apikey": .string(secret)])
             #expect(gone.status == 401)
         }

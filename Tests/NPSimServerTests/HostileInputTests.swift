@@ -184,7 +184,7 @@ import Testing
         #expect(stored["status"]?.stringValue == "pending")
         // Deleting a key stops its tokens at once.
         #expect(try await server.call(.GET, "/api_key", token: other).status == 200)
-        #expect(try await server.call(.DELETE, "/api_key/\(keyId)", token: operatorToken).status == 200)
+        #expect(try await server.call(.DELETE, "/api_key/\(keyId)", token: operatorToken).status == 204)
         #expect(try await server.call(.GET, "/api_key", token: other).status == 401)
         #expect(try await server.stop() == 0)
     }

@@ -156,14 +156,17 @@ import Testing
             #expect(refused["code"] == "forbidden")
             let link = try await api.connectMySQL(to: service)["id"]!.stringValue!
             try await api.expect(409, .delete, "/service/\(service)?force=true")
-            try await api.expect(403, .delete, "/link/\(link)")
-            try await api.expect(200, .delete, "/link/\(link)?force=true")
+            // The link never ran an action: nothing to deprovision, so it goes without force.
+            try await api.expect(200, .delete, "/link/\(link)")
             try await api.expect(200, .delete, "/service/\(service)?force=true")
             let failed = try await api.createMySQL(name: "broken")
             let action = try await api.runAction(on: failed, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
             try await api.expect(200, .patch, "/service/\(failed)/action/\(action)", ["status": "failed"])
             try await api.expect(200, .delete, "/service/\(failed)")
             try await api.expect(400, .delete, "/service/\(failed)?force=maybe")
+            // A service that never ran an action has nothing to deprovision, as `terraform destroy` expects.
+            let untouched = try await api.createMySQL(name: "never-run")
+            try await api.expect(200, .delete, "/service/\(untouched)")
         }
     }
 }

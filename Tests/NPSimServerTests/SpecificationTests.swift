@@ -28,7 +28,10 @@ import Testing
             #expect(patched["description"] == "in-memory")
             #expect(patched["name"] == "Redis Cache")
             let snapshots = try await api.expect(200, .get, "/service_specification/\(id)/snapshots")
-            #expect(snapshots["results"] == [])
+            #expect(snapshots["results"]?.arrayValue?.count == 1)
+            let latest = snapshots["results"]?.arrayValue?.first
+            #expect(latest?["id"]?.stringValue == id)
+            #expect(latest?["sequence_number"] == 1)
             try await api.expect(200, .delete, "/service_specification/\(id)")
             try await api.expect(404, .get, "/service_specification/\(id)")
         }

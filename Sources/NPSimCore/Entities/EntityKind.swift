@@ -44,11 +44,13 @@ public enum EntityKind: String, Sendable, CaseIterable {
                 FieldRule("authorization", .object),
             ] + Self.timestamps
         case .linkSpecification:
-            Self.specificationFields + [
+            // `visible_to` may be left out (nullplatform's tofu-modules do): the link is then visible where its
+            // service specification is.
+            Self.specificationFields.map { $0.name == "visible_to" ? FieldRule("visible_to", .nrnPatterns) : $0 } + [
                 FieldRule("unique", .bool, default: false),
                 FieldRule("specification_id", .string, required: true),
-                FieldRule("external", .bool, default: false),
-                FieldRule("external_resolution", .any, access: .serverOnly),
+                FieldRule("external", .objectOrBool, nullable: true),
+                FieldRule("external_resolution", .objectOrBool, nullable: true),
             ] + Self.timestamps
         case .actionSpecification:
             [
@@ -66,8 +68,8 @@ public enum EntityKind: String, Sendable, CaseIterable {
                 FieldRule("enabled_when", .any),
                 FieldRule("icon", .string, nullable: true),
                 FieldRule("annotations", .object, default: [:]),
-                FieldRule("external", .bool, default: false),
-                FieldRule("external_resolution", .any, access: .serverOnly),
+                FieldRule("external", .objectOrBool, nullable: true),
+                FieldRule("external_resolution", .objectOrBool, nullable: true),
             ] + Self.timestamps
         case .service: Self.instanceFields(parent: []) + Self.timestamps
         case .link: Self.instanceFields(parent: [FieldRule("service_id", .string, required: true, access: .createOnly)]) + Self.timestamps

@@ -15,6 +15,8 @@ public struct FieldRule: Sendable {
         case oneOf([String])
         /// An integer, or a string of digits (nullplatform sends `pipeline_id` and ids both ways).
         case integerOrString
+        /// An object, or a boolean (`external`: the Terraform provider sends and decodes an object; other clients a flag).
+        case objectOrBool
         case any
     }
 
@@ -63,6 +65,7 @@ public struct FieldRule: Sendable {
         case .object: guard value.objectValue != nil else { throw wrongType("an object") }
         case .array: guard value.arrayValue != nil else { throw wrongType("an array") }
         case .any: break
+        case .objectOrBool: guard value.objectValue != nil || value.boolValue != nil else { throw wrongType("an object or a boolean") }
         case .stringArray:
             guard let items = value.arrayValue, items.allSatisfy({ $0.stringValue != nil }) else {
                 throw wrongType("an array of strings")

@@ -28,7 +28,12 @@ public func buildApplication(
         try configuration.databasePath.map { try AppDatabase.file(at: $0, maximumSize: configuration.maximumDatabaseSize) }
         ?? AppDatabase.inMemory()
     let deliveryQueue = DeliveryQueue(policy: configuration.delivery)
-    let orchestrator = Orchestrator(database: database, agentTags: configuration.agent.tags, handoff: deliveryQueue)
+    let orchestrator = Orchestrator(
+        database: database,
+        agentTags: configuration.agent.tags,
+        strictNRN: configuration.strictNRN,
+        handoff: deliveryQueue
+    )
     let registry = PrometheusCollectorRegistry()
     let providers = try await database.writer.write { db in try configuration.providers.resolvingStandInCredentials(in: db) }
     let address = ListeningAddress("http://\(configuration.host):\(configuration.port)")

@@ -9,6 +9,9 @@ public struct ServerConfiguration: Sendable {
     /// `--host-name` / `NPSIM_HOST_NAME`: names npsim answers to besides its IP addresses and `localhost` (a
     /// compose service name, a machine's name); a request naming any other host is refused with 421.
     public var hostNames: [String]
+    /// `--strict-nrn` / `NPSIM_STRICT_NRN`: refuse a service or link at an NRN whose organization, account,
+    /// namespace, application or scope npsim was not told about, instead of creating them with placeholder names.
+    public var strictNRN: Bool
     /// `--max-connections` / `NPSIM_MAX_CONNECTIONS`: client connections served at once. At the cap npsim stops
     /// accepting (new connections wait in the kernel's queue) and keeps serving the open ones, instead of running
     /// out of file descriptors.
@@ -67,9 +70,11 @@ public struct ServerConfiguration: Sendable {
         killGrace: Duration = .seconds(10),
         hostNames: [String] = [],
         maximumConnections: Int = 1024,
+        strictNRN: Bool = false,
         idleTimeout: Duration = .seconds(60)
     ) {
         self.maximumConnections = maximumConnections
+        self.strictNRN = strictNRN
         self.idleTimeout = idleTimeout
         self.hostNames = hostNames
         self.killGrace = killGrace

@@ -36,10 +36,8 @@ struct AuthController {
             guard case .object(let object) = body, let name = object["name"]?.stringValue, !name.isEmpty else {
                 throw APIError.validation("api_key.name is required and must be a non-empty string")
             }
-            let grants = object["grants"] ?? []
-            guard grants.arrayValue != nil else { throw APIError.validation("api_key.grants must be an array, got \(grants.typeName)") }
-            let tags = object["tags"] ?? []
-            guard tags.arrayValue != nil else { throw APIError.validation("api_key.tags must be an array, got \(tags.typeName)") }
+            let grants = try Self.list(object["grants"] ?? [], field: "grants")
+            let tags = try Self.list(object["tags"] ?? [], field: "tags")
             // A key belongs to the caller's organization, or to the one its grants name when the caller reaches it.
             let organization = try Self.organization(of: grants) ?? context.tenancy.organizationId ?? context.claims?.organizationId ?? "1"
             guard context.tenancy.admits(nrn: "organization=\(organization)") else {
@@ -50,7 +48,29 @@ struct AuthController {
             let key = try await database.writer.write { db in
                 try APIKeys.insert(name: name, secret: APIKeys.generateSecret(), organizationId: organization, grants: grants, tags: tags, in: db)
             }
-            return JSONResponse.make(key.json(revealingSecret: true))
+            // The provider accepts only 201; the secret is shown this once.
+            return JSONResponse.make(key.json(revealingSecret: true), status: .created)
+        }
+        routes.patch("/api_key/:id", "Rename an API key or change its grants and tags") { request, context in
+            let id = try context.pathParameter("id")
+            let body = try await request.jsonBody()
+            guard case .object(let object) = body else { throw APIError.validation("the body must be a JSON object") }
+            if let name = object["name"], (name.stringValue ?? "").isEmpty {
+                throw APIError.validation("api_key.name must be a non-empty string")
+            }
+            let grants = try object["grants"].map { try Self.list($0, field: "grants") }
+            let tags = try object["tags"].map { try Self.list($0, field: "tags") }
+            if let grants, let organization = try Self.organization(of: grants), !context.tenancy.admits(nrn: "organization=\(organization)") {
+                throw APIError.forbidden("api_key.grants name organization \(organization), which this token does not act for")
+            }
+            let tenancy = context.tenancy
+            let key = try await database.writer.write { db -> APIKeys.Key? in
+                guard let number = Int(id), let key = try APIKeys.find(id: number, in: db), tenancy.admits(nrn: "organization=\(key.organizationId)")
+                else { return nil }
+                return try APIKeys.update(id: number, name: object["name"]?.stringValue, grants: grants, tags: tags, in: db)
+            }
+            guard let key else { throw APIError.notFound("api key", id) }
+            return JSONResponse.make(key.json(revealingSecret: false))
         }
         routes.get("/api_key", "List API keys (masked)") { _, context in
             let keys = try await database.writer.read { db in try APIKeys.all(organizationId: context.tenancy.organizationId, in: db) }
@@ -82,7 +102,7 @@ struct AuthController {
                 throw APIError.notFound("api key", id)
             }
             keys.deleted(number)
-            return JSONResponse.make(["id": .int(number), "deleted": true])
+            return Response(status: .noContent)
         }
     }
 
@@ -97,6 +117,12 @@ struct AuthController {
             "expires_in": .int(Int(issuer.accessLifetime)),
             "token_expires_at": .int(Int(access.expiresAt.timeIntervalSince1970 * 1000)),
         ]
+    }
+
+    /// `grants` or `tags`: an array (of objects, as the provider sends them).
+    static func list(_ value: JSONValue, field: String) throws -> JSONValue {
+        guard value.arrayValue != nil else { throw APIError.validation("api_key.\(field) must be an array, got \(value.typeName)") }
+        return value
     }
 
     /// The organization a key's grants point at (`[{nrn, role_slug}]`).

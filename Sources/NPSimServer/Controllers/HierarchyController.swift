@@ -16,9 +16,20 @@ struct HierarchyController {
                 return JSONResponse.make(try await database.writer.write { db in try create(level, body: body, for: tenancy, in: db) }.json)
             }
             routes.get(base, "List \(level.rawValue) entities") { request, context in
-                let parent = try request.nrnFilter()
-                let entities = try await database.writer.read { db in try Hierarchy.list(level: level, under: parent, in: db) }
-                    .filter { context.tenancy.admits(nrn: $0.nrn.description) }
+                // The parent by NRN (`nrn=`) or by id (`organization_id=` for accounts, as the Terraform provider asks).
+                let parentLevel = NRN.Level.allCases.last { $0 < level }
+                let parentId = parentLevel.flatMap { request.query("\($0.rawValue)_id") }
+                let slugs = request.queryList("slug")
+                let nrnFilter = try request.nrnFilter()
+                let entities = try await database.writer.read { db -> [NRNEntity] in
+                    var parent = nrnFilter
+                    if let parentLevel, let parentId {
+                        guard let found = try Hierarchy.find(level: parentLevel, id: parentId, in: db) else { return [] }
+                        parent = found.nrn
+                    }
+                    return try Hierarchy.list(level: level, under: parent, slugs: slugs, in: db)
+                }
+                .filter { context.tenancy.admits(nrn: $0.nrn.description) }
                 let (limit, offset) = try request.paging()
                 return JSONResponse.make([
                     "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(entities.count)],

@@ -42,9 +42,11 @@ struct SpecificationController {
             }
             registerActionSpecifications(under: kind, base: "\(base)/:id/action_specification", on: routes)
         }
-        routes.get("/service_specification/:id/snapshots", "Snapshots of a service specification") { _, context in
-            _ = try await orchestrator.get(.serviceSpecification, id: try context.pathParameter("id"), for: context.tenancy)
-            return JSONResponse.make(["paging": ["offset": 0, "limit": 30, "total": 0], "results": []])
+        for kind in [EntityKind.serviceSpecification, .linkSpecification, .actionSpecification] {
+            routes.get("/\(kind.rawValue)/:id/snapshots", "Snapshots of a \(kind.displayName): its latest state") { _, context in
+                let specification = try await orchestrator.get(kind, id: try context.pathParameter("id"), for: context.tenancy)
+                return JSONResponse.make(Self.snapshots(of: specification))
+            }
         }
         routes.get("/service_specification/:id/link_specification", "Link specifications of a service specification") { request, context in
             let id = try context.pathParameter("id")
@@ -74,6 +76,14 @@ struct SpecificationController {
             (query.limit, query.offset) = try request.paging()
             return JSONResponse.make(try await orchestrator.list(query))
         }
+    }
+
+    /// npsim keeps no history of a specification, so its one snapshot is the specification as it is now (the
+    /// Terraform provider reads the latest snapshot's `id` and `sequence_number`).
+    static func snapshots(of specification: JSONObject) -> JSONValue {
+        var latest = specification
+        latest["sequence_number"] = 1
+        return ["paging": ["offset": 0, "limit": 30, "total": 1], "results": [.object(latest)]]
     }
 
     private func registerActionSpecifications(under parentKind: EntityKind, base: String, on routes: Routes) {

@@ -167,6 +167,9 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("v9: API keys record their last change") { db in
+            try db.execute(sql: "ALTER TABLE api_key ADD COLUMN updated_at TEXT")
+        }
         return migrator
     }
 }

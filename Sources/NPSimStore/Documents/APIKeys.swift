@@ -15,13 +15,14 @@ public enum APIKeys {
         public let grants: JSONValue
         public let tags: JSONValue
         public let createdAt: String
+        public let updatedAt: String
 
         /// The key as lists show it: the secret reduced to its last four characters.
         public func json(revealingSecret: Bool) -> JSONValue {
             var object: JSONObject = [
                 "id": .int(id), "name": .string(name), "organization_id": Int(organizationId).map(JSONValue.int) ?? .string(organizationId),
                 "masked_api_key": .string("\(ChannelType.mask)\(secret.suffix(4))"), "grants": grants, "tags": tags,
-                "created_at": .string(createdAt),
+                "owner_id": .null, "last_used_at": .null, "created_at": .string(createdAt), "updated_at": .string(updatedAt),
             ]
             if revealingSecret { object["api_key"] = .string(secret) }
             return .object(object)
@@ -69,8 +70,22 @@ public enum APIKeys {
             everyOrganization: everyOrganization,
             grants: grants,
             tags: tags,
-            createdAt: createdAt
+            createdAt: createdAt,
+            updatedAt: createdAt
         )
+    }
+
+    /// Changes a key's name, grants or tags (what `PATCH /api_key/{id}` may change); the secret stays.
+    public static func update(id: Int, name: String?, grants: JSONValue?, tags: JSONValue?, in db: Database) throws -> Key? {
+        guard let current = try find(id: id, in: db) else { return nil }
+        try db.run(
+            sql: "UPDATE api_key SET name = ?, grants = ?, tags = ?, updated_at = ? WHERE id = ?",
+            arguments: [
+                name ?? current.name, JSONWriter.string(grants ?? current.grants), JSONWriter.string(tags ?? current.tags),
+                ISO8601.string(from: Date()), id,
+            ]
+        )
+        return try find(id: id, in: db)
     }
 
     public static func find(secret: String, in db: Database) throws -> Key? {
@@ -101,7 +116,8 @@ public enum APIKeys {
             everyOrganization: row["every_organization"],
             grants: try JSONParser.parse(row["grants"] as String),
             tags: try JSONParser.parse(row["tags"] as String),
-            createdAt: row["created_at"]
+            createdAt: row["created_at"],
+            updatedAt: row["updated_at"] ?? row["created_at"]
         )
     }
 }

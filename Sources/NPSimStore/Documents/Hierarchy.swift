@@ -31,7 +31,19 @@ public enum Hierarchy {
         }
     }
 
-    public static func list(level: NRN.Level?, under parent: NRN?, in db: Database) throws -> [NRNEntity] {
+    /// Adds the entities of `nrn` and its ancestors that are not known yet, named after their level and id
+    /// (`account-2`): a user's NRNs name entities that exist on the platform and cannot be created through its API.
+    /// The hierarchy routes or a fixture can rename them later.
+    public static func createMissing(in nrn: NRN, in db: Database) throws {
+        for level in nrn.lineage.reversed() where try fetch(level, in: db) == nil {
+            guard let last = level.components.last else { continue }
+            let name = "\(last.level.rawValue)-\(last.id)"
+            try upsert(NRNEntity(nrn: level, name: name, slug: name), in: db)
+        }
+    }
+
+    /// Entities of a level (every level when `nil`) below `parent`, with one of `slugs` when given.
+    public static func list(level: NRN.Level?, under parent: NRN?, slugs: [String] = [], in db: Database) throws -> [NRNEntity] {
         var sql = "SELECT nrn, name, slug FROM nrn_entity WHERE 1"
         var arguments: StatementArguments = []
         if let level {
@@ -41,6 +53,10 @@ public enum Hierarchy {
         if let parent {
             sql += " AND nrn LIKE ?"
             arguments += ["\(parent.description):%"]
+        }
+        if !slugs.isEmpty {
+            sql += " AND slug IN (\(Array(repeating: "?", count: slugs.count).joined(separator: ",")))"
+            arguments += StatementArguments(slugs)
         }
         return try Row.cachedAll(db, sql: sql + " ORDER BY rowid", arguments: arguments).compactMap { row in
             (try? NRN(parsing: row["nrn"])).map { NRNEntity(nrn: $0, name: row["name"], slug: row["slug"]) }

@@ -37,7 +37,6 @@ enum DefaultActions {
                 "parameters": ["schema": objectSchema(parameters, requiring: type == "create"), "values": [:]],
                 "results": ["schema": objectSchema(type == "delete" ? [] : outputs, requiring: false), "values": [:]],
                 parentField: specId, "retryable": .bool(type != "delete"), "parallelize": false, "annotations": [:],
-                "external": false,
             ]
         }
     }

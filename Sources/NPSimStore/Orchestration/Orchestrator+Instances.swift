@@ -23,6 +23,7 @@ extension Orchestrator {
                 throw APIError.validation("\(kind.rawValue).specification_id '\(specId)' is not an existing \(specKind.displayName)")
             }
             let nrn = try NRN(parsing: object["entity_nrn"]!.stringValue!)
+            if !strictNRN { try Hierarchy.createMissing(in: nrn, in: db) }
             _ = try Hierarchy.lineage(of: nrn, in: db)
             if kind == .link {
                 let serviceId = object["service_id"]!.stringValue!
@@ -111,8 +112,9 @@ extension Orchestrator {
     /// Removes a service or link record and its actions.
     ///
     /// As in nullplatform, a record that something still has to deprovision (its specification has a delete
-    /// action and it is neither `failed` nor `deleted`) is refused with 403 unless `force` is set, and a service
-    /// that still has links cannot be deleted at all.
+    /// action, it is neither `failed` nor `deleted`, and it ran an action) is refused with 403 unless `force` is
+    /// set, and a service that still has links cannot be deleted at all. One that never ran an action (created
+    /// `pending` and left so) has nothing to deprovision: `terraform destroy` deletes it as it is.
     public func deleteInstance(_ kind: EntityKind, id: String, force: Bool, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
         try await database.writer.write { db in
             let object = try require(kind, id: id, for: tenancy, in: db)
@@ -124,13 +126,14 @@ extension Orchestrator {
             }
             let status = EntityStatus(rawValue: object["status"]?.stringValue ?? "") ?? .pending
             let specId = object["specification_id"]?.stringValue ?? ""
+            let actionKind: EntityKind = kind == .service ? .serviceAction : .linkAction
             let hasDeleteAction = try Documents.children(.actionSpecification, of: specId, in: db).contains { $0["type"] == "delete" }
-            if !force, hasDeleteAction, status != .failed, status != .deleted {
+            let neverProvisioned = try status == .pending && Documents.count(actionKind, where: "parent_id", is: id, in: db) == 0
+            if !force, hasDeleteAction, status != .failed, status != .deleted, !neverProvisioned {
                 throw APIError.forbidden(
                     "the \(kind.displayName) is \(status.rawValue): run its delete action (POST /\(kind.rawValue)/\(id)/action) so the runner deprovisions it, or pass force=true to remove only the record"
                 )
             }
-            let actionKind: EntityKind = kind == .service ? .serviceAction : .linkAction
             try Documents.deleteChildren(actionKind, of: id, in: db)
             try Documents.delete(kind, id: id, in: db)
             return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)

@@ -24,6 +24,7 @@ extension Orchestrator {
                 else {
                     throw APIError.validation("link_specification.specification_id '\(serviceSpecId)' is not an existing service specification")
                 }
+                if object["visible_to"] == nil || object["visible_to"] == .null { object["visible_to"] = parent["visible_to"] ?? [] }
             }
             try checkSlugIsFree(
                 kind,

@@ -11,13 +11,17 @@ public struct Orchestrator: Sendable {
     let handoff: (any DeliveryHandoff)?
     /// The local agent's tags, which `agent` channels' selectors are matched against.
     let agentTags: [String: String]
+    /// `--strict-nrn`: refuse records at NRNs whose entities npsim was not told about, instead of creating them.
+    let strictNRN: Bool
 
     public init(
         database: AppDatabase,
         now: @escaping @Sendable () -> Date = { Date() },
         agentTags: [String: String] = [:],
+        strictNRN: Bool = false,
         handoff: (any DeliveryHandoff)? = nil
     ) {
+        self.strictNRN = strictNRN
         self.database = database
         self.agentTags = agentTags
         self.now = now
