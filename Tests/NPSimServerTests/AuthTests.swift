@@ -69,7 +69,12 @@ import Testing
             let list = try await api.expect(200, .get, "/api_key")
             #expect(!JSONWriter.string(list).contains(secret))
             try await api.expect(200, .get, "/api_key/\(created["id"]!.intValue!)")
-            let renamed = try await api.expect(200, .patch, "/api_key/\(created["id"]!.intValue!)", ["name": "runner 2", "tags": [["key": "team", "value": "db"]]])
+            let renamed = try await api.expect(
+                200,
+                .patch,
+                "/api_key/\(created["id"]!.intValue!)",
+                ["name": "runner 2", "tags": [["key": "team", "value": "db"]]]
+            )
             #expect(renamed["name"] == "runner 2")
             #expect(renamed["tags"] == [["key": "team", "value": "db"]])
             #expect(renamed["api_key"] == nil)
