@@ -5,6 +5,7 @@ import NPSimServer
 enum Defaults {
     static let server = ServerConfiguration()
     static let delivery = DeliveryPolicy()
+    static let tls = TLSSettings()
 }
 
 extension Double {

@@ -9,7 +9,7 @@ struct NPSim: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Serve.self, Demo.self, Apply.self, ServiceCommand.self, ActionCommand.self, NotificationCommand.self, DeliveryCommand.self,
-            RunCommand.self,
+            RunCommand.self, TLSCommand.self,
         ],
         defaultSubcommand: Serve.self
     )

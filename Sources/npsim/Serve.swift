@@ -31,6 +31,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free one [default \(Defaults.server.port)].")
     var port: Int?
 
+    @Flag(help: "Also serve the whole API over HTTPS, as \(TLSSettings.platformHost), with a certificate from npsim's local CA.")
+    var tls = false
+
+    @Option(help: "HTTPS port with --tls; 0 picks a free one [default \(Defaults.tls.port)].")
+    var tlsPort: Int?
+
+    @Option(help: "Another name or address for the HTTPS certificate (and the host check); repeatable.")
+    var tlsName: [String] = []
+
+    @Option(help: "A PEM certificate chain to serve with --tls instead of one from npsim's CA (with --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     @Option(help: "SQLite database file [default \(Defaults.server.databasePath ?? "")].")
     var db: String?
 
@@ -176,6 +191,17 @@ struct Serve: AsyncParsableCommand {
                 lines.append("  auth:     off (--no-auth): no bearer token needed")
             }
             lines.append("  health:   \(banner.url)/_npsim/health")
+            if let secure = banner.secureURL {
+                let port = secure.split(separator: ":").last.map(String.init) ?? "443"
+                lines.append("  https:    \(secure) (certificate for \(TLSSettings.platformHost), localhost, 127.0.0.1)")
+                if let authority = banner.certificateAuthority {
+                    lines.append("  trust:    \(authority) (NODE_EXTRA_CA_CERTS for np, SSL_CERT_FILE for terraform/tofu; see docs/real-clients.md)")
+                }
+                lines.append(
+                    "  try:      curl --resolve \(TLSSettings.platformHost):\(port):127.0.0.1 https://\(TLSSettings.platformHost):\(port)/_npsim/health"
+                        + (banner.certificateAuthority.map { " --cacert \($0)" } ?? "")
+                )
+            }
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         try await serverServiceGroup(running: app, logger: Logger(label: "npsim")).run()
@@ -213,8 +239,22 @@ struct Serve: AsyncParsableCommand {
             hostNames: sources.list(hostNames, "host-name"),
             maximumConnections: maximumConnections ?? Defaults.server.maximumConnections,
             strictNRN: sources.flag(strictNrn, "strict-nrn"),
+            tls: try tlsSettings(sources),
             idleTimeout: try seconds(idleTimeout, "idle-timeout", in: sources) ?? Defaults.server.idleTimeout
         )
+    }
+
+    private func tlsSettings(_ sources: SettingSources) throws -> TLSSettings? {
+        let certificate = sources.string(tlsCert, "tls-cert")
+        let key = sources.string(tlsKey, "tls-key")
+        guard sources.flag(tls, "tls") || certificate != nil else { return nil }
+        guard (certificate == nil) == (key == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        for path in [certificate, key].compactMap({ $0 }) where !FileManager.default.isReadableFile(atPath: path) {
+            throw ValidationError("cannot read \(path)")
+        }
+        let port = try sources.number(tlsPort.map(Double.init), "tls-port").map(Int.init(saturating:)) ?? Defaults.tls.port
+        guard (0...65535).contains(port) else { throw ValidationError("--tls-port must be in 0...65535, got \(port)") }
+        return TLSSettings(port: port, names: sources.list(tlsName, "tls-name"), certificatePath: certificate, keyPath: key)
     }
 
     /// A duration setting given in seconds: positive (or zero when allowed), finite.

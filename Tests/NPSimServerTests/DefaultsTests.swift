@@ -21,7 +21,7 @@ import Testing
             "max-deliveries": String(delivery.globalConcurrency), "max-deliveries-per-channel": String(delivery.perChannelConcurrency),
             "run-timeout": seconds(server.localRuns.timeout), "agent-timeout": seconds(server.agent.timeout),
             "kill-grace": seconds(server.killGrace), "max-connections": String(server.maximumConnections),
-            "idle-timeout": seconds(server.idleTimeout), "log-level": server.logLevel.rawValue,
+            "idle-timeout": seconds(server.idleTimeout), "log-level": server.logLevel.rawValue, "tls-port": String(TLSSettings().port),
         ]
     }
 

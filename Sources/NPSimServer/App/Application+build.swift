@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NPSimCore
@@ -13,6 +14,10 @@ public struct ServerBanner: Sendable {
     public let url: String
     public let apiKey: String
     public let authEnabled: Bool
+    /// The HTTPS listener's URL, with `--tls`.
+    public let secureURL: String?
+    /// The CA certificate clients must trust for the HTTPS listener, when npsim issued its certificate.
+    public let certificateAuthority: String?
 }
 
 /// Builds the whole server: database, seed data, routes and background services. `npsim serve` and the
@@ -107,47 +112,77 @@ public func buildApplication(
     if !report.created.isEmpty { logger.info("seeded \(JSONWriter.string(report.json))") }
 
     let startedAt = Date()
-    let router = Router(context: NPSimRequestContext.self)
-    router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: ErrorMiddleware())
-    router.add(middleware: RequestGuardMiddleware(check: SiteCheck(hostNames: configuration.hostNames + [configuration.host]), scheme: "http"))
     let keys = KeyDirectory(database: database)
-    router.add(middleware: AuthMiddleware(issuer: issuer, keys: keys, enabled: configuration.authEnabled))
-    let routes = Routes(router: router)
-    AuthController(database: database, issuer: issuer, keys: keys).register(on: routes)
-    HierarchyController(database: database).register(on: routes)
-    SpecificationController(orchestrator: orchestrator).register(on: routes)
-    InstanceController(orchestrator: orchestrator).register(on: routes)
-    ChannelController(orchestrator: orchestrator).register(on: routes)
-    NotificationController(orchestrator: orchestrator).register(on: routes)
-    MetricsController(database: database, registry: registry).register(on: routes)
-    GitHubStandIn(context: standIns).register(on: routes)
-    GitLabStandIn(context: standIns).register(on: routes)
-    AzureStandIn(context: standIns).register(on: routes)
     let initStatus = InitStatus()
-    AdminController(
-        orchestrator: orchestrator,
-        seeder: seeder,
-        startedAt: startedAt,
-        databasePath: configuration.databasePath,
-        initStatus: initStatus
+    var hostNames = configuration.hostNames + [configuration.host]
+    if let tls = configuration.tls { hostNames += tls.certificateNames(host: configuration.host) }
+    let siteCheck = SiteCheck(hostNames: hostNames)
+    let secureAddress = configuration.tls.map { ListeningAddress("https://\(configuration.host):\($0.port)") }
+    /// The same routes for each listener; only the scheme the request guard compares origins with differs.
+    func makeRouter(scheme: String) -> Router<NPSimRequestContext> {
+        let router = Router(context: NPSimRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: RequestGuardMiddleware(check: siteCheck, scheme: scheme))
+        router.add(middleware: AuthMiddleware(issuer: issuer, keys: keys, enabled: configuration.authEnabled))
+        let routes = Routes(router: router)
+        AuthController(database: database, issuer: issuer, keys: keys).register(on: routes)
+        HierarchyController(database: database).register(on: routes)
+        SpecificationController(orchestrator: orchestrator).register(on: routes)
+        InstanceController(orchestrator: orchestrator).register(on: routes)
+        ChannelController(orchestrator: orchestrator).register(on: routes)
+        NotificationController(orchestrator: orchestrator).register(on: routes)
+        MetricsController(database: database, registry: registry).register(on: routes)
+        GitHubStandIn(context: standIns).register(on: routes)
+        GitLabStandIn(context: standIns).register(on: routes)
+        AzureStandIn(context: standIns).register(on: routes)
+        AdminController(
+            orchestrator: orchestrator,
+            seeder: seeder,
+            startedAt: startedAt,
+            databasePath: configuration.databasePath,
+            initStatus: initStatus,
+            secureURL: { await secureAddress?.whenBound() }
+        )
+        .register(on: routes)
+        DashboardController(orchestrator: orchestrator).register(on: routes)
+        OpenAPIController().register(on: routes, version: AdminController.version)
+        return router
+    }
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [RequestDeadlineHandler(deadline: .nanoseconds(configuration.idleTimeout.nanoseconds))],
+        idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds)
     )
-    .register(on: routes)
-    DashboardController(orchestrator: orchestrator).register(on: routes)
-    OpenAPIController().register(on: routes, version: AdminController.version)
+    let connections = MaximumAvailableConnections(configuration.maximumConnections)
+    // With --tls, a second listener serves the same routes over HTTPS; it runs as one of the services.
+    let secure = try secureAddress.flatMap { bound in
+        try configuration.tls.map { tls in
+            let (tlsConfiguration, authorityPath) = try tls.serverConfiguration(
+                host: configuration.host,
+                authorityDirectory: configuration.certificateAuthorityDirectory
+            )
+            let listener = Application(
+                router: makeRouter(scheme: "https"),
+                server: try .tls(.http1(configuration: http1), tlsConfiguration: tlsConfiguration),
+                configuration: .init(
+                    address: .hostname(configuration.host, port: tls.port),
+                    serverName: "npsim",
+                    availableConnectionsDelegate: connections
+                ),
+                onServerRunning: { channel in await bound.set("https://\(configuration.host):\(channel.localAddress?.port ?? tls.port)") },
+                logger: logger
+            )
+            return (listener: listener, address: bound, authorityPath: authorityPath)
+        }
+    }
 
     return Application(
-        router: router,
-        server: .http1(
-            configuration: .init(
-                additionalChannelHandlers: [RequestDeadlineHandler(deadline: .nanoseconds(configuration.idleTimeout.nanoseconds))],
-                idleTimeout: .nanoseconds(configuration.idleTimeout.nanoseconds)
-            )
-        ),
+        router: makeRouter(scheme: "http"),
+        server: .http1(configuration: http1),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "npsim",
-            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)
+            availableConnectionsDelegate: connections
         ),
         services: (configuration.databasePath.map {
             [NamedService("WAL checkpointer", cancelledOnGracefulShutdown: Checkpointer(database: database, path: $0, logger: logger).run)]
@@ -166,11 +201,19 @@ public func buildApplication(
                         )
                     )
                 ]
-            } ?? []),
+            } ?? []) + (secure.map { [NamedService("https listener", $0.listener)] } ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             await address.set("http://\(configuration.host):\(port)")
-            await onReady(ServerBanner(url: "http://\(configuration.host):\(port)", apiKey: primaryKey, authEnabled: configuration.authEnabled))
+            await onReady(
+                ServerBanner(
+                    url: "http://\(configuration.host):\(port)",
+                    apiKey: primaryKey,
+                    authEnabled: configuration.authEnabled,
+                    secureURL: await secure?.address.whenBound(),
+                    certificateAuthority: secure?.authorityPath
+                )
+            )
         },
         logger: logger
     )

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NPSimDelivery
 
@@ -12,6 +13,8 @@ public struct ServerConfiguration: Sendable {
     /// `--strict-nrn` / `NPSIM_STRICT_NRN`: refuse a service or link at an NRN whose organization, account,
     /// namespace, application or scope npsim was not told about, instead of creating them with placeholder names.
     public var strictNRN: Bool
+    /// `--tls` and its settings: also serve the whole API over HTTPS; `nil` serves plain HTTP only.
+    public var tls: TLSSettings?
     /// `--max-connections` / `NPSIM_MAX_CONNECTIONS`: client connections served at once. At the cap npsim stops
     /// accepting (new connections wait in the kernel's queue) and keeps serving the open ones, instead of running
     /// out of file descriptors.
@@ -71,10 +74,12 @@ public struct ServerConfiguration: Sendable {
         hostNames: [String] = [],
         maximumConnections: Int = 1024,
         strictNRN: Bool = false,
+        tls: TLSSettings? = nil,
         idleTimeout: Duration = .seconds(60)
     ) {
         self.maximumConnections = maximumConnections
         self.strictNRN = strictNRN
+        self.tls = tls
         self.idleTimeout = idleTimeout
         self.hostNames = hostNames
         self.killGrace = killGrace
@@ -93,5 +98,14 @@ public struct ServerConfiguration: Sendable {
         self.authEnabled = authEnabled
         self.organizationId = organizationId
         self.logLevel = logLevel
+    }
+}
+
+extension ServerConfiguration {
+    /// Where npsim keeps its certificate authority: a `tls` folder beside the database (`.npsim/tls` for the
+    /// default database and for `--in-memory`), so that a client told once to trust it keeps trusting it.
+    public var certificateAuthorityDirectory: String {
+        let folder = databasePath.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? ".npsim"
+        return "\(folder)/tls"
     }
 }

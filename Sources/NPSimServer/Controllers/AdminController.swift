@@ -11,6 +11,8 @@ struct AdminController {
     let startedAt: Date
     let databasePath: String?
     let initStatus: InitStatus
+    /// The HTTPS listener's URL once it listens (with `--tls`), for clients that asked for a free port.
+    let secureURL: @Sendable () async -> String?
 
     static let version = "0.1.0"
 
@@ -27,6 +29,7 @@ struct AdminController {
                 "database": ["mode": databasePath == nil ? "memory" : "file", "path": databasePath.map(JSONValue.string) ?? .null],
                 "records": .int(counts),
                 "init": await initStatus.json,
+                "https": await secureURL().map(JSONValue.string) ?? .null,
             ])
         }
         routes.get("/_npsim/providers/runs", "List the runs the provider stand-ins accepted") { request, _ in
