@@ -1,10 +1,14 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import NIOHTTP1
+import NIOSSL
 import NPSimCore
 import Testing
 
-/// nullplatform's Terraform provider, played call by call against the real binary in `terraform apply`, second apply
-/// and `terraform destroy` order (`shared/reference/terraform-provider.md`). Every answer is decoded as strictly as
+/// nullplatform's Terraform provider, played call by call against the real binary over HTTPS (a client that trusts
+/// only npsim's CA, as `SSL_CERT_FILE` makes the provider) in `terraform apply`, second apply and `terraform destroy`
+/// order (`shared/reference/terraform-provider.md`). Every answer is decoded as strictly as
 /// the provider's Go structs decode it: a status outside the list a call accepts, or a JSON type a struct field does
 /// not take (a bool where it expects an object, a string where it expects a number), fails the test.
 @Suite struct TerraformProviderTests {
@@ -82,7 +86,7 @@ import Testing
 
     /// One provider call: its status must be one the provider accepts for it.
     static func call(
-        _ server: NPSimProcess,
+        _ server: HTTPSEndpoint,
         _ method: HTTPMethod,
         _ path: String,
         _ body: JSONValue? = nil,
@@ -100,13 +104,13 @@ import Testing
     }
 
     /// What a runner does when the provider runs an action: report success, with results where the spec has some.
-    static func runnerReports(_ server: NPSimProcess, service: String, action: String, token: String) async throws {
+    static func runnerReports(_ server: HTTPSEndpoint, service: String, action: String, token: String) async throws {
         let reply = try await server.call(.PATCH, "/service/\(service)/action/\(action)", ["status": "success"], token: token)
         #expect(reply.status == 200, "\(JSONWriter.string(reply.json))")
     }
 
     /// The provider polls an action until `success`, failing on `failed` or `cancelled`.
-    static func pollUntilSuccess(_ server: NPSimProcess, service: String, action: String, token: String) async throws {
+    static func pollUntilSuccess(_ server: HTTPSEndpoint, service: String, action: String, token: String) async throws {
         try await eventually(within: .seconds(20), "action \(action) succeeded") {
             let json = try await Self.call(server, .GET, "/service/\(service)/action/\(action)", token: token, accepting: [200])
             let decoded = try Self.decode(json, as: Self.action, "service action")
@@ -117,7 +121,24 @@ import Testing
     }
 
     @Test func applySecondApplyAndDestroyAsTheProviderCallsThem() async throws {
-        let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory])
+        let directory = try TLSTests.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = try await NPSimProcess(
+            arguments: ["--db", directory.appendingPathComponent("npsim.sqlite").path, "--seed", Fixtures.directory, "--tls", "--tls-port", "0"]
+        )
+        let server = try await HTTPSEndpoint(process, authority: directory.appendingPathComponent("tls/ca.pem").path)
+        do {
+            try await Self.play(server)
+        } catch {
+            try? await server.client.shutdown()
+            throw error
+        }
+        try await server.client.shutdown()
+        #expect(try await process.stop() == 0)
+    }
+
+    /// The provider's calls, from the token to the last delete.
+    static func play(_ server: HTTPSEndpoint) async throws {
         // The provider's token: 200 only, both tokens non-empty strings, the organization read from the JWT.
         let tokenReply = try await server.call(.POST, "/token", ["apikey": .string(server.apiKey)])
         #expect(tokenReply.status == 200)
@@ -359,7 +380,6 @@ import Testing
         _ = try await Self.call(server, .DELETE, "/link_specification/\(linkSpecId)", token: token, accepting: [200, 204, 404])
         _ = try await Self.call(server, .DELETE, "/service_specification/\(specId)", token: token, accepting: [200, 204, 404])
         #expect(try await server.call(.GET, "/service_specification/\(specId)", token: token).status == 404)
-        #expect(try await server.stop() == 0)
     }
 
     @Test func strictNRNRefusesWhatTheDefaultCreates() async throws {
@@ -381,5 +401,37 @@ import Testing
             if !strict { #expect(application.json["name"] == "application-7") }
             #expect(try await server.stop() == 0)
         }
+    }
+}
+
+/// npsim's HTTPS listener as the provider reaches it: `https://localhost:PORT` (in the certificate), with a client
+/// that trusts npsim's CA and nothing else.
+final class HTTPSEndpoint: Sendable {
+    let url: String
+    let apiKey: String
+    let client: HTTPClient
+
+    init(_ process: NPSimProcess, authority: String) async throws {
+        let health = try await process.call(.GET, "/_npsim/health")
+        let secure = try #require(health.json["https"]?.stringValue, "npsim was not started with --tls")
+        url = "https://localhost:" + (secure.split(separator: ":").last.map(String.init) ?? "443")
+        apiKey = process.apiKey
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(authority)
+        var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = tls
+        configuration.connectionPool.retryConnectionEstablishment = false
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func call(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, token: String? = nil) async throws -> (status: Int, json: JSONValue) {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = method
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body { request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body))) }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        return (Int(response.status.code), bytes.readableBytes == 0 ? .null : try JSONParser.parse(bytes.readableBytesView))
     }
 }
