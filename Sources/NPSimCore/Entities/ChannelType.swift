@@ -100,6 +100,8 @@ public enum ChannelType: String, Sendable, CaseIterable {
     /// `url` with the password of its user information (or the whole of it, when it is a bare token) and the values
     /// of token-like query parameters replaced by ``mask``.
     public static func maskedURL(_ url: String) -> String {
+        // Most URLs carry neither user information nor a query: every delivery attempt records its URL.
+        guard url.utf8.contains(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "?") }) else { return url }
         guard let schemeEnd = url.range(of: "://") else { return url }
         let rest = url[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex

@@ -32,6 +32,7 @@ extension Request {
 
     /// `application/json`, or any `+json` type (`application/merge-patch+json`), with or without parameters.
     static func isJSON(_ contentType: String) -> Bool {
+        if contentType == "application/json" || contentType == "application/json; charset=utf-8" { return true }
         let type = contentType.prefix { $0 != ";" }.filter { $0 != " " && $0 != "\t" }.lowercased()
         return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
