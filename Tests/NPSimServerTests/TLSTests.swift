@@ -127,4 +127,25 @@ import Testing
         #expect(named.output.trimmingCharacters(in: .whitespacesAndNewlines) == authority)
         #expect(try await restarted.stop() == 0)
     }
+
+    @Test func aCertificateOfTheUsersIsServedInstead() async throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let certificate = directory.appendingPathComponent("mine.pem").path
+        let key = directory.appendingPathComponent("mine-key.pem").path
+        let openssl = try await Self.run(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", certificate,
+            ]
+        )
+        #expect(openssl.status == 0, "\(openssl.output)")
+        let server = try await NPSimProcess(arguments: ["--in-memory", "--tls-cert", certificate, "--tls-key", key, "--tls-port", "0"])
+        let secure = try #require(try await server.call(.GET, "/_npsim/health").json["https"]?.stringValue)
+        let port = try #require(secure.split(separator: ":").last.map(String.init))
+        let health = try await Self.run("curl", ["-sS", "--fail", "--cacert", certificate, "https://localhost:\(port)/_npsim/health"])
+        #expect(health.status == 0, "\(health.output)")
+        #expect(try await server.stop() == 0)
+    }
 }
