@@ -5,6 +5,7 @@ the machines this runs on are noisy.
   python3 Benchmarks/bench.py [--binary .build/release/npsim] [--fanout-seconds 3] [--rows 10000] [--memory-notifications 100000]
                               [--fanout-rounds 5] [--compare OLDER_BINARY]
   python3 Benchmarks/bench.py --only instructions [--instructions 2000] [--compare OLDER_BINARY]
+  python3 Benchmarks/bench.py --only cpu [--cpu-actions 20000] [--fanout-rounds 5] [--compare OLDER_BINARY]
 
 Needs wrk and nginx (Debian: apt-get install wrk nginx-light), moto_server (pip install 'moto[server]'), for the
 fan-out the client floor (.build/release/npsim-client-floor, Benchmarks/ClientFloor) and, for --only instructions,
@@ -299,6 +300,51 @@ def bench_instructions(binary, actions, compare=None):
     return result
 
 
+def process_cpu_seconds(pid):
+    """User and system CPU seconds a process has used so far (from /proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
+def cpu_per_action(binary, actions):
+    """npsim's own CPU time (user and system, microseconds) per action POSTed by 16 connections and delivered to nginx
+    through one http channel. Unlike a rate it does not depend on what else runs on the machine, and unlike an
+    instruction count it includes the kernel's work for npsim (timers, wake-ups, sockets)."""
+    sink = Nginx()
+    npsim = NPSim(binary)
+    try:
+        npsim.add_webhook(sink.url)
+        service = npsim.active_service("cpu")
+        before = npsim.delivered()
+        start = process_cpu_seconds(npsim.process.pid)
+        asyncio.run(post_many(npsim.url, npsim.token, [(f"/service/{service}/action", {"specification_id": GET_CREDENTIALS})] * actions, 16))
+        npsim.wait_delivered(before + actions, within=300)
+        end = process_cpu_seconds(npsim.process.pid)
+    finally:
+        npsim.stop()
+        sink.stop()
+    user, system = ((e - s) / actions * 1e6 for s, e in zip(start, end))
+    return {"user_us": round(user, 1), "system_us": round(system, 1), "total_us": round(user + system, 1)}
+
+
+def bench_cpu(binary, actions, rounds, compare=None):
+    """``cpu_per_action`` in `rounds` alternating runs of each build; the median total of each is reported."""
+    runs = {binary: [], compare: []} if compare else {binary: []}
+    for _ in range(rounds):
+        for candidate in runs:
+            runs[candidate].append(cpu_per_action(candidate, actions))
+    def median(results):
+        return sorted(results, key=lambda run: run["total_us"])[len(results) // 2]
+    result = dict(median(runs[binary]), actions=actions, rounds=[run["total_us"] for run in runs[binary]])
+    if compare:
+        other = median(runs[compare])
+        result["compared"] = dict(other, binary=compare, rounds=[run["total_us"] for run in runs[compare]])
+        result["times_the_compared"] = result["total_us"] / other["total_us"]
+    return result
+
+
 def bench_fanout_rounds(binary, seconds, rounds, compare=None):
     """``bench_fanout`` `rounds` times, alternating with `compare` when given; the run with the median rate is
     reported, with every round's rate (machines here are noisy: a neighbour's load comes and goes within minutes)."""
@@ -452,7 +498,9 @@ def main():
     parser.add_argument("--fanout-seconds", type=int, default=3)
     parser.add_argument("--memory-notifications", type=int, default=100000)
     parser.add_argument("--rows", type=int, default=10000)
-    parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory", "instructions"])
+    parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory", "instructions", "cpu"])
+    parser.add_argument("--cpu-actions", type=int, default=20000, metavar="ACTIONS",
+                        help="actions per round of the CPU time per action (with --only cpu; rounds: --fanout-rounds)")
     parser.add_argument("--instructions", type=int, default=2000, metavar="ACTIONS",
                         help="actions for the instruction count under callgrind (with --only instructions; with --compare, both builds)")
     parser.add_argument("--fanout-rounds", type=int, default=1, help="fan-out runs; the median is reported")
@@ -482,6 +530,9 @@ def main():
     if args.only == "instructions":
         results["instructions"] = bench_instructions(args.binary, args.instructions, args.compare)
         print(json.dumps({"instructions": results["instructions"]}), flush=True)
+    if args.only == "cpu":
+        results["cpu"] = bench_cpu(args.binary, args.cpu_actions, args.fanout_rounds, args.compare)
+        print(json.dumps({"cpu": results["cpu"]}), flush=True)
     if args.only in (None, "memory"):
         results["memory"] = bench_memory_and_reads(args.binary, args.memory_notifications, args.rows)
         if args.compare:

@@ -46,7 +46,7 @@ import Testing
                 400,
                 .post,
                 "/service",
-                ["name": "x", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": "organization=1:account=2:namespace=99"]
+                ["name": "x", "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": "organization=1:account=two"]
             )
         }
     }

@@ -101,7 +101,7 @@ import Testing
             #expect(stored == 100)
             let notifications = try await server.call(.GET, "/notification?limit=1", token: token).json["paging"]?["total"]
             #expect(notifications == 100)
-            try await eventually("the 100 notifications are delivered") {
+            try await eventually(within: .seconds(30), "the 100 notifications are delivered") {
                 try await server.call(.GET, "/_npsim/deliveries?status=delivered&limit=1", token: token).json["paging"]?["total"] == 100
             }
             let arrived = await receivers[0].requests.compactMap { $0.json["id"]?.stringValue }
