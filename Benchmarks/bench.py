@@ -331,35 +331,30 @@ def cpu_per_action(binary, actions):
 
 def bench_cpu(binary, actions, rounds, compare=None):
     """``cpu_per_action`` in `rounds` alternating runs of each build; the median total of each is reported."""
+    return alternating_rounds(lambda candidate: cpu_per_action(candidate, actions), binary, rounds, compare, "total_us")
+
+
+def alternating_rounds(run, binary, rounds, compare, key):
+    """`run` `rounds` times for `binary`, alternating with `compare` when given, so that both see the same machine;
+    reports the run with the median `key`, every round's `key`, and the ratio of the medians."""
     runs = {binary: [], compare: []} if compare else {binary: []}
     for _ in range(rounds):
         for candidate in runs:
-            runs[candidate].append(cpu_per_action(candidate, actions))
+            runs[candidate].append(run(candidate))
     def median(results):
-        return sorted(results, key=lambda run: run["total_us"])[len(results) // 2]
-    result = dict(median(runs[binary]), actions=actions, rounds=[run["total_us"] for run in runs[binary]])
+        return sorted(results, key=lambda result: result[key])[len(results) // 2]
+    result = dict(median(runs[binary]), rounds=[round(result[key], 1) for result in runs[binary]])
     if compare:
         other = median(runs[compare])
-        result["compared"] = dict(other, binary=compare, rounds=[run["total_us"] for run in runs[compare]])
-        result["times_the_compared"] = result["total_us"] / other["total_us"]
+        result["compared"] = dict(other, binary=compare, rounds=[round(result[key], 1) for result in runs[compare]])
+        result["times_the_compared"] = result[key] / other[key]
     return result
 
 
 def bench_fanout_rounds(binary, seconds, rounds, compare=None):
     """``bench_fanout`` `rounds` times, alternating with `compare` when given; the run with the median rate is
     reported, with every round's rate (machines here are noisy: a neighbour's load comes and goes within minutes)."""
-    runs = {binary: [], compare: []} if compare else {binary: []}
-    for _ in range(rounds):
-        for candidate in runs:
-            runs[candidate].append(bench_fanout(candidate, seconds))
-    def median(results):
-        return sorted(results, key=lambda run: run["deliveries_per_s"])[len(results) // 2]
-    result = dict(median(runs[binary]), rounds=[round(run["deliveries_per_s"]) for run in runs[binary]])
-    if compare:
-        other = median(runs[compare])
-        result["compared"] = dict(other, binary=compare, rounds=[round(run["deliveries_per_s"]) for run in runs[compare]])
-        result["times_the_compared"] = result["deliveries_per_s"] / other["deliveries_per_s"]
-    return result
+    return alternating_rounds(lambda candidate: bench_fanout(candidate, seconds), binary, rounds, compare, "deliveries_per_s")
 
 
 class ArrivalSink:
