@@ -70,15 +70,7 @@ final class NPSimProcess: Sendable {
 
     /// One HTTP request to the process.
     func call(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, token: String? = nil) async throws -> (status: Int, json: JSONValue) {
-        var request = HTTPClientRequest(url: url + path)
-        request.method = method
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body { request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body))) }
-        let response = try await Self.client.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 16 << 20)
-        let json = bytes.readableBytes == 0 ? JSONValue.null : try JSONParser.parse(bytes.readableBytesView)
-        return (Int(response.status.code), json)
+        try await jsonExchange(Self.client, method, url + path, body, token: token)
     }
 
     /// A client that fails at once on a refused connection: the shared client retries connecting until the
@@ -103,6 +95,24 @@ extension Process {
     func forceStop() {
         if isRunning { kill(processIdentifier, SIGKILL) }
     }
+}
+
+/// One JSON request as nullplatform's clients send it, and its answer parsed (`null` for an empty body).
+func jsonExchange(
+    _ client: HTTPClient,
+    _ method: HTTPMethod,
+    _ url: String,
+    _ body: JSONValue?,
+    token: String?
+) async throws -> (status: Int, json: JSONValue) {
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    request.headers.add(name: "Content-Type", value: "application/json")
+    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    if let body { request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body))) }
+    let response = try await client.execute(request, timeout: .seconds(30))
+    let bytes = try await response.body.collect(upTo: 16 << 20)
+    return (Int(response.status.code), bytes.readableBytes == 0 ? .null : try JSONParser.parse(bytes.readableBytesView))
 }
 
 struct TestFailure: Error, CustomStringConvertible {

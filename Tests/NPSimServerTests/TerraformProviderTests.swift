@@ -425,13 +425,6 @@ final class HTTPSEndpoint: Sendable {
     }
 
     func call(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, token: String? = nil) async throws -> (status: Int, json: JSONValue) {
-        var request = HTTPClientRequest(url: url + path)
-        request.method = method
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body { request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body))) }
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 16 << 20)
-        return (Int(response.status.code), bytes.readableBytes == 0 ? .null : try JSONParser.parse(bytes.readableBytesView))
+        try await jsonExchange(client, method, url + path, body, token: token)
     }
 }
