@@ -20,8 +20,9 @@ public struct BoundedRegex: Sendable {
 
     /// Instructions a compiled pattern may hold: `a{1000}` is a thousand.
     public static let maximumProgramSize = 5_000
-    /// Steps one match may take; beyond them it gives up (about 0.1 s).
-    public static let stepBudget = 5_000_000
+    /// Steps one match may take; beyond them it gives up. A million steps are about 10 ms of a release build, the
+    /// most one value can hold the writer for; real patterns on real values take a few thousand.
+    public static let stepBudget = 1_000_000
 
     let program: [Instruction]
 
