@@ -11,6 +11,7 @@ import Testing
         let script = directory.appendingPathComponent("child.sh")
         try """
         while IFS= read -r line; do case "$line" in SigBlk:*|SigIgn:*) echo "$line";; esac; done < /proc/$$/status > "\(directory.path)/signals"
+        echo "NPSIM=$NPSIM" > "\(directory.path)/environment"
         trap 'echo stopped > "\(directory.path)/trapped"; exit 0' TERM
         echo started > "\(directory.path)/started"
         while :; do sleep 0.1; done
@@ -49,6 +50,8 @@ import Testing
             UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16)
         }
         #expect(try #require(ignored) & 0x7FFF_FFFF == 0, "\(signals)")
+        // Every child can tell it runs under npsim.
+        #expect(try String(contentsOf: directory.appendingPathComponent("environment"), encoding: .utf8) == "NPSIM=true\n")
 
         let clock = ContinuousClock.now
         #expect(try await server.stop() == 0)

@@ -14,7 +14,8 @@ import Darwin
 /// stopped with SIGTERM or Ctrl-C, and their own children inherited the same deafness. So every child npsim starts
 /// (agent commands, local runs, init scripts, the demo's runner) is spawned here, with an empty signal mask, every
 /// signal at its default disposition, standard input from `/dev/null`, and a process group of its own, which
-/// ``stop(grace:)`` signals as a whole: SIGTERM, then SIGKILL to whatever is left after the grace period.
+/// ``stop(grace:)`` signals as a whole: SIGTERM, then SIGKILL to whatever is left after the grace period. Every child
+/// sees `NPSIM=true`, so a runner's script can tell it runs under npsim (and skip, say, installing nullplatform's CLI).
 public final class SpawnedProcess: Sendable {
     /// The child's process id, which is also its process group's id.
     public let pid: pid_t
@@ -65,7 +66,7 @@ public final class SpawnedProcess: Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp = environment.merging(["NPSIM": "true"]) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }
