@@ -19,12 +19,6 @@ import Testing
         return "exec sh \(script.path)"
     }
 
-    static func scratch() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-child-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     /// Runs Get Credentials of a new active MySQL service, which an agent channel running `cmdline` receives.
     static func runAgentAction(_ server: NPSimProcess, cmdline: String) async throws -> String {
         let token = try await server.token()
@@ -36,7 +30,7 @@ import Testing
     }
 
     @Test func anAgentCommandStartsWithNoSignalBlockedAndRunsItsTrapWhenNpsimStops() async throws {
-        let directory = try Self.scratch()
+        let directory = try scratchDirectory("npsim-child")
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory, "--kill-grace", "5"])
         _ = try await Self.runAgentAction(server, cmdline: try Self.trappingScript(in: directory))
@@ -60,7 +54,7 @@ import Testing
     }
 
     @Test func aCommandPastItsTimeoutIsStoppedGracefullyAndTheDeliveryFails() async throws {
-        let directory = try Self.scratch()
+        let directory = try scratchDirectory("npsim-child")
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory, "--agent-timeout", "1", "--kill-grace", "5"])
         let token = try await Self.runAgentAction(server, cmdline: try Self.trappingScript(in: directory))

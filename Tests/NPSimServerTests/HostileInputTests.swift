@@ -19,8 +19,7 @@ import Testing
     @Test func hostileReceiversCannotCrashOrStallNpsimAndItRestartsCleanly() async throws {
         let (receiver, base) = try await Self.hostileReceiver()
         defer { receiver.forceStop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-hostile-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("npsim-hostile")
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("npsim.sqlite").path
         let arguments = ["--db", database, "--seed", Fixtures.directory, "--delivery-timeout", "2", "--retry-schedule", "0.1,0.1"]

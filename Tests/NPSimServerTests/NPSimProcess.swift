@@ -115,6 +115,13 @@ func jsonExchange(
     return (Int(response.status.code), bytes.readableBytes == 0 ? .null : try JSONParser.parse(bytes.readableBytesView))
 }
 
+/// A new empty directory under the system's temporary one, for a test's database, scripts or certificates.
+func scratchDirectory(_ prefix: String) throws -> URL {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+}
+
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

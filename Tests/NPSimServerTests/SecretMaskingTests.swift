@@ -10,8 +10,7 @@ import Testing
     @Test func channelSecretsAreMaskedEverywhereAndKeptWhenEchoedBack() async throws {
         let (receiver, base) = try await HostileInputTests.hostileReceiver()
         defer { receiver.forceStop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-secrets-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try scratchDirectory("npsim-secrets")
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = try await NPSimProcess(arguments: ["--in-memory", "--seed", Fixtures.directory])
         let token = try await server.token()

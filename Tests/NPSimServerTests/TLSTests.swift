@@ -6,12 +6,6 @@ import Testing
 /// `api.nullplatform.com`, by clients that trust only npsim's CA (curl, Python's `ssl`, and Node's `https`, the
 /// runtime of the `np` CLI).
 @Suite struct TLSTests {
-    static func scratch() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        return directory
-    }
-
     /// Runs a client program to its end and returns what it printed; a missing program fails naming its install step.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String)
     {
@@ -39,7 +33,7 @@ import Testing
     }
 
     @Test func curlPythonAndNodeReachNpsimAsApiNullplatformComTrustingOnlyItsCA() async throws {
-        let directory = try Self.scratch()
+        let directory = try scratchDirectory("npsim-tls")
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = directory.appendingPathComponent("npsim.sqlite").path
         let arguments = ["--db", database, "--seed", Fixtures.directory, "--tls", "--tls-port", "0"]
@@ -129,7 +123,7 @@ import Testing
     }
 
     @Test func aCertificateOfTheUsersIsServedInstead() async throws {
-        let directory = try Self.scratch()
+        let directory = try scratchDirectory("npsim-tls")
         defer { try? FileManager.default.removeItem(at: directory) }
         let certificate = directory.appendingPathComponent("mine.pem").path
         let key = directory.appendingPathComponent("mine-key.pem").path

@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func applySecondApplyAndDestroyAsTheProviderCallsThem() async throws {
-        let directory = try TLSTests.scratch()
+        let directory = try scratchDirectory("npsim-provider")
         defer { try? FileManager.default.removeItem(at: directory) }
         let process = try await NPSimProcess(
             arguments: ["--db", directory.appendingPathComponent("npsim.sqlite").path, "--seed", Fixtures.directory, "--tls", "--tls-port", "0"]

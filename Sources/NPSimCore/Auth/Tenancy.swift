@@ -21,6 +21,11 @@ public enum Tenancy: Sendable, Equatable {
         return Self.organization(of: nrn).map(String.init) == organizationId
     }
 
+    /// Whether a record of organization `id` (an API key's) is within reach.
+    public func admits(organizationId id: String) -> Bool {
+        organizationId.map { $0 == id } ?? true
+    }
+
     /// Whether a specification visible to these NRN patterns is: one pattern must name the organization, or any
     /// (`organization=*`).
     public func admits(patterns: [String]) -> Bool {

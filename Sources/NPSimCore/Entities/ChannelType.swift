@@ -129,18 +129,21 @@ public enum ChannelType: String, Sendable, CaseIterable {
     /// Applies `transform` to each value of an agent `environment`, held as an object or (as Terraform stores it) as
     /// a JSON string of one; the result keeps the form it came in.
     static func mapEnvironment(_ environment: JSONValue, _ transform: (String, String) -> String) -> JSONValue {
-        let parsed: JSONObject?
-        switch environment {
-        case .object(let object): parsed = object
-        case .string(let text): parsed = (try? JSONParser.parse(text))?.objectValue
-        default: parsed = nil
-        }
-        guard var object = parsed else { return environment }
+        guard var object = environmentObject(environment) else { return environment }
         for (name, value) in object {
             object[name] = .string(transform(name, value.stringValue ?? JSONWriter.string(value)))
         }
         if case .string = environment { return .string(JSONWriter.string(.object(object))) }
         return .object(object)
+    }
+
+    /// An agent `environment` as an object, whether it is held as one or as a JSON string of one.
+    static func environmentObject(_ environment: JSONValue) -> JSONObject? {
+        switch environment {
+        case .object(let object): object
+        case .string(let text): (try? JSONParser.parse(text))?.objectValue
+        default: nil
+        }
     }
 
     /// An HTTP header name: a token of RFC 9110.
@@ -173,8 +176,7 @@ public enum ChannelType: String, Sendable, CaseIterable {
         if let environment = change["command"]?["data"]?["environment"], let stored = current["command"]?["data"]?["environment"],
             case .object(var command) = merged["command"], case .object(var data) = command["data"]
         {
-            let storedValues = mapEnvironment(stored) { $1 }
-            let storedObject = storedValues.objectValue ?? (try? JSONParser.parse(storedValues.stringValue ?? ""))?.objectValue ?? JSONObject()
+            let storedObject = environmentObject(stored) ?? JSONObject()
             data["environment"] = mapEnvironment(environment) { name, value in
                 value == mask ? storedObject[name]?.stringValue ?? value : value
             }

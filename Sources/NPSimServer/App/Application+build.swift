@@ -155,26 +155,26 @@ public func buildApplication(
     )
     let connections = MaximumAvailableConnections(configuration.maximumConnections)
     // With --tls, a second listener serves the same routes over HTTPS; it runs as one of the services.
-    let secure = try secureAddress.flatMap { bound in
-        try configuration.tls.map { tls in
-            let (tlsConfiguration, authorityPath) = try tls.serverConfiguration(
-                host: configuration.host,
-                authorityDirectory: configuration.certificateAuthorityDirectory
-            )
-            let listener = Application(
-                router: makeRouter(scheme: "https"),
-                server: try .tls(.http1(configuration: http1), tlsConfiguration: tlsConfiguration),
-                configuration: .init(
-                    address: .hostname(configuration.host, port: tls.port),
-                    serverName: "npsim",
-                    availableConnectionsDelegate: connections
-                ),
-                onServerRunning: { channel in await bound.set("https://\(configuration.host):\(channel.localAddress?.port ?? tls.port)") },
-                logger: logger
-            )
-            return (listener: listener, address: bound, authorityPath: authorityPath)
-        }
+    var secure: (listener: Application<RouterResponder<NPSimRequestContext>>, authorityPath: String?)?
+    if let tls = configuration.tls, let bound = secureAddress {
+        let (tlsConfiguration, authorityPath) = try tls.serverConfiguration(
+            host: configuration.host,
+            authorityDirectory: configuration.certificateAuthorityDirectory
+        )
+        let listener = Application(
+            router: makeRouter(scheme: "https"),
+            server: try .tls(.http1(configuration: http1), tlsConfiguration: tlsConfiguration),
+            configuration: .init(
+                address: .hostname(configuration.host, port: tls.port),
+                serverName: "npsim",
+                availableConnectionsDelegate: connections
+            ),
+            onServerRunning: { channel in await bound.set("https://\(configuration.host):\(channel.localAddress?.port ?? tls.port)") },
+            logger: logger
+        )
+        secure = (listener, authorityPath)
     }
+    let secureListener = secure
 
     return Application(
         router: makeRouter(scheme: "http"),
@@ -201,7 +201,7 @@ public func buildApplication(
                         )
                     )
                 ]
-            } ?? []) + (secure.map { [NamedService("https listener", $0.listener)] } ?? []),
+            } ?? []) + (secureListener.map { [NamedService("https listener", $0.listener)] } ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             await address.set("http://\(configuration.host):\(port)")
@@ -210,8 +210,8 @@ public func buildApplication(
                     url: "http://\(configuration.host):\(port)",
                     apiKey: primaryKey,
                     authEnabled: configuration.authEnabled,
-                    secureURL: await secure?.address.whenBound(),
-                    certificateAuthority: secure?.authorityPath
+                    secureURL: await secureAddress?.whenBound(),
+                    certificateAuthority: secureListener?.authorityPath
                 )
             )
         },

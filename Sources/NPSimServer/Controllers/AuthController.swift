@@ -40,7 +40,7 @@ struct AuthController {
             let tags = try Self.list(object["tags"] ?? [], field: "tags")
             // A key belongs to the caller's organization, or to the one its grants name when the caller reaches it.
             let organization = try Self.organization(of: grants) ?? context.tenancy.organizationId ?? context.claims?.organizationId ?? "1"
-            guard context.tenancy.admits(nrn: "organization=\(organization)") else {
+            guard context.tenancy.admits(organizationId: organization) else {
                 throw APIError.forbidden(
                     "api_key.grants name organization \(organization); this token acts for organization \(context.tenancy.organizationId ?? "")"
                 )
@@ -60,12 +60,12 @@ struct AuthController {
             }
             let grants = try object["grants"].map { try Self.list($0, field: "grants") }
             let tags = try object["tags"].map { try Self.list($0, field: "tags") }
-            if let grants, let organization = try Self.organization(of: grants), !context.tenancy.admits(nrn: "organization=\(organization)") {
+            if let grants, let organization = try Self.organization(of: grants), !context.tenancy.admits(organizationId: organization) {
                 throw APIError.forbidden("api_key.grants name organization \(organization), which this token does not act for")
             }
             let tenancy = context.tenancy
             let key = try await database.writer.write { db -> APIKeys.Key? in
-                guard let number = Int(id), let key = try APIKeys.find(id: number, in: db), tenancy.admits(nrn: "organization=\(key.organizationId)")
+                guard let number = Int(id), let key = try APIKeys.find(id: number, in: db), tenancy.admits(organizationId: key.organizationId)
                 else { return nil }
                 return try APIKeys.update(id: number, name: object["name"]?.stringValue, grants: grants, tags: tags, in: db)
             }
@@ -82,7 +82,7 @@ struct AuthController {
         routes.get("/api_key/:id", "Read an API key (masked)") { _, context in
             let id = try context.pathParameter("id")
             guard let number = Int(id), let key = try await database.writer.read({ db in try APIKeys.find(id: number, in: db) }),
-                context.tenancy.admits(nrn: "organization=\(key.organizationId)")
+                context.tenancy.admits(organizationId: key.organizationId)
             else {
                 throw APIError.notFound("api key", id)
             }
@@ -93,7 +93,7 @@ struct AuthController {
             let tenancy = context.tenancy
             guard let number = Int(id),
                 try await database.writer.write({ db in
-                    guard let key = try APIKeys.find(id: number, in: db), tenancy.admits(nrn: "organization=\(key.organizationId)") else {
+                    guard let key = try APIKeys.find(id: number, in: db), tenancy.admits(organizationId: key.organizationId) else {
                         return false
                     }
                     return try APIKeys.delete(id: number, in: db)

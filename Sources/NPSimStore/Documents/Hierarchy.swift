@@ -20,25 +20,21 @@ public enum Hierarchy {
     }
 
     /// The entity at `nrn` and all its ancestors, outermost first; a 400 names the first level that is unknown.
-    public static func lineage(of nrn: NRN, in db: Database) throws -> [NRNEntity] {
+    ///
+    /// With `creatingMissing`, unknown levels are added instead, named after their level and id (`account-2`): a
+    /// user's NRNs name entities that exist on the platform and cannot be created through its API. The hierarchy
+    /// routes or a fixture can rename them later.
+    @discardableResult
+    public static func lineage(of nrn: NRN, creatingMissing: Bool = false, in db: Database) throws -> [NRNEntity] {
         try nrn.lineage.reversed().map { level in
-            guard let entity = try fetch(level, in: db) else {
-                throw APIError.validation(
-                    "NRN '\(level)' does not exist; create it with POST /\(level.components.last!.level.rawValue) or load fixtures with --seed"
-                )
+            if let entity = try fetch(level, in: db) { return entity }
+            let levelName = level.components.last?.level.rawValue ?? "organization"
+            guard creatingMissing, let id = level.components.last?.id else {
+                throw APIError.validation("NRN '\(level)' does not exist; create it with POST /\(levelName) or load fixtures with --seed")
             }
+            let entity = NRNEntity(nrn: level, name: "\(levelName)-\(id)", slug: "\(levelName)-\(id)")
+            try upsert(entity, in: db)
             return entity
-        }
-    }
-
-    /// Adds the entities of `nrn` and its ancestors that are not known yet, named after their level and id
-    /// (`account-2`): a user's NRNs name entities that exist on the platform and cannot be created through its API.
-    /// The hierarchy routes or a fixture can rename them later.
-    public static func createMissing(in nrn: NRN, in db: Database) throws {
-        for level in nrn.lineage.reversed() where try fetch(level, in: db) == nil {
-            guard let last = level.components.last else { continue }
-            let name = "\(last.level.rawValue)-\(last.id)"
-            try upsert(NRNEntity(nrn: level, name: name, slug: name), in: db)
         }
     }
 

@@ -33,7 +33,7 @@ struct ReferenceData {
         self.version = version
     }
 
-    /// ``Hierarchy/lineage(of:in:)``, remembered.
+    /// ``Hierarchy/lineage(of:creatingMissing:in:)``, remembered.
     func lineage(of nrn: NRN) throws -> [NRNEntity] {
         let key = nrn.description
         if let known = Memo.shared.read(version, { $0.lineages[key] }) { return known }

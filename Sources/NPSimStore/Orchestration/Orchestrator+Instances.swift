@@ -23,8 +23,7 @@ extension Orchestrator {
                 throw APIError.validation("\(kind.rawValue).specification_id '\(specId)' is not an existing \(specKind.displayName)")
             }
             let nrn = try NRN(parsing: object["entity_nrn"]!.stringValue!)
-            if !strictNRN { try Hierarchy.createMissing(in: nrn, in: db) }
-            _ = try Hierarchy.lineage(of: nrn, in: db)
+            try Hierarchy.lineage(of: nrn, creatingMissing: !strictNRN, in: db)
             if kind == .link {
                 let serviceId = object["service_id"]!.stringValue!
                 guard let service = try Documents.fetch(.service, id: serviceId, in: db), try reaches(tenancy, .service, service, in: db) else {
