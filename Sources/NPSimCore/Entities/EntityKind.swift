@@ -39,7 +39,10 @@ public enum EntityKind: String, Sendable, CaseIterable {
             Self.specificationFields + [
                 FieldRule("type", .oneOf(["dependency", "scope"]), default: "dependency"),
                 FieldRule("unique", .bool, default: false),
-                FieldRule("available_links", .stringArray),
+                // Kept from the repositories' spec templates (`service-spec.json.tpl`), which list what the
+                // installer registers next; the platform accepts and ignores them.
+                FieldRule("available_links", .any),
+                FieldRule("available_actions", .any),
                 FieldRule("agent_command", .object),
                 FieldRule("authorization", .object),
             ] + Self.timestamps
@@ -51,6 +54,7 @@ public enum EntityKind: String, Sendable, CaseIterable {
                 FieldRule("specification_id", .string, required: true),
                 FieldRule("external", .objectOrBool, nullable: true),
                 FieldRule("external_resolution", .objectOrBool, nullable: true),
+                FieldRule("available_actions", .any),
             ] + Self.timestamps
         case .actionSpecification:
             [

@@ -6,21 +6,28 @@ public struct NRNEntity: Sendable, Equatable {
     public let nrn: NRN
     public let name: String
     public let slug: String
+    /// Every other field a client set (a scope's `domain`, `status`, `dimensions`...), kept and shown as given.
+    public let fields: JSONObject
 
-    public init(nrn: NRN, name: String, slug: String) {
+    public init(nrn: NRN, name: String, slug: String, fields: JSONObject = JSONObject()) {
         self.nrn = nrn
         self.name = name
         self.slug = slug
+        self.fields = fields
     }
 
     public var level: NRN.Level { nrn.components.last!.level }
     public var id: String { nrn.components.last!.id }
 
+    /// Fields a scope always shows, as runners read them (`np scope read` → `.domain`, `.in_progress_deployment`).
+    private static let scopeDefaults: JSONObject = ["status": "active", "domain": nil, "in_progress_deployment": nil, "dimensions": [:]]
+
     public var json: JSONValue {
-        var object: JSONObject = [
+        var object = (level == .scope ? Self.scopeDefaults : JSONObject()).deepMerged(with: fields)
+        object = object.deepMerged(with: [
             "id": Int(id).map(JSONValue.int) ?? .string(id), "name": .string(name), "slug": .string(slug),
             "nrn": .string(nrn.description),
-        ]
+        ])
         if let parent = nrn.parent {
             object["\(parent.components.last!.level.rawValue)_id"] = Int(parent.components.last!.id).map(JSONValue.int) ?? .string(parent.description)
         }

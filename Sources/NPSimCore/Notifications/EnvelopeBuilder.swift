@@ -51,6 +51,24 @@ public enum EnvelopeBuilder {
                 "nrn": record["entity_nrn"] ?? .null,
             ]
         }
+        var link = input.link.map { entity($0, input.linkSpecification ?? [:]) } ?? .null
+        if case .object(var object) = link {
+            // Runners read where the link points: `link.scope` (id, nrn, slug) and `link.entity` (the application,
+            // or whatever entity the link was made at), as nullplatform's link payloads carry them.
+            func summary(_ entity: NRNEntity) -> JSONValue {
+                ["id": .string(entity.id), "nrn": .string(entity.nrn.description), "slug": .string(entity.slug), "name": .string(entity.name)]
+            }
+            let scope = input.lineage.last { $0.level == .scope }
+            let application = input.lineage.last { $0.level == .application }
+            object["scope"] = scope.map(summary) ?? .null
+            object["application"] = application.map(summary) ?? .null
+            object["entity"] = (application ?? input.lineage.last).map { entity in
+                guard case .object(var fields) = summary(entity) else { return .null }
+                fields["type"] = .string(entity.level.rawValue)
+                return .object(fields)
+            } ?? .null
+            link = .object(object)
+        }
         return [
             "action": .string(event),
             "id": action["id"] ?? .null,
@@ -65,7 +83,8 @@ public enum EnvelopeBuilder {
             "type": action["type"] ?? "custom",
             "specification": reference(input.actionSpecification),
             "service": entity(input.service, input.serviceSpecification),
-            "link": input.link.map { entity($0, input.linkSpecification ?? [:]) } ?? .null,
+            "link": link,
+            "dimensions": (input.link ?? input.service)["dimensions"] ?? [:],
             "tags": .object(NRNEntity.tags(for: input.lineage)),
             "entity_nrn": .string(input.entityNRN),
         ]

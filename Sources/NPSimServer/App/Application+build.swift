@@ -128,6 +128,8 @@ public func buildApplication(
         let routes = Routes(router: router)
         AuthController(database: database, issuer: issuer, keys: keys).register(on: routes)
         HierarchyController(database: database).register(on: routes)
+        ProviderController(database: database).register(on: routes)
+        NRNController(database: database).register(on: routes)
         SpecificationController(orchestrator: orchestrator).register(on: routes)
         InstanceController(orchestrator: orchestrator).register(on: routes)
         ChannelController(orchestrator: orchestrator).register(on: routes)

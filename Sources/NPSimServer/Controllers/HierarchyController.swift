@@ -31,10 +31,7 @@ struct HierarchyController {
                 }
                 .filter { context.tenancy.admits(nrn: $0.nrn.description) }
                 let (limit, offset) = try request.paging()
-                return JSONResponse.make([
-                    "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(entities.count)],
-                    "results": .array(entities.dropFirst(offset).prefix(limit).map(\.json)),
-                ])
+                return JSONResponse.page(entities.map(\.json), limit: limit, offset: offset)
             }
             routes.get("\(base)/:id", "Read a \(level.rawValue)") { _, context in
                 let id = try context.pathParameter("id")
@@ -45,12 +42,41 @@ struct HierarchyController {
                 }
                 return JSONResponse.make(entity.json)
             }
+            routes.patch("\(base)/:id", "Change a \(level.rawValue)'s name, slug or other fields (a scope's domain)") { request, context in
+                let (id, body, tenancy) = (try context.pathParameter("id"), try await request.jsonBody(), context.tenancy)
+                guard case .object(let changes) = body else { throw APIError.validation("the body must be a JSON object") }
+                let entity = try await database.writer.write { db -> NRNEntity in
+                    guard let entity = try Hierarchy.find(level: level, id: id, in: db), tenancy.admits(nrn: entity.nrn.description) else {
+                        throw APIError.notFound(level.rawValue, id)
+                    }
+                    let updated = try Self.entity(entity.nrn, from: changes, over: entity)
+                    try Hierarchy.upsert(updated, in: db)
+                    return updated
+                }
+                return JSONResponse.make(entity.json)
+            }
         }
     }
 
-    /// Creates an entity from `{name, slug?, id?, <parent level>_id}`; an organization needs no parent.
+    /// Fields a client cannot set through the body: they are the entity's place in the tree.
+    private static let placement: Set<String> = Set(["id", "nrn"] + NRN.Level.allCases.map { "\($0.rawValue)_id" })
+
+    /// `existing` with the body's `name`, `slug` and any other fields (kept as given) applied.
+    private static func entity(_ nrn: NRN, from body: JSONObject, over existing: NRNEntity?) throws -> NRNEntity {
+        let level = nrn.components.last?.level.rawValue ?? "entity"
+        let name = body["name"]?.stringValue ?? existing?.name ?? ""
+        guard !name.isEmpty else { throw APIError.validation("\(level).name is required and must be a non-empty string") }
+        if let given = body["name"], given.stringValue == nil { throw APIError.validation("\(level).name must be a string") }
+        let slug = body["slug"]?.stringValue ?? existing?.slug ?? Slug.from(name)
+        guard !slug.isEmpty else { throw APIError.validation("\(level).name must contain a letter or digit") }
+        let extra = JSONObject(body.filter { !placement.contains($0.key) && $0.key != "name" && $0.key != "slug" })
+        return NRNEntity(nrn: nrn, name: name, slug: slug, fields: (existing?.fields ?? JSONObject()).deepMerged(with: extra))
+    }
+
+    /// Creates an entity from `{name, slug?, id?, <parent level>_id, ...}`; an organization needs no parent, and
+    /// other fields (a scope's `domain`, `dimensions`) are kept as given.
     private func create(_ level: NRN.Level, body: JSONValue, for tenancy: Tenancy, in db: Database) throws -> NRNEntity {
-        guard case .object(let object) = body, let name = object["name"]?.stringValue, !name.isEmpty else {
+        guard case .object(let object) = body, object["name"]?.stringValue?.isEmpty == false else {
             throw APIError.validation("\(level.rawValue).name is required and must be a non-empty string")
         }
         let id: String
@@ -81,9 +107,7 @@ struct HierarchyController {
         if try Hierarchy.fetch(nrn, in: db) != nil, object["id"] != nil {
             throw APIError.conflict("\(level.rawValue) \(id) already exists at \(nrn)")
         }
-        let slug = object["slug"]?.stringValue ?? Slug.from(name)
-        guard !slug.isEmpty else { throw APIError.validation("\(level.rawValue).name must contain a letter or digit") }
-        let entity = NRNEntity(nrn: nrn, name: name, slug: slug)
+        let entity = try Self.entity(nrn, from: object, over: nil)
         try Hierarchy.upsert(entity, in: db)
         return entity
     }

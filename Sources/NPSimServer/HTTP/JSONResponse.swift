@@ -15,4 +15,12 @@ enum JSONResponse {
     static func make(_ object: JSONObject, status: HTTPResponse.Status = .ok) -> Response {
         make(.object(object), status: status)
     }
+
+    /// A list answer as nullplatform shapes it, `{"paging": {...}, "results": [...]}`, for one page of `items`.
+    static func page(_ items: [JSONValue], limit: Int, offset: Int) -> Response {
+        make([
+            "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(items.count)],
+            "results": .array(Array(items.dropFirst(offset).prefix(limit))),
+        ])
+    }
 }

@@ -31,6 +31,7 @@ final class Routes {
     func post(_ path: String, _ summary: String, _ handler: @escaping Handler) { on(.post, path, summary, handler) }
     func patch(_ path: String, _ summary: String, _ handler: @escaping Handler) { on(.patch, path, summary, handler) }
     func delete(_ path: String, _ summary: String, _ handler: @escaping Handler) { on(.delete, path, summary, handler) }
+    func put(_ path: String, _ summary: String, _ handler: @escaping Handler) { on(.put, path, summary, handler) }
 
     private func on(_ method: HTTPRequest.Method, _ path: String, _ summary: String, _ handler: @escaping Handler) {
         router.on(RouterPath(stringLiteral: path), method: method, use: handler)

@@ -170,6 +170,29 @@ extension AppDatabase {
         migrator.registerMigration("v9: API keys record their last change") { db in
             try db.execute(sql: "ALTER TABLE api_key ADD COLUMN updated_at TEXT")
         }
+        migrator.registerMigration("v10: providers, NRN settings, fields of hierarchy entities") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE provider (
+                        id TEXT PRIMARY KEY,
+                        nrn TEXT NOT NULL,
+                        specification_id TEXT NOT NULL,
+                        dimensions TEXT NOT NULL,
+                        attributes TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE INDEX provider_nrn ON provider (nrn);
+                    CREATE TABLE nrn_setting (
+                        nrn TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        PRIMARY KEY (nrn, key)
+                    );
+                    ALTER TABLE nrn_entity ADD COLUMN fields TEXT;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -6,16 +6,19 @@ public enum Hierarchy {
     public static func upsert(_ entity: NRNEntity, in db: Database) throws {
         try db.run(
             sql: """
-                INSERT INTO nrn_entity (nrn, level, name, slug) VALUES (?, ?, ?, ?)
-                ON CONFLICT (nrn) DO UPDATE SET name = excluded.name, slug = excluded.slug
+                INSERT INTO nrn_entity (nrn, level, name, slug, fields) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (nrn) DO UPDATE SET name = excluded.name, slug = excluded.slug, fields = COALESCE(excluded.fields, nrn_entity.fields)
                 """,
-            arguments: [entity.nrn.description, entity.level.rawValue, entity.name, entity.slug]
+            arguments: [
+                entity.nrn.description, entity.level.rawValue, entity.name, entity.slug,
+                entity.fields.isEmpty ? nil : JSONWriter.string(.object(entity.fields)),
+            ]
         )
     }
 
     public static func fetch(_ nrn: NRN, in db: Database) throws -> NRNEntity? {
-        try Row.cachedOne(db, sql: "SELECT name, slug FROM nrn_entity WHERE nrn = ?", arguments: [nrn.description]).map {
-            NRNEntity(nrn: nrn, name: $0["name"], slug: $0["slug"])
+        try Row.cachedOne(db, sql: "SELECT name, slug, fields FROM nrn_entity WHERE nrn = ?", arguments: [nrn.description]).map {
+            NRNEntity(nrn: nrn, name: $0["name"], slug: $0["slug"], fields: try fields($0, nrn: nrn))
         }
     }
 
@@ -40,7 +43,7 @@ public enum Hierarchy {
 
     /// Entities of a level (every level when `nil`) below `parent`, with one of `slugs` when given.
     public static func list(level: NRN.Level?, under parent: NRN?, slugs: [String] = [], in db: Database) throws -> [NRNEntity] {
-        var sql = "SELECT nrn, name, slug FROM nrn_entity WHERE 1"
+        var sql = "SELECT nrn, name, slug, fields FROM nrn_entity WHERE 1"
         var arguments: StatementArguments = []
         if let level {
             sql += " AND level = ?"
@@ -55,8 +58,18 @@ public enum Hierarchy {
             arguments += StatementArguments(slugs)
         }
         return try Row.cachedAll(db, sql: sql + " ORDER BY rowid", arguments: arguments).compactMap { row in
-            (try? NRN(parsing: row["nrn"])).map { NRNEntity(nrn: $0, name: row["name"], slug: row["slug"]) }
+            guard let nrn = try? NRN(parsing: row["nrn"]) else { return nil }
+            return NRNEntity(nrn: nrn, name: row["name"], slug: row["slug"], fields: try fields(row, nrn: nrn))
         }
+    }
+
+    /// The stored extra fields of an entity: absent for most, a JSON object otherwise.
+    private static func fields(_ row: Row, nrn: NRN) throws -> JSONObject {
+        guard let text: String = row["fields"] else { return JSONObject() }
+        guard case .object(let object) = try? JSONParser.parse(text) else {
+            throw APIError.unavailable("the stored fields of \(nrn) are not a JSON object; the database may be corrupt")
+        }
+        return object
     }
 }
 

@@ -167,9 +167,19 @@ extension Orchestrator {
             let deliveries = try Row.cachedAll(db, sql: "SELECT * FROM delivery WHERE notification_id = ? ORDER BY id", arguments: [id])
             return [
                 "notification_id": .string(id), "status": .string(status),
-                "results": .array(try deliveries.map { .object(try Self.deliveryJSON($0, includeAttempts: true, in: db)) }),
+                "results": .array(try deliveries.map { .object(Self.withCamelCaseExitCode(try Self.deliveryJSON($0, includeAttempts: true, in: db))) }),
             ]
         }
+    }
+
+    /// nullplatform's runner docs read an agent command's exit code as `exitCode` here; npsim's deliveries name it
+    /// `exit_code` everywhere else, so this answer carries both spellings.
+    private static func withCamelCaseExitCode(_ delivery: JSONObject) -> JSONObject {
+        guard case .object(var result)? = delivery["result"], let code = result["exit_code"] else { return delivery }
+        result["exitCode"] = code
+        var delivery = delivery
+        delivery["result"] = .object(result)
+        return delivery
     }
 
     public func deliveries(

@@ -1,0 +1,185 @@
+import Foundation
+import GRDB
+import Hummingbird
+import NPSimCore
+import NPSimStore
+
+/// `/provider`, `/provider_specification` and `/category`: the cloud settings runners resolve before they
+/// provision (`np provider list --nrn ... --categories cloud-providers`, then `np provider read --id`).
+struct ProviderController {
+    let database: AppDatabase
+
+    func register(on routes: Routes) {
+        routes.get("/provider", "List providers at an NRN (show_ascendants, show_descendants, specification, category, dimensions)") { request, context in
+            let filter = try ProviderFilter(request)
+            let providers = try await database.writer.read { db in try Providers.all(in: db) }
+                .filter { context.tenancy.admits(nrn: $0.nrn.description) && filter.admits($0) }
+                .sorted { filter.rank($0) > filter.rank($1) }
+            let (limit, offset) = try request.paging()
+            return JSONResponse.page(providers.map { $0.json() }, limit: limit, offset: offset)
+        }
+        routes.post("/provider", "Create a provider") { request, context in
+            let (body, tenancy) = (try await request.jsonBody(), context.tenancy)
+            let now = ISO8601.string(from: Date())
+            var provider = ProviderRecord(
+                id: UUID.newId(), nrn: NRN(components: []), specificationId: "", dimensions: [:], attributes: [:], createdAt: now, updatedAt: now
+            )
+            try Self.apply(body, to: &provider, creating: true)
+            guard tenancy.admits(nrn: provider.nrn.description) else {
+                throw APIError.forbidden("\(provider.nrn) is outside organization \(tenancy.organizationId ?? ""), the only one this token acts for")
+            }
+            let created = provider
+            try await database.writer.write { db in try Providers.save(created, in: db) }
+            return JSONResponse.make(created.json())
+        }
+        routes.get("/provider/:id", "Read a provider, its attributes merged up the NRN unless no_merge=true") { request, context in
+            let (id, noMerge) = (try context.pathParameter("id"), try request.queryFlag("no_merge") || request.queryFlag("no-merge"))
+            let (provider, merged) = try await database.writer.read { db in
+                let provider = try find(id, context, in: db)
+                return (provider, noMerge ? provider.attributes : try Providers.mergedAttributes(of: provider, in: db))
+            }
+            return JSONResponse.make(provider.json(attributes: merged))
+        }
+        for replacing in [false, true] {
+            let summary = replacing ? "Replace a provider's attributes and dimensions" : "Change a provider (attributes are merged)"
+            let handler: Routes.Handler = { request, context in
+                let (id, body) = (try context.pathParameter("id"), try await request.jsonBody())
+                let provider = try await database.writer.write { db in
+                    var provider = try find(id, context, in: db)
+                    if replacing { provider.attributes = [:] }
+                    try Self.apply(body, to: &provider, creating: false)
+                    provider.updatedAt = ISO8601.string(from: Date())
+                    try Providers.save(provider, in: db)
+                    return provider
+                }
+                return JSONResponse.make(provider.json())
+            }
+            if replacing { routes.put("/provider/:id", summary, handler) } else { routes.patch("/provider/:id", summary, handler) }
+        }
+        routes.delete("/provider/:id", "Delete a provider") { _, context in
+            let id = try context.pathParameter("id")
+            try await database.writer.write { db in
+                _ = try find(id, context, in: db)
+                _ = try Providers.delete(id: id, in: db)
+            }
+            return Response(status: .noContent)
+        }
+        registerCatalog(on: routes)
+    }
+
+    private func registerCatalog(on routes: Routes) {
+        routes.get("/provider_specification", "List provider specifications (slug, category, name, id)") { request, _ in
+            let (slugs, categories, names, ids) = (request.queryList("slug"), request.queryList("category"), request.queryList("name"), request.queryList("id"))
+            let found = ProviderCatalog.specifications.filter { specification in
+                (slugs.isEmpty || slugs.contains(specification.slug)) && (names.isEmpty || names.contains(specification.name))
+                    && (ids.isEmpty || ids.contains(specification.id))
+                    && (categories.isEmpty || specification.categories.contains { categories.contains($0.id) || categories.contains($0.slug) })
+            }
+            let (limit, offset) = try request.paging()
+            return JSONResponse.page(found.map(\.json), limit: limit, offset: offset)
+        }
+        routes.get("/provider_specification/:id", "Read a provider specification") { _, context in
+            let id = try context.pathParameter("id")
+            guard let specification = ProviderCatalog.specification(id) else { throw APIError.notFound("provider specification", id) }
+            return JSONResponse.make(specification.json)
+        }
+        for base in ["/category", "/provider_category"] {
+            routes.get(base, "List provider categories (slug)") { request, _ in
+                let slugs = request.queryList("slug")
+                let (limit, offset) = try request.paging()
+                let found = ProviderCatalog.categories.filter { slugs.isEmpty || slugs.contains($0.slug) }
+                return JSONResponse.page(found.map(\.json), limit: limit, offset: offset)
+            }
+            routes.get("\(base)/:id", "Read a provider category") { _, context in
+                let id = try context.pathParameter("id")
+                guard let category = ProviderCatalog.category(id) else { throw APIError.notFound("category", id) }
+                return JSONResponse.make(category.json)
+            }
+        }
+    }
+
+    private func find(_ id: String, _ context: NPSimRequestContext, in db: Database) throws -> ProviderRecord {
+        guard let provider = try Providers.find(id: id, in: db), context.tenancy.admits(nrn: provider.nrn.description) else {
+            throw APIError.notFound("provider", id)
+        }
+        return provider
+    }
+
+    /// Applies a create or change body: `nrn` and the specification (`specification_id`, or `specification_slug`
+    /// for fixtures) are required on create; `attributes` are merged into the provider's; `dimensions` replace.
+    private static func apply(_ body: JSONValue, to provider: inout ProviderRecord, creating: Bool) throws {
+        guard case .object(let object) = body else { throw APIError.validation("the body must be a JSON object") }
+        let known: Set<String> = ["id", "nrn", "specification_id", "specification_slug", "dimensions", "attributes", "created_at", "updated_at"]
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+            throw APIError.validation("provider.\(unknown) is not a field of a provider; the fields are \(known.sorted().joined(separator: ", "))")
+        }
+        if let text = object["nrn"]?.stringValue {
+            provider.nrn = try NRN(parsing: text)
+        } else if creating {
+            throw APIError.validation("provider.nrn is required, e.g. organization=1:account=2")
+        }
+        if let reference = object["specification_id"]?.stringValue ?? object["specification_slug"]?.stringValue {
+            guard let specification = ProviderCatalog.specification(reference) else {
+                let known = ProviderCatalog.specifications.map(\.slug).joined(separator: ", ")
+                throw APIError.validation("provider specification '\(reference)' is unknown; npsim knows \(known) (GET /provider_specification)")
+            }
+            provider.specificationId = specification.id
+        } else if creating {
+            throw APIError.validation("provider.specification_id (or specification_slug) is required; GET /provider_specification lists them")
+        }
+        for (field, keyPath) in [("attributes", \ProviderRecord.attributes), ("dimensions", \ProviderRecord.dimensions)] {
+            guard let value = object[field] else { continue }
+            guard case .object(let given) = value else { throw APIError.validation("provider.\(field) must be a JSON object") }
+            provider[keyPath: keyPath] = field == "attributes" ? provider.attributes.deepMerged(with: given) : given
+        }
+    }
+}
+
+/// The query of `GET /provider`: where to look, which specifications or categories, and for which dimensions.
+private struct ProviderFilter {
+    let nrn: NRN?
+    let ascendants: Bool
+    let descendants: Bool
+    let specifications: Set<String>
+    let dimensions: [String: String]
+    let ids: [String]
+
+    init(_ request: Request) throws {
+        nrn = try request.nrnFilter()
+        ascendants = try request.queryFlag("show_ascendants")
+        descendants = try request.queryFlag("show_descendants")
+        ids = request.queryList("id")
+        var specifications = Set<String>()
+        for reference in request.queryList("specification_id") + request.queryList("specification_slug") + request.queryList("specification") {
+            guard let specification = ProviderCatalog.specification(reference) else { throw APIError.badRequest("provider specification '\(reference)' is unknown") }
+            specifications.insert(specification.id)
+        }
+        for reference in request.queryList("category") + request.queryList("categories") {
+            guard let category = ProviderCatalog.category(reference) else {
+                let known = ProviderCatalog.categories.map(\.slug).joined(separator: ", ")
+                throw APIError.badRequest("provider category '\(reference)' is unknown; npsim knows \(known)")
+            }
+            for specification in ProviderCatalog.specifications where specification.categories.contains(where: { $0.id == category.id }) {
+                specifications.insert(specification.id)
+            }
+            if !ProviderCatalog.specifications.contains(where: { $0.categories.contains { $0.id == category.id } }) { specifications.insert("") }
+        }
+        self.specifications = specifications
+        dimensions = try DimensionList.parse(request.query("dimensions") ?? "")
+    }
+
+    func admits(_ provider: ProviderRecord) -> Bool {
+        if !ids.isEmpty, !ids.contains(provider.id) { return false }
+        if !specifications.isEmpty, !specifications.contains(provider.specificationId) { return false }
+        if !dimensions.isEmpty, !provider.applies(to: dimensions) { return false }
+        guard let nrn else { return true }
+        return nrn.isAncestorOrSelf(of: provider.nrn) && (provider.nrn.components.count == nrn.components.count || descendants)
+            || ascendants && provider.nrn.isAncestorOrSelf(of: nrn)
+    }
+
+    /// Nearest and most specific first: a provider at a deeper NRN, then one restricted to more of the asked
+    /// dimensions, wins, as nullplatform resolves a category to one provider.
+    func rank(_ provider: ProviderRecord) -> Int {
+        provider.nrn.components.count * 100 + provider.dimensions.count
+    }
+}
