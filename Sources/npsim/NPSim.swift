@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 
 /// `npsim`: a local emulator of nullplatform's service orchestrator.
@@ -9,8 +10,21 @@ struct NPSim: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Serve.self, Demo.self, Apply.self, ServiceCommand.self, ActionCommand.self, NotificationCommand.self, DeliveryCommand.self,
-            RunCommand.self, TLSCommand.self,
+            RunCommand.self, TLSCommand.self, NPCommand.self,
         ],
         defaultSubcommand: Serve.self
     )
+
+    /// Invoked as `np` (the link npsim puts first on its children's `PATH`), or as `npsim np ...`, the binary is
+    /// nullplatform's CLI; its command lines are read as that CLI reads them, not by the argument parser.
+    static func main() async {
+        let arguments = CommandLine.arguments
+        if URL(fileURLWithPath: arguments.first ?? "").lastPathComponent == "np" {
+            Foundation.exit(await NPCommandLine.run(Array(arguments.dropFirst())))
+        }
+        if arguments.count > 1, arguments[1] == "np" {
+            Foundation.exit(await NPCommandLine.run(Array(arguments.dropFirst(2))))
+        }
+        await main(nil)
+    }
 }

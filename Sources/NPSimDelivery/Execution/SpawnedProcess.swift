@@ -26,6 +26,8 @@ public final class SpawnedProcess: Sendable {
     /// Finishing these ends ``output`` and ``errors`` early, for pipes a grandchild keeps open after the child exited.
     private let continuations: [AsyncStream<Data>.Continuation]
     private let status = Mutex<Int32?>(nil)
+    /// Whether the child leads a process group of its own, which ``stop(grace:)`` then signals as a whole.
+    private let leadsGroup: Bool
 
     /// An error of the spawn itself (no such file, too many processes); the command never ran.
     public struct SpawnError: Error, CustomStringConvertible {
@@ -38,7 +40,16 @@ public final class SpawnedProcess: Sendable {
     }
 
     /// Starts `executable` (a path, or a name looked up in `PATH`) with `arguments`.
-    public init(executable: String, arguments: [String], environment: [String: String], standardError: StandardError) throws {
+    ///
+    /// With `ownGroup: false` the child stays in the caller's process group: `np` runs a runner's scripts that way,
+    /// so stopping the agent command that started `np` (whose group npsim signals) stops the scripts too.
+    public init(
+        executable: String,
+        arguments: [String],
+        environment: [String: String],
+        standardError: StandardError,
+        ownGroup: Bool = true
+    ) throws {
         let (readEnd, writeEnd) = try Self.makePipe()
         let (errorReadEnd, errorWriteEnd) = standardError == .separate ? try Self.makePipe() : (-1, -1)
 
@@ -63,7 +74,7 @@ public final class SpawnedProcess: Sendable {
         sigfillset(&all)
         posix_spawnattr_setsigdefault(&attributes, &all)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (ownGroup ? POSIX_SPAWN_SETPGROUP : 0)))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.merging(["NPSIM": "true"]) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -84,6 +95,7 @@ public final class SpawnedProcess: Sendable {
             throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(status)))")
         }
         self.pid = pid
+        leadsGroup = ownGroup
         let (output, outputContinuation) = FileHandle(fileDescriptor: readEnd, closeOnDealloc: true).chunks()
         let (errors, errorsContinuation) =
             errorReadEnd >= 0 ? FileHandle(fileDescriptor: errorReadEnd, closeOnDealloc: true).chunks() : AsyncStream.makeStream(of: Data.self)
@@ -133,10 +145,11 @@ public final class SpawnedProcess: Sendable {
     /// Stops the child and everything in its process group: SIGTERM, then SIGKILL if anything is left after
     /// `grace`. Returns once the child itself has exited.
     public func stop(grace: Duration) async {
-        kill(-pid, SIGTERM)
+        let target = leadsGroup ? -pid : pid
+        kill(target, SIGTERM)
         _ = await hasExited(within: grace)
         // Whether or not the child is gone, what is left of its group gets no longer than the child did.
-        kill(-pid, SIGKILL)
+        kill(target, SIGKILL)
         _ = await exitStatus
     }
 

@@ -23,11 +23,12 @@ public enum FixtureLoader {
         }
     }
 
-    public static func parse(file: String) throws -> JSONValue {
-        guard let data = FileManager.default.contents(atPath: file) else { throw APIError.badRequest("cannot read fixture file '\(file)'") }
+    /// A JSON or YAML file as JSON; `kind` names the file in errors (a fixture, a workflow).
+    public static func parse(file: String, kind: String = "fixture") throws -> JSONValue {
+        guard let data = FileManager.default.contents(atPath: file) else { throw APIError.badRequest("cannot read \(kind) file '\(file)'") }
         if file.lowercased().hasSuffix(".json") {
             do { return try JSONParser.parse(Array(data)) } catch {
-                throw APIError.badRequest("fixture '\(file)': \(error.description)")
+                throw APIError.badRequest("\(kind) '\(file)': \(error.description)")
             }
         }
         do {
@@ -36,7 +37,7 @@ public enum FixtureLoader {
         } catch let error as APIError {
             throw error
         } catch {
-            throw APIError.badRequest("fixture '\(file)' is not valid YAML: \(error)")
+            throw APIError.badRequest("\(kind) '\(file)' is not valid YAML: \(error)")
         }
     }
 

@@ -18,6 +18,11 @@ struct NPSimClient: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
+    /// A client that sends `token` as it is (a bearer token obtained elsewhere, such as `NP_TOKEN`).
+    static func authorized(url: String, token: String) -> NPSimClient {
+        NPSimClient(url: url, token: token)
+    }
+
     /// Connects: exchanges `apiKey` for a token, or goes without one when no key is given (a `--no-auth` server).
     static func connect(url: String, apiKey: String?) async throws -> NPSimClient {
         let anonymous = NPSimClient(url: url, token: nil)
@@ -49,7 +54,8 @@ struct NPSimClient: Sendable {
         }
     }
 
-    private func send(_ method: String, _ path: String, _ body: JSONValue?) async throws -> (status: Int, json: JSONValue, message: String) {
+    /// Sends a request and returns its status, its JSON (or text) and the message an error answer carries.
+    func send(_ method: String, _ path: String, _ body: JSONValue?) async throws -> (status: Int, json: JSONValue, message: String) {
         var request = HTTPClientRequest(url: url + path)
         request.method = .init(rawValue: method)
         request.headers.add(name: "Content-Type", value: "application/json")
