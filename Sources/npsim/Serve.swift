@@ -165,6 +165,12 @@ struct Serve: AsyncParsableCommand {
     )
     var idleTimeout: Double?
 
+    @Option(
+        name: .customLong("np-cli"),
+        help: "builtin: the processes npsim starts find npsim's own np first on PATH; system: the np on PATH [default \(Defaults.server.npCommand.rawValue)]."
+    )
+    var npCLI: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical [default \(Defaults.server.logLevel.rawValue)].")
     var logLevel: String?
 
@@ -180,6 +186,7 @@ struct Serve: AsyncParsableCommand {
         }
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, logLevel: configuration.logLevel) }
         let databaseDescription = configuration.databasePath ?? "in memory"
+        let npLink = configuration.npCommand == .builtin ? try NPLink.install(in: configuration.npLinkDirectory) : nil
         let app = try await buildApplication(configuration: configuration, logger: Logger(label: "npsim")) { banner in
             var lines = ["npsim \(NPSim.configuration.version) listening on \(banner.url)", "  database: \(databaseDescription)"]
             if banner.authEnabled {
@@ -191,6 +198,7 @@ struct Serve: AsyncParsableCommand {
                 lines.append("  auth:     off (--no-auth): no bearer token needed")
             }
             lines.append("  health:   \(banner.url)/_npsim/health")
+            if let npLink { lines.append("  np:       \(npLink) (first on the PATH of agent commands and local runs)") }
             if let secure = banner.secureURL {
                 let port = secure.split(separator: ":").last.map(String.init) ?? "443"
                 lines.append("  https:    \(secure) (certificate for \(TLSSettings.platformHost), localhost, 127.0.0.1)")
@@ -240,8 +248,17 @@ struct Serve: AsyncParsableCommand {
             maximumConnections: maximumConnections ?? Defaults.server.maximumConnections,
             strictNRN: sources.flag(strictNrn, "strict-nrn"),
             tls: try tlsSettings(sources),
-            idleTimeout: try seconds(idleTimeout, "idle-timeout", in: sources) ?? Defaults.server.idleTimeout
+            idleTimeout: try seconds(idleTimeout, "idle-timeout", in: sources) ?? Defaults.server.idleTimeout,
+            npCommand: try npCommand(sources)
         )
+    }
+
+    private func npCommand(_ sources: SettingSources) throws -> ServerConfiguration.NPCommandSource {
+        let text = sources.string(npCLI, "np-cli") ?? Defaults.server.npCommand.rawValue
+        guard let source = ServerConfiguration.NPCommandSource(rawValue: text) else {
+            throw ValidationError("--np-cli must be builtin or system, got '\(text)'")
+        }
+        return source
     }
 
     private func tlsSettings(_ sources: SettingSources) throws -> TLSSettings? {

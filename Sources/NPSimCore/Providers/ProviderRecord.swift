@@ -48,3 +48,37 @@ public struct ProviderRecord: Sendable, Equatable {
         }
     }
 }
+
+extension ProviderRecord {
+    /// Applies a create or change body: `nrn` and the specification (`specification_id`, or `specification_slug`
+    /// for fixtures) are required on create; `attributes` are merged into the provider's; `dimensions` replace.
+    public mutating func apply(_ body: JSONValue, creating: Bool) throws(APIError) {
+        guard case .object(let object) = body else { throw APIError.validation("the body must be a JSON object") }
+        let known: Set<String> = ["id", "nrn", "specification_id", "specification_slug", "dimensions", "attributes", "created_at", "updated_at"]
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+            throw APIError.validation("provider.\(unknown) is not a field of a provider; the fields are \(known.sorted().joined(separator: ", "))")
+        }
+        if let text = object["nrn"]?.stringValue {
+            nrn = try NRN(parsing: text)
+        } else if creating {
+            throw APIError.validation("provider.nrn is required, e.g. organization=1:account=2")
+        }
+        if let reference = object["specification_id"]?.stringValue ?? object["specification_slug"]?.stringValue {
+            guard let specification = ProviderCatalog.specification(reference) else {
+                let known = ProviderCatalog.specifications.map(\.slug).joined(separator: ", ")
+                throw APIError.validation("provider specification '\(reference)' is unknown; npsim knows \(known) (GET /provider_specification)")
+            }
+            specificationId = specification.id
+        } else if creating {
+            throw APIError.validation("provider.specification_id (or specification_slug) is required; GET /provider_specification lists them")
+        }
+        if let value = object["attributes"] {
+            guard case .object(let given) = value else { throw APIError.validation("provider.attributes must be a JSON object") }
+            attributes = attributes.deepMerged(with: given)
+        }
+        if let value = object["dimensions"] {
+            guard case .object(let given) = value else { throw APIError.validation("provider.dimensions must be a JSON object") }
+            dimensions = given
+        }
+    }
+}

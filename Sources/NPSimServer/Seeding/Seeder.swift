@@ -1,3 +1,4 @@
+import Foundation
 import NPSimCore
 import NPSimStore
 
@@ -7,7 +8,8 @@ import NPSimStore
 ///
 /// A fixture document may hold, in this order: `hierarchy` (`[{nrn, name, slug}]`), `service_specifications`
 /// (each with optional `action_specifications` and `link_specifications`, which may carry their own
-/// `action_specifications`), `channels`, `services` and `links`.
+/// `action_specifications`), `providers`, `nrn_settings` (`[{nrn, values: {"namespace.key": value}}]`), `channels`,
+/// `services` and `links`.
 public struct Seeder: Sendable {
     let orchestrator: Orchestrator
 
@@ -22,7 +24,7 @@ public struct Seeder: Sendable {
 
     public func seed(_ document: JSONValue, report: inout Report) async throws {
         guard case .object(let object) = document else { throw APIError.validation("a fixture must be a JSON or YAML object") }
-        let known: Set<String> = ["hierarchy", "service_specifications", "channels", "services", "links"]
+        let known: Set<String> = ["hierarchy", "service_specifications", "providers", "nrn_settings", "channels", "services", "links"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw APIError.validation("fixture key '\(unknown)' is unknown; use \(known.sorted().joined(separator: ", "))")
         }
@@ -31,12 +33,36 @@ public struct Seeder: Sendable {
                 throw APIError.validation("each hierarchy entry needs nrn and name")
             }
             let nrn = try NRN(parsing: nrnText)
-            let entity = NRNEntity(nrn: nrn, name: name, slug: entry["slug"]?.stringValue ?? Slug.from(name))
+            let fields = JSONObject((entry.objectValue ?? JSONObject()).filter { !["nrn", "name", "slug"].contains($0.key) })
+            let entity = NRNEntity(nrn: nrn, name: name, slug: entry["slug"]?.stringValue ?? Slug.from(name), fields: fields)
             try await orchestrator.database.writer.write { db in try Hierarchy.upsert(entity, in: db) }
             report.created["hierarchy", default: 0] += 1
         }
         for spec in object["service_specifications"]?.arrayValue ?? [] {
             try await seedSpecification(.serviceSpecification, spec, report: &report)
+        }
+        for entry in object["providers"]?.arrayValue ?? [] {
+            let now = ISO8601.string(from: Date())
+            var provider = ProviderRecord(
+                id: entry["id"]?.stringValue ?? UUID.newId(), nrn: NRN(components: []), specificationId: "", dimensions: [:], attributes: [:],
+                createdAt: now, updatedAt: now
+            )
+            try provider.apply(entry, creating: true)
+            let created = provider
+            let added = try await orchestrator.database.writer.write { db in
+                guard try Providers.find(id: created.id, in: db) == nil else { return false }
+                try Providers.save(created, in: db)
+                return true
+            }
+            if added { report.created["providers", default: 0] += 1 }
+        }
+        for entry in object["nrn_settings"]?.arrayValue ?? [] {
+            guard let nrnText = entry["nrn"]?.stringValue, case .object(let values)? = entry["values"] else {
+                throw APIError.validation("each nrn_settings entry needs nrn and values")
+            }
+            let nrn = try NRN(parsing: nrnText)
+            try await orchestrator.database.writer.write { db in try NRNSettings.patch(nrn, values, in: db) }
+            report.created["nrn_settings", default: 0] += 1
         }
         for channel in object["channels"]?.arrayValue ?? [] {
             if try await orchestrator.channelExists(like: channel) { continue }
