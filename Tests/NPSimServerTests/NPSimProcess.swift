@@ -28,6 +28,7 @@ final class NPSimProcess: Sendable {
         apiKey: String = "e2e-key",
         passKey: Bool = true,
         environment: [String: String] = [:],
+        directory: String? = nil,
         standardError: FileHandle = .nullDevice,
         deadline: Duration = .seconds(30)
     ) async throws {
@@ -41,6 +42,7 @@ final class NPSimProcess: Sendable {
             executable: Self.binary,
             arguments: arguments,
             environment: environment,
+            directory: directory,
             standardError: standardError,
             deadline: deadline
         )
@@ -133,11 +135,13 @@ func launchServer(
     executable: String,
     arguments: [String],
     environment: [String: String] = [:],
+    directory: String? = nil,
     standardError: FileHandle = .nullDevice,
     deadline: Duration = .seconds(30)
 ) async throws -> (Process, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let output = Pipe()

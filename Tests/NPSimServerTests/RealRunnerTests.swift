@@ -1,0 +1,174 @@
+import Foundation
+import NPSimCore
+import Testing
+
+/// The example runner in `fixtures/runners/object-store`, laid out as nullplatform's service repositories are,
+/// run end to end by the real binary: the agent channel starts its entrypoint, which calls npsim's `np` for
+/// everything (`service-action exec`, `service workflow exec`, `provider list|read`, `service patch`, `link patch`,
+/// `service action update`), and a stand-in `tofu` keeps one state file per service and link.
+@Suite struct RealRunnerTests {
+    static let root = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().path
+    static let specification = "5f0b7c3a-0b1e-4c7d-9a2f-6f626a737401"
+    static let linkSpecification = "5f0b7c3a-0b1e-4c7d-9a2f-6f626a737403"
+    static let scopeNRN = Fixtures.appNRN + ":scope=5"
+
+    /// npsim with the object-store runner registered; its children's `PATH` has the stand-in tofu and no `np` but
+    /// npsim's own, so nothing can reach nullplatform.
+    static func start(state: URL, seeds: [String] = ["00-hierarchy.yaml", "30-providers.yaml", "runners/object-store/specs/object-store.yaml"]) async throws
+        -> NPSimProcess
+    {
+        let database = state.appendingPathComponent("npsim.sqlite").path
+        return try await NPSimProcess(
+            arguments: ["--db", database, "--agent-tag", "environment=development"] + seeds.flatMap { ["--seed", "fixtures/\($0)"] },
+            environment: ["PATH": pathWithoutNP(), "OBJECT_STORE_STATE_DIR": state.appendingPathComponent("tofu").path],
+            directory: root
+        )
+    }
+
+    /// The stand-in tofu first, then the test's own `PATH` without any directory that holds an `np`.
+    static func pathWithoutNP() -> String {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+        let clean = directories.filter { !FileManager.default.isExecutableFile(atPath: "\($0)/np") }
+        return (["\(root)/fixtures/runners/bin"] + clean).joined(separator: ":")
+    }
+
+    /// Runs the action of the given type (or custom slug) and waits until it ends; returns the action.
+    static func run(_ npsim: NPSimProcess, on path: String, specification: String, spec kind: String, _ type: String, parameters: JSONValue = [:], token: String)
+        async throws -> JSONValue
+    {
+        let specs = try await npsim.call(.GET, "/\(kind)/\(specification)/action_specification", token: token).json
+        let spec = try #require(specs["results"]?.arrayValue?.first { $0["type"]?.stringValue == type || $0["slug"]?.stringValue == type })
+        let created = try await npsim.call(
+            .POST, "\(path)/action", ["specification_id": spec["id"] ?? .null, "parameters": parameters], token: token
+        )
+        #expect(created.status == 200 || created.status == 201, "\(JSONWriter.string(created.json))")
+        let action = try #require(created.json["id"]?.stringValue)
+        var current = JSONValue.null
+        try await eventually(within: .seconds(60), "the \(type) action of \(path) ends") {
+            current = try await npsim.call(.GET, "\(path)/action/\(action)?include_messages=true", token: token).json
+            return ["success", "failed"].contains(current["status"]?.stringValue ?? "")
+        }
+        return current
+    }
+
+    static func messages(_ action: JSONValue) -> String {
+        (action["messages"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue }.joined(separator: "\n")
+    }
+
+    @Test func theObjectStoreRunnerCompletesEveryActionThroughNp() async throws {
+        let state = try scratchDirectory("object-store")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let npsim = try await Self.start(state: state)
+        let token = try await npsim.token()
+
+        let service = try await npsim.call(
+            .POST, "/service",
+            [
+                "name": "Assets", "specification_id": .string(Self.specification), "entity_nrn": .string(Fixtures.appNRN),
+                "dimensions": ["environment": "development"],
+            ],
+            token: token
+        )
+        let serviceId = try #require(service.json["id"]?.stringValue)
+        let servicePath = "/service/\(serviceId)"
+        let serviceState = state.appendingPathComponent("tofu/\(serviceId)/assets.tfstate").path
+
+        // Create: providers resolve the region and the development role; tofu applies; the attributes come back.
+        let create = try await Self.run(
+            npsim, on: servicePath, specification: Self.specification, spec: "service_specification", "create",
+            parameters: ["bucket_suffix": "media"], token: token
+        )
+        #expect(create["status"] == "success", "\(Self.messages(create))")
+        #expect(Self.messages(create).contains("region us-east-1, role arn:aws:iam::123456789012:role/np-object-store\n"))
+        #expect(Self.messages(create).contains("Running step 'write service outputs'"), "live-report streamed the workflow's output")
+        var read = try await npsim.call(.GET, servicePath, token: token).json
+        #expect(read["status"] == "active")
+        #expect(read["attributes"]?["bucket_name"] == "np-assets-media")
+        #expect(read["attributes"]?["bucket_arn"] == "arn:aws:s3:::np-assets-media")
+        #expect(read["attributes"]?["bucket_region"] == "us-east-1")
+        #expect(read["attributes"]?["versioning"] == true)
+        #expect(try Self.serial(serviceState) == 1)
+
+        // Update: the same state, applied again with the new setting.
+        let update = try await Self.run(
+            npsim, on: servicePath, specification: Self.specification, spec: "service_specification", "update",
+            parameters: ["versioning": false], token: token
+        )
+        #expect(update["status"] == "success", "\(Self.messages(update))")
+        read = try await npsim.call(.GET, servicePath, token: token).json
+        #expect(read["status"] == "active")
+        #expect(read["attributes"]?["versioning"] == false)
+        #expect(read["attributes"]?["bucket_name"] == "np-assets-media", "the bucket keeps its name")
+        #expect(try Self.serial(serviceState) == 2)
+
+        // A custom action reports results with np service action update.
+        let usage = try await Self.run(npsim, on: servicePath, specification: Self.specification, spec: "service_specification", "get-usage", token: token)
+        #expect(usage["status"] == "success", "\(Self.messages(usage))")
+        #expect(usage["results"] == ["objects": 0, "bytes": 0, "state_serial": 2])
+
+        // A link at a scope: the notification's link.scope and link.entity name the credentials' user.
+        let link = try await npsim.call(
+            .POST, "/link",
+            [
+                "name": "web", "service_id": .string(serviceId), "specification_id": .string(Self.linkSpecification),
+                "entity_nrn": .string(Self.scopeNRN), "dimensions": ["environment": "development"],
+            ],
+            token: token
+        )
+        let linkId = try #require(link.json["id"]?.stringValue, "\(JSONWriter.string(link.json))")
+        let linkPath = "/link/\(linkId)"
+        let linkState = state.appendingPathComponent("tofu/\(serviceId)/link-\(linkId).tfstate").path
+        let linkCreate = try await Self.run(
+            npsim, on: linkPath, specification: Self.linkSpecification, spec: "link_specification", "create",
+            parameters: ["access_level": "write"], token: token
+        )
+        #expect(linkCreate["status"] == "success", "\(Self.messages(linkCreate))")
+        let linked = try await npsim.call(.GET, "\(linkPath)?include_secret_attributes=true", token: token).json
+        #expect(linked["status"] == "active")
+        #expect(linked["attributes"]?["access_level"] == "write")
+        #expect(linked["attributes"]?["access_key_id"] == "AKIAmy-application-my-scope")
+        #expect(linked["attributes"]?["secret_access_key"] == "secret-for-my-application-my-scope-on-np-assets-media")
+        let listed = try await npsim.call(.GET, linkPath, token: token).json
+        #expect(listed["attributes"]?["secret_access_key"] != linked["attributes"]?["secret_access_key"], "the secret stays hidden")
+        #expect(FileManager.default.fileExists(atPath: linkState))
+
+        // Link delete destroys its state; then the service's delete destroys the bucket's.
+        let unlink = try await Self.run(npsim, on: linkPath, specification: Self.linkSpecification, spec: "link_specification", "delete", token: token)
+        #expect(unlink["status"] == "success", "\(Self.messages(unlink))")
+        #expect(try await npsim.call(.GET, linkPath, token: token).json["status"] == "deleted")
+        #expect(!FileManager.default.fileExists(atPath: linkState))
+        let delete = try await Self.run(npsim, on: servicePath, specification: Self.specification, spec: "service_specification", "delete", token: token)
+        #expect(delete["status"] == "success", "\(Self.messages(delete))")
+        #expect(try await npsim.call(.GET, servicePath, token: token).json["status"] == "deleted")
+        #expect(!FileManager.default.fileExists(atPath: serviceState))
+        #expect(try await npsim.stop() == 0)
+    }
+
+    /// Without a provider for the account, the runner's first script stops the workflow: the action fails with the
+    /// script's own explanation in its messages, and the service with it.
+    @Test func aRunnerThatCannotResolveItsProviderFailsTheActionWithItsReason() async throws {
+        let state = try scratchDirectory("object-store-unresolved")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let npsim = try await Self.start(state: state, seeds: ["00-hierarchy.yaml", "runners/object-store/specs/object-store.yaml"])
+        let token = try await npsim.token()
+        let service = try await npsim.call(
+            .POST, "/service",
+            ["name": "Orphan", "specification_id": .string(Self.specification), "entity_nrn": .string(Fixtures.appNRN)],
+            token: token
+        )
+        let serviceId = try #require(service.json["id"]?.stringValue)
+        let create = try await Self.run(
+            npsim, on: "/service/\(serviceId)", specification: Self.specification, spec: "service_specification", "create",
+            parameters: ["bucket_suffix": "media"], token: token
+        )
+        #expect(create["status"] == "failed")
+        #expect(Self.messages(create).contains("no provider at organization=1:account=2 stores account.region"), "\(Self.messages(create))")
+        #expect(Self.messages(create).contains("step 'resolve cloud settings' failed with exit code 1"))
+        #expect(try await npsim.call(.GET, "/service/\(serviceId)", token: token).json["status"] == "failed")
+    }
+
+    static func serial(_ path: String) throws -> Int? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try JSONParser.parse(Array(data))["serial"]?.intValue
+    }
+}
