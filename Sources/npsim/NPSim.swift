@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 
 /// `npsim`: a local emulator of nullplatform's service orchestrator.
 @main

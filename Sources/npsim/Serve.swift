@@ -167,7 +167,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("np-cli"),
-        help: "builtin: the processes npsim starts find npsim's own np first on PATH; system: the np on PATH [default \(Defaults.server.npCommand.rawValue)]."
+        help:
+            "builtin: the processes npsim starts find npsim's own np first on PATH; system: the np on PATH [default \(Defaults.server.npCommand.rawValue)]."
     )
     var npCLI: String?
 

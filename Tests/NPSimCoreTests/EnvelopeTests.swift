@@ -52,7 +52,7 @@ import Testing
         #expect(
             notification.keys == [
                 "action", "id", "name", "slug", "messages", "status", "created_at", "updated_at", "parameters", "results",
-                "type", "specification", "service", "link", "tags", "entity_nrn",
+                "type", "specification", "service", "link", "dimensions", "tags", "entity_nrn",
             ]
         )
         let service = try #require(notification["service"]?.objectValue)

@@ -137,4 +137,58 @@ import Testing
             #expect(reason.contains("no agent matched its selector") && reason.contains("--agent-tag environment=dev"))
         }
     }
+
+    /// A `package-exec` worker answers with one JSON document: it becomes the action's results, or fails the action
+    /// when it is an error, not JSON, or the worker fails.
+    @Test func aPackageWorkersReplyBecomesTheActionsResults() async throws {
+        let worker = try Self.script(
+            """
+            case "$(printf '%s' "$NP_ACTION_CONTEXT" | tr -d "'" | grep -o '"type":"[a-z]*"' | head -1)" in
+              *create*) echo '{"hostname":"db.internal","port":3306}' ;;
+              *update*) echo '{"error":{"status":409,"code":"busy","message":"the instance is being resized"}}' ;;
+              *) echo 'not json' ;;
+            esac
+            """
+        )
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: worker).deletingLastPathComponent().path) }
+        try await withServer(agent: AgentSettings(tags: ["environment": "dev"], timeout: .seconds(20))) { api in
+            guard case .object(var channel) = Self.channel(cmdline: worker), case .object(var configuration)? = channel["configuration"] else {
+                throw TestFailure("the channel is not an object")
+            }
+            configuration["command"] = [
+                "type": "package-exec",
+                "data": ["package": "mysql-tools", "cmdline": .string(worker), "environment": ["NP_ACTION_CONTEXT": "'${NOTIFICATION_CONTEXT}'"]],
+            ]
+            channel["configuration"] = .object(configuration)
+            try await api.expect(200, .post, "/notification/channel", .object(channel))
+            let service = try await api.createMySQL()
+            let create = try await api.runAction(on: service, spec: Fixtures.createMySQL, parameters: ["version": "8.4", "size": "small"])
+            var action: JSONValue = .null
+            try await eventually("the create action ends") {
+                action = try await api.expect(200, .get, "/service/\(service)/action/\(create)?include_messages=true")
+                return action["status"] == "success" || action["status"] == "failed"
+            }
+            #expect(action["status"] == "success", "\(JSONWriter.string(action))")
+            #expect(action["results"] == ["hostname": "db.internal", "port": 3306])
+            let active = try await api.expect(200, .get, "/service/\(service)")
+            #expect(active["status"] == "active")
+            #expect(active["attributes"]?["hostname"] == "db.internal", "targeted results become attributes")
+
+            let update = try await api.runAction(on: service, spec: Fixtures.updateMySQL, parameters: ["size": "large"])
+            try await eventually("the update action fails with the worker's error") {
+                action = try await api.expect(200, .get, "/service/\(service)/action/\(update)?include_messages=true")
+                return action["status"] == "failed"
+            }
+            #expect(action["messages"]?.arrayValue?.contains { $0["message"] == "the instance is being resized" } == true)
+
+            let custom = try await api.runAction(on: service, spec: Fixtures.getCredentials, parameters: [:])
+            try await eventually("a reply that is not JSON fails the action") {
+                action = try await api.expect(200, .get, "/service/\(service)/action/\(custom)?include_messages=true")
+                return action["status"] == "failed"
+            }
+            #expect(
+                action["messages"]?.arrayValue?.contains { $0["message"] == "the package's worker printed no JSON object on standard output" } == true
+            )
+        }
+    }
 }

@@ -65,7 +65,7 @@ import Testing
 
         let applied = try await Self.npsim(["apply", Fixtures.directory, channels.path], server: server)
         #expect(applied.status == 0, "\(applied.stderr)")
-        #expect(applied.stdout.contains("applied 4 file(s)"), "\(applied.stdout)")
+        #expect(applied.stdout.contains("applied 5 file(s)"), "\(applied.stdout)")
         #expect(applied.stdout.contains("1 channels"))
 
         let created = try await Self.npsim(

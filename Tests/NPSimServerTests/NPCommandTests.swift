@@ -29,7 +29,10 @@ import Testing
         process.arguments = (executable == NPSimProcess.binary ? ["np"] : []) + arguments
         var base = ProcessInfo.processInfo.environment
         for name in ["NP_ACTION_CONTEXT", "NULLPLATFORM_API_KEY", "NP_API_KEY", "NP_TOKEN", "CONTEXT"] { base[name] = nil }
-        if let npsim { base["NP_API_URL"] = npsim.url; base["NULLPLATFORM_API_KEY"] = npsim.apiKey }
+        if let npsim {
+            base["NP_API_URL"] = npsim.url
+            base["NULLPLATFORM_API_KEY"] = npsim.apiKey
+        }
         process.environment = base.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
@@ -53,14 +56,20 @@ import Testing
         let specFile = scratch.appendingPathComponent("service-spec.json")
         try JSONWriter.string([
             "name": "Queue", "visible_to": ["organization=1:account=2"], "use_default_actions": true, "available_actions": ["purge"],
-            "available_links": ["connect"], "attributes": ["schema": ["type": "object", "properties": ["size": ["type": "integer"]]], "values": [:]],
+            "available_links": ["connect"],
+            "attributes": ["schema": ["type": "object", "properties": ["size": ["type": "integer"]]], "values": [:]],
         ]).write(to: specFile, atomically: true, encoding: .utf8)
         let spec = try await np(["service", "specification", "create", "--body", specFile.path])
         #expect(spec.code == 0, "\(spec.stderr)")
         let specId = try #require(spec.json["id"]?.stringValue)
         #expect(try await np(["service", "specification", "read", "--id", specId]).json["slug"] == "queue")
-        #expect(try await np(["service", "specification", "list", "--nrn", "organization=1:account=2", "--type", "dependency"]).stdout.contains(specId))
-        #expect(try await np(["service", "specification", "patch", "--id", specId, "--body", #"{"description":"a queue"}"#]).json["description"] == "a queue")
+        #expect(
+            try await np(["service", "specification", "list", "--nrn", "organization=1:account=2", "--type", "dependency"]).stdout.contains(specId)
+        )
+        #expect(
+            try await np(["service", "specification", "patch", "--id", specId, "--body", #"{"description":"a queue"}"#]).json["description"]
+                == "a queue"
+        )
         let actionSpecs = try await np(["service", "specification", "action", "specification", "list", "--serviceSpecificationId", specId]).json
         #expect(actionSpecs["results"]?.arrayValue?.compactMap { $0["type"]?.stringValue }.sorted() == ["create", "delete", "update"])
         let purge = try await np([
@@ -69,31 +78,41 @@ import Testing
         ])
         let purgeId = try #require(purge.json["id"]?.stringValue, "\(purge.stderr)")
         #expect(
-            try await np(["service", "specification", "action", "specification", "read", "--serviceSpecificationId", specId, "--id", purgeId]).json["slug"]
+            try await np(["service", "specification", "action", "specification", "read", "--serviceSpecificationId", specId, "--id", purgeId]).json[
+                "slug"
+            ]
                 == "purge"
         )
         // A link specification without visible_to, as tofu-modules register one.
-        let linkSpec = try await np(["link", "specification", "create", "--body", #"{"name":"Connect","unique":false,"specification_id":"\#(specId)","use_default_actions":true}"#])
+        let linkSpec = try await np([
+            "link", "specification", "create", "--body",
+            #"{"name":"Connect","unique":false,"specification_id":"\#(specId)","use_default_actions":true}"#,
+        ])
         let linkSpecId = try #require(linkSpec.json["id"]?.stringValue, "\(linkSpec.stderr)")
         #expect(try await np(["service", "specification", "link", "specification", "list", "--id", specId]).stdout.contains(linkSpecId))
         let linkActions = try await np(["link", "specification", "action", "specification", "list", "--linkSpecificationId", linkSpecId]).json
         #expect(linkActions["results"]?.arrayValue?.count == 3)
 
         // Services, their actions, links.
-        let created = try await np(["service", "create", "--body", #"{"name":"Jobs","specification_id":"\#(specId)","entity_nrn":"\#(Fixtures.appNRN)"}"#])
+        let created = try await np([
+            "service", "create", "--body", #"{"name":"Jobs","specification_id":"\#(specId)","entity_nrn":"\#(Fixtures.appNRN)"}"#,
+        ])
         let serviceId = try #require(created.json["id"]?.stringValue, "\(created.stderr)")
         #expect(try await np(["service", "list", "--specification_id", specId, "--status", "pending"]).json["results"]?.arrayValue?.count == 1)
         #expect(try await np(["service", "patch", "--id", serviceId, "--body", #"{"attributes":{"size":3}}"#]).json["attributes"]?["size"] == 3)
         #expect(try await np(["service", "read", "--id", serviceId]).json["attributes"]?["size"] == 3)
         let createSpec = try #require(actionSpecs["results"]?.arrayValue?.first { $0["type"] == "create" }?["id"]?.stringValue)
-        let action = try await np(["service", "action", "create", "--serviceId", serviceId, "--body", #"{"specification_id":"\#(createSpec)","parameters":{"size":3}}"#])
+        let action = try await np([
+            "service", "action", "create", "--serviceId", serviceId, "--body", #"{"specification_id":"\#(createSpec)","parameters":{"size":3}}"#,
+        ])
         let actionId = try #require(action.json["id"]?.stringValue, "\(action.stderr)")
         #expect(try await np(["service", "action", "list", "--serviceId", serviceId]).json["results"]?.arrayValue?.count == 1)
         let patched = try await np(["service", "action", "patch", "--serviceId", serviceId, "--id", actionId, "--body", #"{"status":"success"}"#])
         #expect(patched.json["status"] == "success", "\(patched.stderr)")
         #expect(try await np(["service", "action", "read", "--serviceId", serviceId, "--id", actionId]).json["status"] == "success")
         let link = try await np([
-            "link", "create", "--body", #"{"name":"web","service_id":"\#(serviceId)","specification_id":"\#(linkSpecId)","entity_nrn":"\#(Fixtures.appNRN)"}"#,
+            "link", "create", "--body",
+            #"{"name":"web","service_id":"\#(serviceId)","specification_id":"\#(linkSpecId)","entity_nrn":"\#(Fixtures.appNRN)"}"#,
         ])
         let linkId = try #require(link.json["id"]?.stringValue, "\(link.stderr)")
         #expect(try await np(["link", "list", "--service_id", serviceId, "--show_descendants"]).json["results"]?.arrayValue?.count == 1)
@@ -111,15 +130,23 @@ import Testing
         ])
         let channelId = try #require(channel.json["id"]?.intValue, "\(channel.stderr)")
         #expect(try await np(["notification", "channel", "read", "--id", String(channelId)]).json["type"] == "agent")
-        #expect(try await np(["notification", "channel", "list", "--nrn", "organization=1:account=2", "--type", "agent"]).stdout.contains("\"id\": \(channelId)"))
+        #expect(
+            try await np(["notification", "channel", "list", "--nrn", "organization=1:account=2", "--type", "agent"]).stdout.contains(
+                "\"id\": \(channelId)"
+            )
+        )
         #expect(try await np(["scope", "list", "--application_id", "4"]).json["results"]?.arrayValue?.first?["slug"] == "my-scope")
         #expect(try await np(["scope", "patch", "--id", "5", "--body", #"{"domain":"web.example.test"}"#]).json["domain"] == "web.example.test")
         let scope = try await np(["scope", "read", "--id", "5"]).json
         #expect(scope["domain"] == "web.example.test")
         #expect(scope["in_progress_deployment"] == .null)
-        #expect(try await np(["nrn", "patch", "--nrn", "organization=1", "--body", #"{"global.region":"us-east-1","global.tags":{"team":"a"}}"#]).code == 0)
+        #expect(
+            try await np(["nrn", "patch", "--nrn", "organization=1", "--body", #"{"global.region":"us-east-1","global.tags":{"team":"a"}}"#]).code
+                == 0
+        )
         #expect(try await np(["nrn", "patch", "--nrn", "organization=1:account=2", "--body", #"{"global.tags":{"cost":"b"}}"#]).code == 0)
-        let merged = try await np(["nrn", "read", "--nrn", "organization=1:account=2", "--ids", "global.region,global.tags", "--output_json_values"]).json
+        let merged = try await np(["nrn", "read", "--nrn", "organization=1:account=2", "--ids", "global.region,global.tags", "--output_json_values"])
+            .json
         #expect(merged["namespaces"]?["global"] == ["region": "us-east-1", "tags": ["team": "a", "cost": "b"]])
         let own = try await np(["nrn", "read", "--nrn", "organization=1:account=2", "--ids", "global.region,global.tags", "--no-merge"]).json
         #expect(own["namespaces"]?["global"] == ["tags": #"{"cost":"b"}"#], "without output_json_values an object is answered as text")
@@ -134,7 +161,9 @@ import Testing
         // The fixtures' account provider stores account.region; a namespace-level one of the same specification
         // overrides part of it, and `read` merges the two unless --no_merge.
         let list = try await np(["provider", "list", "--nrn", "organization=1:account=2", "--format", "json", "--limit", "100"]).json
-        let account = try #require(list["results"]?.arrayValue?.first { $0["data_source"]?["stored_keys"]?.arrayValue?.contains("account.region") == true })
+        let account = try #require(
+            list["results"]?.arrayValue?.first { $0["data_source"]?["stored_keys"]?.arrayValue?.contains("account.region") == true }
+        )
         #expect(account["attributes"]?["account"]?["region"] == "us-east-1")
         let nested = try await np([
             "provider", "create", "--body",
@@ -150,7 +179,9 @@ import Testing
         #expect(cloud["results"]?.arrayValue?.first?["id"] == .string(nestedId))
         #expect(cloud["results"]?.arrayValue?.first?["attributes"]?["account"]?["id"] == "123456789012")
         let role = { (dimensions: String) async throws -> JSONValue? in
-            let found = try await np(["provider", "list", "--nrn", Fixtures.appNRN, "--categories", "identity-access-control", "--dimensions", dimensions]).json
+            let found = try await np([
+                "provider", "list", "--nrn", Fixtures.appNRN, "--categories", "identity-access-control", "--dimensions", dimensions,
+            ]).json
             return found["results"]?.arrayValue?.first?["attributes"]?["iam_role_arns"]?["arns"]?.arrayValue?.first?["arn"]
         }
         #expect(try await role("environment:production") == "arn:aws:iam::123456789012:role/np-object-store-production")
@@ -161,7 +192,11 @@ import Testing
         #expect(unknown.code == 1 && unknown.stderr.contains("provider category 'quantum' does not exist"))
 
         // Changing and removing providers; the catalog.
-        #expect(try await np(["provider", "patch", "--id", nestedId, "--body", #"{"attributes":{"account":{"zone":"a"}}}"#]).json["attributes"]?["account"]?["zone"] == "a")
+        #expect(
+            try await np(["provider", "patch", "--id", nestedId, "--body", #"{"attributes":{"account":{"zone":"a"}}}"#]).json["attributes"]?[
+                "account"
+            ]?["zone"] == "a"
+        )
         #expect(try await np(["provider", "update", "--id", nestedId, "--body", #"{"attributes":{"other":1}}"#]).json["attributes"] == ["other": 1])
         #expect(try await np(["provider", "delete", "--id", nestedId]).code == 0)
         #expect(try await np(["provider", "read", "--id", nestedId]).code == 1)

@@ -14,7 +14,10 @@ import Testing
 
     /// npsim with the object-store runner registered; its children's `PATH` has the stand-in tofu and no `np` but
     /// npsim's own, so nothing can reach nullplatform.
-    static func start(state: URL, seeds: [String] = ["00-hierarchy.yaml", "30-providers.yaml", "runners/object-store/specs/object-store.yaml"]) async throws
+    static func start(
+        state: URL,
+        seeds: [String] = ["00-hierarchy.yaml", "30-providers.yaml", "runners/object-store/specs/object-store.yaml"]
+    ) async throws
         -> NPSimProcess
     {
         let database = state.appendingPathComponent("npsim.sqlite").path
@@ -33,13 +36,24 @@ import Testing
     }
 
     /// Runs the action of the given type (or custom slug) and waits until it ends; returns the action.
-    static func run(_ npsim: NPSimProcess, on path: String, specification: String, spec kind: String, _ type: String, parameters: JSONValue = [:], token: String)
+    static func run(
+        _ npsim: NPSimProcess,
+        on path: String,
+        specification: String,
+        spec kind: String,
+        _ type: String,
+        parameters: JSONValue = [:],
+        token: String
+    )
         async throws -> JSONValue
     {
         let specs = try await npsim.call(.GET, "/\(kind)/\(specification)/action_specification", token: token).json
         let spec = try #require(specs["results"]?.arrayValue?.first { $0["type"]?.stringValue == type || $0["slug"]?.stringValue == type })
         let created = try await npsim.call(
-            .POST, "\(path)/action", ["specification_id": spec["id"] ?? .null, "parameters": parameters], token: token
+            .POST,
+            "\(path)/action",
+            ["specification_id": spec["id"] ?? .null, "parameters": parameters],
+            token: token
         )
         #expect(created.status == 200 || created.status == 201, "\(JSONWriter.string(created.json))")
         let action = try #require(created.json["id"]?.stringValue)
@@ -62,7 +76,8 @@ import Testing
         let token = try await npsim.token()
 
         let service = try await npsim.call(
-            .POST, "/service",
+            .POST,
+            "/service",
             [
                 "name": "Assets", "specification_id": .string(Self.specification), "entity_nrn": .string(Fixtures.appNRN),
                 "dimensions": ["environment": "development"],
@@ -75,8 +90,13 @@ import Testing
 
         // Create: providers resolve the region and the development role; tofu applies; the attributes come back.
         let create = try await Self.run(
-            npsim, on: servicePath, specification: Self.specification, spec: "service_specification", "create",
-            parameters: ["bucket_suffix": "media"], token: token
+            npsim,
+            on: servicePath,
+            specification: Self.specification,
+            spec: "service_specification",
+            "create",
+            parameters: ["bucket_suffix": "media"],
+            token: token
         )
         #expect(create["status"] == "success", "\(Self.messages(create))")
         #expect(Self.messages(create).contains("region us-east-1, role arn:aws:iam::123456789012:role/np-object-store\n"))
@@ -91,8 +111,13 @@ import Testing
 
         // Update: the same state, applied again with the new setting.
         let update = try await Self.run(
-            npsim, on: servicePath, specification: Self.specification, spec: "service_specification", "update",
-            parameters: ["versioning": false], token: token
+            npsim,
+            on: servicePath,
+            specification: Self.specification,
+            spec: "service_specification",
+            "update",
+            parameters: ["versioning": false],
+            token: token
         )
         #expect(update["status"] == "success", "\(Self.messages(update))")
         read = try await npsim.call(.GET, servicePath, token: token).json
@@ -102,13 +127,21 @@ import Testing
         #expect(try Self.serial(serviceState) == 2)
 
         // A custom action reports results with np service action update.
-        let usage = try await Self.run(npsim, on: servicePath, specification: Self.specification, spec: "service_specification", "get-usage", token: token)
+        let usage = try await Self.run(
+            npsim,
+            on: servicePath,
+            specification: Self.specification,
+            spec: "service_specification",
+            "get-usage",
+            token: token
+        )
         #expect(usage["status"] == "success", "\(Self.messages(usage))")
         #expect(usage["results"] == ["objects": 0, "bytes": 0, "state_serial": 2])
 
         // A link at a scope: the notification's link.scope and link.entity name the credentials' user.
         let link = try await npsim.call(
-            .POST, "/link",
+            .POST,
+            "/link",
             [
                 "name": "web", "service_id": .string(serviceId), "specification_id": .string(Self.linkSpecification),
                 "entity_nrn": .string(Self.scopeNRN), "dimensions": ["environment": "development"],
@@ -119,8 +152,13 @@ import Testing
         let linkPath = "/link/\(linkId)"
         let linkState = state.appendingPathComponent("tofu/\(serviceId)/link-\(linkId).tfstate").path
         let linkCreate = try await Self.run(
-            npsim, on: linkPath, specification: Self.linkSpecification, spec: "link_specification", "create",
-            parameters: ["access_level": "write"], token: token
+            npsim,
+            on: linkPath,
+            specification: Self.linkSpecification,
+            spec: "link_specification",
+            "create",
+            parameters: ["access_level": "write"],
+            token: token
         )
         #expect(linkCreate["status"] == "success", "\(Self.messages(linkCreate))")
         let linked = try await npsim.call(.GET, "\(linkPath)?include_secret_attributes=true", token: token).json
@@ -133,11 +171,25 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: linkState))
 
         // Link delete destroys its state; then the service's delete destroys the bucket's.
-        let unlink = try await Self.run(npsim, on: linkPath, specification: Self.linkSpecification, spec: "link_specification", "delete", token: token)
+        let unlink = try await Self.run(
+            npsim,
+            on: linkPath,
+            specification: Self.linkSpecification,
+            spec: "link_specification",
+            "delete",
+            token: token
+        )
         #expect(unlink["status"] == "success", "\(Self.messages(unlink))")
         #expect(try await npsim.call(.GET, linkPath, token: token).json["status"] == "deleted")
         #expect(!FileManager.default.fileExists(atPath: linkState))
-        let delete = try await Self.run(npsim, on: servicePath, specification: Self.specification, spec: "service_specification", "delete", token: token)
+        let delete = try await Self.run(
+            npsim,
+            on: servicePath,
+            specification: Self.specification,
+            spec: "service_specification",
+            "delete",
+            token: token
+        )
         #expect(delete["status"] == "success", "\(Self.messages(delete))")
         #expect(try await npsim.call(.GET, servicePath, token: token).json["status"] == "deleted")
         #expect(!FileManager.default.fileExists(atPath: serviceState))
@@ -152,14 +204,20 @@ import Testing
         let npsim = try await Self.start(state: state, seeds: ["00-hierarchy.yaml", "runners/object-store/specs/object-store.yaml"])
         let token = try await npsim.token()
         let service = try await npsim.call(
-            .POST, "/service",
+            .POST,
+            "/service",
             ["name": "Orphan", "specification_id": .string(Self.specification), "entity_nrn": .string(Fixtures.appNRN)],
             token: token
         )
         let serviceId = try #require(service.json["id"]?.stringValue)
         let create = try await Self.run(
-            npsim, on: "/service/\(serviceId)", specification: Self.specification, spec: "service_specification", "create",
-            parameters: ["bucket_suffix": "media"], token: token
+            npsim,
+            on: "/service/\(serviceId)",
+            specification: Self.specification,
+            spec: "service_specification",
+            "create",
+            parameters: ["bucket_suffix": "media"],
+            token: token
         )
         #expect(create["status"] == "failed")
         #expect(Self.messages(create).contains("no provider at organization=1:account=2 stores account.region"), "\(Self.messages(create))")
@@ -170,5 +228,48 @@ import Testing
     static func serial(_ path: String) throws -> Int? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try JSONParser.parse(Array(data))["serial"]?.intValue
+    }
+
+    /// Every process npsim starts finds npsim's `np` first on its `PATH` (and `NPSIM=true`); with `--np-cli
+    /// system` it finds whatever `np` npsim's own `PATH` has.
+    @Test func agentCommandsFindNpsimsOwnNpUnlessToldToUseTheSystemOne() async throws {
+        for source in ["builtin", "system"] {
+            let state = try scratchDirectory("np-cli-\(source)")
+            defer { try? FileManager.default.removeItem(at: state) }
+            let npsim = try await NPSimProcess(
+                arguments: ["--db", state.appendingPathComponent("npsim.sqlite").path, "--np-cli", source, "--seed", Fixtures.directory],
+                environment: ["PATH": Self.pathWithoutNP()]
+            )
+            let token = try await npsim.token()
+            let channel = try await npsim.call(
+                .POST,
+                "/notification/channel",
+                [
+                    "nrn": "organization=1:account=2", "type": "agent", "source": ["service"],
+                    "configuration": NPSimProcess.agentCommand(
+                        #"echo "np=$(command -v np || echo none) npsim=$NPSIM"; np service read --id "$(printf %s "$CONTEXT" | jq -r .notification.service.id)" | jq -r .name"#,
+                        environment: ["CONTEXT": "${NOTIFICATION_CONTEXT}"]
+                    ),
+                ],
+                token: token
+            )
+            #expect(channel.status == 200, "\(JSONWriter.string(channel.json))")
+            let service = try await npsim.createMySQLService(named: "linked-\(source)", token: token)
+            _ = try await npsim.runAction(on: service, Fixtures.createMySQL, parameters: ["version": "8.0", "size": "small"], token: token)
+            var stdout = ""
+            try await eventually(within: .seconds(30), "the agent command of \(source) ran") {
+                let deliveries = try await npsim.call(.GET, "/_npsim/deliveries?status=delivered", token: token).json
+                stdout = deliveries["results"]?.arrayValue?.first?["result"]?["stdout"]?.stringValue ?? ""
+                return !stdout.isEmpty
+            }
+            let link = state.appendingPathComponent("bin/np").path
+            if source == "builtin" {
+                #expect(stdout == "np=\(link) npsim=true\nlinked-builtin\n", "np reads the agent's NP_API_KEY and NP_API_URL: \(stdout)")
+                #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link).hasSuffix("/npsim"))
+            } else {
+                #expect(stdout.hasPrefix("np=none npsim=true"), "\(stdout)")
+                #expect(!FileManager.default.fileExists(atPath: link))
+            }
+        }
     }
 }

@@ -88,9 +88,9 @@ import Testing
                 400,
                 .post,
                 "/service_specification",
-                ["name": "X", "visible_to": ["organization=1"], "available_actions": []]
+                ["name": "X", "visible_to": ["organization=1"], "availabel_actions": []]
             )
-            #expect(unknown["message"]?.stringValue?.contains("available_actions") == true)
+            #expect(unknown["message"]?.stringValue?.contains("availabel_actions") == true)
             try await api.expect(400, .post, "/service_specification", ["name": "X"])
             try await api.expect(400, .post, "/service_specification", ["name": "X", "visible_to": ["org=1"]])
             try await api.expect(404, .put, "/service_specification/\(Fixtures.mysqlSpec)", ["name": "X"])

@@ -62,11 +62,12 @@ public enum EnvelopeBuilder {
             let application = input.lineage.last { $0.level == .application }
             object["scope"] = scope.map(summary) ?? .null
             object["application"] = application.map(summary) ?? .null
-            object["entity"] = (application ?? input.lineage.last).map { entity in
-                guard case .object(var fields) = summary(entity) else { return .null }
-                fields["type"] = .string(entity.level.rawValue)
-                return .object(fields)
-            } ?? .null
+            object["entity"] =
+                (application ?? input.lineage.last).map { entity in
+                    guard case .object(var fields) = summary(entity) else { return .null }
+                    fields["type"] = .string(entity.level.rawValue)
+                    return .object(fields)
+                } ?? .null
             link = .object(object)
         }
         return [

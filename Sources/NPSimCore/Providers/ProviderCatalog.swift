@@ -38,10 +38,25 @@ public enum ProviderCatalog {
     public static let specifications: [Specification] = [
         Specification(id: "7e1a2b3c-0001-4d5e-8f90-6e7073696d01", name: "AWS account", slug: "aws-configuration", categories: [categories[0]]),
         Specification(id: "7e1a2b3c-0002-4d5e-8f90-6e7073696d01", name: "AWS IAM", slug: "aws-iam-configuration", categories: [categories[1]]),
-        Specification(id: "7e1a2b3c-0003-4d5e-8f90-6e7073696d01", name: "AWS networking", slug: "aws-networking-configuration", categories: [categories[2]]),
-        Specification(id: "7e1a2b3c-0004-4d5e-8f90-6e7073696d01", name: "Azure subscription", slug: "azure-configuration", categories: [categories[0]]),
+        Specification(
+            id: "7e1a2b3c-0003-4d5e-8f90-6e7073696d01",
+            name: "AWS networking",
+            slug: "aws-networking-configuration",
+            categories: [categories[2]]
+        ),
+        Specification(
+            id: "7e1a2b3c-0004-4d5e-8f90-6e7073696d01",
+            name: "Azure subscription",
+            slug: "azure-configuration",
+            categories: [categories[0]]
+        ),
         Specification(id: "7e1a2b3c-0005-4d5e-8f90-6e7073696d01", name: "Kubernetes cluster", slug: "k8s-configuration", categories: [categories[3]]),
-        Specification(id: "7e1a2b3c-0006-4d5e-8f90-6e7073696d01", name: "Prometheus metrics", slug: "prometheus-configuration", categories: [categories[4]]),
+        Specification(
+            id: "7e1a2b3c-0006-4d5e-8f90-6e7073696d01",
+            name: "Prometheus metrics",
+            slug: "prometheus-configuration",
+            categories: [categories[4]]
+        ),
         Specification(id: "7e1a2b3c-0007-4d5e-8f90-6e7073696d01", name: "Generic", slug: "generic-configuration", categories: []),
     ]
 

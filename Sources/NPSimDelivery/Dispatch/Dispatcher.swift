@@ -24,6 +24,7 @@ public struct Dispatcher: Service {
 
     /// - Parameter standInURL: npsim's own URL, where the provider stand-ins answer when a provider has no base URL
     ///   and where agent commands report back (`NP_API_URL`).
+    /// - Parameter reportOnAction: how a `package-exec` command's reply reaches its action (a PATCH of the action).
     public init(
         database: AppDatabase,
         policy: DeliveryPolicy,
@@ -31,6 +32,7 @@ public struct Dispatcher: Service {
         githubAppKey: GitHubAppKey,
         agent: AgentSettings,
         standInURL: @escaping @Sendable () async -> String,
+        reportOnAction: @escaping ActionReporter = { _, _, _ in },
         queue: DeliveryQueue,
         metricsFactory: any MetricsFactory,
         logger: Logger
@@ -52,7 +54,7 @@ public struct Dispatcher: Service {
             ),
             "gitlab": GitLabTarget(exchanger: exchanger, settings: providers.gitlab, standInURL: standInURL),
             "azure": AzureTarget(exchanger: exchanger, settings: providers.azure, standInURL: standInURL),
-            "agent": AgentTarget(settings: agent, apiURL: standInURL),
+            "agent": AgentTarget(settings: agent, apiURL: standInURL, reportOnAction: reportOnAction),
         ]
         self.metrics = DeliveryMetrics(factory: metricsFactory)
         self.logger = logger

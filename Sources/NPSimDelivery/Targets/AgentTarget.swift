@@ -2,6 +2,9 @@ import Foundation
 import NPSimCore
 import NPSimStore
 
+/// Changes an action (its service or link, its id, the PATCH body) as a runner's PATCH would.
+public typealias ActionReporter = @Sendable (Orchestrator.ActionParent, String, JSONValue) async throws -> Void
+
 /// The `agent` channel: runs the channel's command as nullplatform's agent does. `${NOTIFICATION_CONTEXT}` in
 /// the command's environment becomes the envelope (real channels set `NP_ACTION_CONTEXT` this way), and
 /// `NP_API_KEY` and `NP_API_URL` let the runner report back to npsim.
@@ -11,11 +14,16 @@ import NPSimStore
 /// outlives the timeout, or is still running when npsim shuts down, is stopped (SIGTERM to its process group, then
 /// SIGKILL after the kill grace) and the delivery fails, without a retry: running a provisioning script again on
 /// its own is not safe.
+///
+/// A `package-exec` command is a package's worker, which answers with one JSON document on standard output: as
+/// nullplatform's agent relays it, that document becomes the action's `results` and the action succeeds, unless it
+/// is `{"error": ...}`, the output is not JSON, or the command failed; then the action fails, saying why.
 struct AgentTarget: DeliveryTarget {
     static let outputTail = 64 * 1024
 
     let settings: AgentSettings
     let apiURL: @Sendable () async -> String
+    let reportOnAction: ActionReporter
 
     func attempt(_ delivery: ClaimedDelivery) async -> TargetOutcome {
         let configuration = delivery.channel?["configuration"]?.objectValue ?? JSONObject()
@@ -65,6 +73,9 @@ struct AgentTarget: DeliveryTarget {
                 )
             }
             if outcome.exitCode != 0 { exchange.error = "the command exited with \(outcome.exitCode)" }
+            if configuration["command"]?["type"]?.stringValue == "package-exec" {
+                if let problem = await relayReply(outcome, of: delivery) { exchange.error = problem }
+            }
             return TargetOutcome(verdict: .delivered, exchange: exchange)
         } catch {
             return TargetOutcome(
@@ -76,6 +87,38 @@ struct AgentTarget: DeliveryTarget {
                 )
             )
         }
+    }
+
+    /// Hands a package worker's reply to the action the notification is about; returns what went wrong, if anything.
+    private func relayReply(_ outcome: ChildProcess.Outcome, of delivery: ClaimedDelivery) async -> String? {
+        let notification = (try? JSONParser.parse(delivery.body))?["notification"]
+        guard let actionId = notification?["id"]?.stringValue else { return "the notification names no action to report the reply to" }
+        let link = notification?["link"]?["id"]?.stringValue
+        guard let parentId = link ?? notification?["service"]?["id"]?.stringValue else { return "the notification names no service" }
+        let parent = Orchestrator.ActionParent(kind: link == nil ? .service : .link, id: parentId)
+        let reply = try? JSONParser.parse(outcome.stdout)
+        let body: JSONValue
+        if outcome.exitCode != 0 {
+            body = Self.failure("the package's worker exited with \(outcome.exitCode)")
+        } else if case .object(let object)? = reply, let error = object["error"] {
+            body = Self.failure(error["message"]?.stringValue ?? JSONWriter.string(error))
+        } else if case .object(let object)? = reply {
+            body = ["status": "success", "results": .object(object)]
+        } else {
+            body = Self.failure("the package's worker printed no JSON object on standard output")
+        }
+        do {
+            try await reportOnAction(parent, actionId, body)
+        } catch {
+            // The reply may not fit the action's results schema: the action still ends, failed, with the reason.
+            try? await reportOnAction(parent, actionId, Self.failure("the package's reply was refused: \(error)"))
+            return "the package's reply was refused: \(error)"
+        }
+        return nil
+    }
+
+    private static func failure(_ message: String) -> JSONValue {
+        ["status": "failed", "messages": [["level": "error", "message": .string(message)]]]
     }
 
     /// Terraform stores `environment` and `arguments` as JSON strings; the API holds them as JSON. Accept both.

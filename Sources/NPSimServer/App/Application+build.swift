@@ -74,6 +74,7 @@ public func buildApplication(
         githubAppKey: githubAppKey,
         agent: agentSettings,
         standInURL: { await address.current },
+        reportOnAction: { parent, id, body in _ = try await orchestrator.patchAction(on: parent, id: id, body: body) },
         queue: deliveryQueue,
         metricsFactory: PrometheusMetricsFactory(registry: registry),
         logger: logger

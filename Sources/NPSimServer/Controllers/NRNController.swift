@@ -42,11 +42,15 @@ struct NRNController {
     /// Without `output_json_values`, object and array values are answered as JSON text, as nullplatform stores them.
     private static func asText(_ namespace: JSONValue) -> JSONValue {
         guard case .object(let keys) = namespace else { return namespace }
-        return .object(JSONObject(keys.map { key, value in
-            switch value {
-            case .object, .array: (key, .string(JSONWriter.string(value)))
-            default: (key, value)
-            }
-        }))
+        return .object(
+            JSONObject(
+                keys.map { key, value in
+                    switch value {
+                    case .object, .array: (key, .string(JSONWriter.string(value)))
+                    default: (key, value)
+                    }
+                }
+            )
+        )
     }
 }

@@ -10,7 +10,9 @@ struct ProviderController {
     let database: AppDatabase
 
     func register(on routes: Routes) {
-        routes.get("/provider", "List providers at an NRN (show_ascendants, show_descendants, specification, category, dimensions)") { request, context in
+        routes.get("/provider", "List providers at an NRN (show_ascendants, show_descendants, specification, category, dimensions)") {
+            request,
+            context in
             let filter = try ProviderFilter(request)
             let providers = try await database.writer.read { db in try Providers.all(in: db) }
                 .filter { context.tenancy.admits(nrn: $0.nrn.description) && filter.admits($0) }
@@ -22,7 +24,13 @@ struct ProviderController {
             let (body, tenancy) = (try await request.jsonBody(), context.tenancy)
             let now = ISO8601.string(from: Date())
             var provider = ProviderRecord(
-                id: UUID.newId(), nrn: NRN(components: []), specificationId: "", dimensions: [:], attributes: [:], createdAt: now, updatedAt: now
+                id: UUID.newId(),
+                nrn: NRN(components: []),
+                specificationId: "",
+                dimensions: [:],
+                attributes: [:],
+                createdAt: now,
+                updatedAt: now
             )
             try provider.apply(body, creating: true)
             guard tenancy.admits(nrn: provider.nrn.description) else {
@@ -69,7 +77,9 @@ struct ProviderController {
 
     private func registerCatalog(on routes: Routes) {
         routes.get("/provider_specification", "List provider specifications (slug, category, name, id)") { request, _ in
-            let (slugs, categories, names, ids) = (request.queryList("slug"), request.queryList("category"), request.queryList("name"), request.queryList("id"))
+            let (slugs, categories, names, ids) = (
+                request.queryList("slug"), request.queryList("category"), request.queryList("name"), request.queryList("id")
+            )
             let found = ProviderCatalog.specifications.filter { specification in
                 (slugs.isEmpty || slugs.contains(specification.slug)) && (names.isEmpty || names.contains(specification.name))
                     && (ids.isEmpty || ids.contains(specification.id))
@@ -122,7 +132,9 @@ private struct ProviderFilter {
         ids = request.queryList("id")
         var specifications = Set<String>()
         for reference in request.queryList("specification_id") + request.queryList("specification_slug") + request.queryList("specification") {
-            guard let specification = ProviderCatalog.specification(reference) else { throw APIError.badRequest("provider specification '\(reference)' is unknown") }
+            guard let specification = ProviderCatalog.specification(reference) else {
+                throw APIError.badRequest("provider specification '\(reference)' is unknown")
+            }
             specifications.insert(specification.id)
         }
         for reference in request.queryList("category") + request.queryList("categories") {

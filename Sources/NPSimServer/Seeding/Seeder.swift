@@ -44,8 +44,13 @@ public struct Seeder: Sendable {
         for entry in object["providers"]?.arrayValue ?? [] {
             let now = ISO8601.string(from: Date())
             var provider = ProviderRecord(
-                id: entry["id"]?.stringValue ?? UUID.newId(), nrn: NRN(components: []), specificationId: "", dimensions: [:], attributes: [:],
-                createdAt: now, updatedAt: now
+                id: entry["id"]?.stringValue ?? UUID.newId(),
+                nrn: NRN(components: []),
+                specificationId: "",
+                dimensions: [:],
+                attributes: [:],
+                createdAt: now,
+                updatedAt: now
             )
             try provider.apply(entry, creating: true)
             let created = provider

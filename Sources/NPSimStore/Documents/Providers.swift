@@ -47,13 +47,20 @@ public enum Providers {
     private static func record(_ row: Row) throws -> ProviderRecord {
         func object(_ column: String) throws -> JSONObject {
             guard case .object(let object) = try JSONParser.parse(row[column] as String) else {
-                throw APIError.unavailable("provider \(row["id"] as String) has a stored \(column) that is not a JSON object; the database may be corrupt")
+                throw APIError.unavailable(
+                    "provider \(row["id"] as String) has a stored \(column) that is not a JSON object; the database may be corrupt"
+                )
             }
             return object
         }
         return ProviderRecord(
-            id: row["id"], nrn: try NRN(parsing: row["nrn"]), specificationId: row["specification_id"], dimensions: try object("dimensions"),
-            attributes: try object("attributes"), createdAt: row["created_at"], updatedAt: row["updated_at"]
+            id: row["id"],
+            nrn: try NRN(parsing: row["nrn"]),
+            specificationId: row["specification_id"],
+            dimensions: try object("dimensions"),
+            attributes: try object("attributes"),
+            createdAt: row["created_at"],
+            updatedAt: row["updated_at"]
         )
     }
 }

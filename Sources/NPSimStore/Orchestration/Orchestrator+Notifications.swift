@@ -167,7 +167,9 @@ extension Orchestrator {
             let deliveries = try Row.cachedAll(db, sql: "SELECT * FROM delivery WHERE notification_id = ? ORDER BY id", arguments: [id])
             return [
                 "notification_id": .string(id), "status": .string(status),
-                "results": .array(try deliveries.map { .object(Self.withCamelCaseExitCode(try Self.deliveryJSON($0, includeAttempts: true, in: db))) }),
+                "results": .array(
+                    try deliveries.map { .object(Self.withCamelCaseExitCode(try Self.deliveryJSON($0, includeAttempts: true, in: db))) }
+                ),
             ]
         }
     }

@@ -13,7 +13,9 @@ struct ActionUpdate: Sendable {
         let parentId = arguments.flags["\(entity)-id"] ?? (entity == "link" ? context?.linkId : context?.serviceId)
         let actionId = arguments.flags["\(entity)-action-id"] ?? context?.actionId
         guard let parentId, let actionId else {
-            throw NPFailure.usage("no \(entity) action to update: pass --\(entity)-id and --\(entity)-action-id, or run it with NP_ACTION_CONTEXT set")
+            throw NPFailure.usage(
+                "no \(entity) action to update: pass --\(entity)-id and --\(entity)-action-id, or run it with NP_ACTION_CONTEXT set"
+            )
         }
         var body = JSONObject()
         if let status = arguments.flags["status"] {

@@ -28,26 +28,41 @@ enum NPCommandLine {
     static let commands: [Command] =
         RESTCommand.all.map { rest in Command(rest.words.joined(separator: " "), flags: rest.flags, booleans: Set(rest.booleans), run: rest.run) } + [
             Command("service-action exec", flags: ServiceActionExec.flags, booleans: ServiceActionExec.booleans, run: ServiceActionExec.run),
-            Command("service-action export-action-data", flags: ["debug", "notification", "format", "bash-prefix"], booleans: ["debug"]) { arguments in
+            Command("service-action export-action-data", flags: ["debug", "notification", "format", "bash-prefix"], booleans: ["debug"]) {
+                arguments in
                 try exportActionData(arguments)
             },
-            Command("service-action get-exec-path", flags: ["base-path", "debug", "lookup-by", "notification", "script"], booleans: ["debug", "script"]) {
+            Command(
+                "service-action get-exec-path",
+                flags: ["base-path", "debug", "lookup-by", "notification", "script"],
+                booleans: ["debug", "script"]
+            ) {
                 arguments in
                 Output.line(try ServiceActionExec.conventionalPath(try ActionContext.load(arguments), basePath: arguments.flags["base-path"]))
             },
             Command("service-action get-exec-script", flags: ["base-path", "debug", "notification", "script"], booleans: ["debug"]) { arguments in
-                let path = try arguments.flags["script"] ?? ServiceActionExec.conventionalPath(try ActionContext.load(arguments), basePath: arguments.flags["base-path"])
+                let path =
+                    try arguments.flags["script"]
+                    ?? ServiceActionExec.conventionalPath(try ActionContext.load(arguments), basePath: arguments.flags["base-path"])
                 guard let data = FileManager.default.contents(atPath: path) else { throw NPFailure.failed("cannot read the action's script \(path)") }
                 FileHandle.standardOutput.write(data)
             },
             Command("service workflow exec", flags: WorkflowExec.flags, booleans: WorkflowExec.booleans, run: WorkflowExec.run),
-            Command("service workflow build-context", flags: ["include-secrets", "notification", "provider-categories"], booleans: ["include-secrets"]) {
+            Command(
+                "service workflow build-context",
+                flags: ["include-secrets", "notification", "provider-categories"],
+                booleans: ["include-secrets"]
+            ) {
                 arguments in
                 let context = try ActionContext.load(arguments)
                 let environment = ProcessInfo.processInfo.environment
                 try NPOutput.print(.object(try await WorkflowExec.buildContext(context, arguments, environment: environment)), arguments)
             },
-            Command("service action update", flags: ActionUpdate(entity: "service").flags + ["notification"], run: ActionUpdate(entity: "service").run),
+            Command(
+                "service action update",
+                flags: ActionUpdate(entity: "service").flags + ["notification"],
+                run: ActionUpdate(entity: "service").run
+            ),
             Command("link action update", flags: ActionUpdate(entity: "link").flags + ["notification"], run: ActionUpdate(entity: "link").run),
             Command("provider list", flags: ProviderList.flags, booleans: ProviderList.booleans, run: ProviderList.run),
             Command("token create", flags: ["body"]) { arguments in
@@ -127,7 +142,8 @@ struct NPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "np",
         abstract: "Run a command of nullplatform's CLI (np) against npsim, as runners do (see docs/runners.md).",
-        discussion: "Processes npsim starts find this as `np` first on their PATH. The server is NP_API_URL, the key NULLPLATFORM_API_KEY or NP_API_KEY."
+        discussion:
+            "Processes npsim starts find this as `np` first on their PATH. The server is NP_API_URL, the key NULLPLATFORM_API_KEY or NP_API_KEY."
     )
 
     @Argument(parsing: .captureForPassthrough, help: "The np command and its flags, e.g. service read --id <id> --format json.")

@@ -24,10 +24,15 @@ enum ProviderList {
         }
         if arguments.flags["limit"] != nil { throw NPFailure.usage("--limit cannot be used with --categories") }
         let results = try await resolve(
-            session, nrn: try arguments.required("nrn"), categories: categories.split(separator: ",").map(String.init),
+            session,
+            nrn: try arguments.required("nrn"),
+            categories: categories.split(separator: ",").map(String.init),
             dimensions: arguments.flags["dimensions"]
         )
-        try NPOutput.print(["paging": ["offset": 0, "limit": .int(results.count), "total": .int(results.count)], "results": .array(results)], arguments)
+        try NPOutput.print(
+            ["paging": ["offset": 0, "limit": .int(results.count), "total": .int(results.count)], "results": .array(results)],
+            arguments
+        )
     }
 
     /// The providers of `categories` that apply at `nrn` for `dimensions` (`key:value,...`), nearest and most
@@ -39,7 +44,10 @@ enum ProviderList {
             guard let category = found["results"]?.arrayValue?.first, let categoryId = category["id"]?.stringValue else {
                 throw NPFailure.failed("provider category '\(slug)' does not exist")
             }
-            let specifications = try await session.call("GET", "/provider_specification?" + FormEncoding.encode([("category", categoryId), ("limit", "1000")]))
+            let specifications = try await session.call(
+                "GET",
+                "/provider_specification?" + FormEncoding.encode([("category", categoryId), ("limit", "1000")])
+            )
             let ids = (specifications["results"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
             guard !ids.isEmpty else { continue }
             var query = [("nrn", nrn), ("show_ascendants", "true"), ("specification_id", ids.joined(separator: ",")), ("limit", "1000")]

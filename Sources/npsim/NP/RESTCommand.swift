@@ -66,14 +66,23 @@ extension RESTCommand {
     /// The commands runners and their install scripts call, mapped to npsim's API.
     static let all: [RESTCommand] = [
         RESTCommand(
-            "service list", "GET", "/service", query: ["nrn", "entity_nrn", "id", "specification_id", "status", "type"] + page,
+            "service list",
+            "GET",
+            "/service",
+            query: ["nrn", "entity_nrn", "id", "specification_id", "status", "type"] + page,
             booleans: ["include_messages", "include_secret_attributes"]
         ),
         RESTCommand("service read", "GET", "/service/{id}", query: ["include"], booleans: ["include_secret_attributes"]),
         RESTCommand("service create", "POST", "/service", body: true),
         RESTCommand("service patch", "PATCH", "/service/{id}", body: true),
         RESTCommand("service delete", "DELETE", "/service/{id}", booleans: ["force"]),
-        RESTCommand("service action list", "GET", "/service/{serviceId}/action", query: ["id", "nrn", "status"] + page, booleans: ["include_messages"]),
+        RESTCommand(
+            "service action list",
+            "GET",
+            "/service/{serviceId}/action",
+            query: ["id", "nrn", "status"] + page,
+            booleans: ["include_messages"]
+        ),
         RESTCommand("service action read", "GET", "/service/{serviceId}/action/{id}", query: ["include"]),
         RESTCommand("service action create", "POST", "/service/{serviceId}/action", body: true),
         RESTCommand("service action patch", "PATCH", "/service/{serviceId}/action/{id}", body: true),
@@ -83,23 +92,39 @@ extension RESTCommand {
         RESTCommand("service specification patch", "PATCH", "/service_specification/{id}", body: true),
         RESTCommand("service specification delete", "DELETE", "/service_specification/{id}"),
         RESTCommand(
-            "service specification action specification list", "GET", "/service_specification/{serviceSpecificationId}/action_specification",
+            "service specification action specification list",
+            "GET",
+            "/service_specification/{serviceSpecificationId}/action_specification",
             query: ["id", "nrn", "type"] + page
         ),
-        RESTCommand("service specification action specification read", "GET", "/service_specification/{serviceSpecificationId}/action_specification/{id}"),
         RESTCommand(
-            "service specification action specification create", "POST", "/service_specification/{serviceSpecificationId}/action_specification", body: true
+            "service specification action specification read",
+            "GET",
+            "/service_specification/{serviceSpecificationId}/action_specification/{id}"
         ),
         RESTCommand(
-            "service specification action specification patch", "PATCH", "/service_specification/{serviceSpecificationId}/action_specification/{id}",
+            "service specification action specification create",
+            "POST",
+            "/service_specification/{serviceSpecificationId}/action_specification",
             body: true
         ),
         RESTCommand(
-            "service specification action specification delete", "DELETE", "/service_specification/{serviceSpecificationId}/action_specification/{id}"
+            "service specification action specification patch",
+            "PATCH",
+            "/service_specification/{serviceSpecificationId}/action_specification/{id}",
+            body: true
+        ),
+        RESTCommand(
+            "service specification action specification delete",
+            "DELETE",
+            "/service_specification/{serviceSpecificationId}/action_specification/{id}"
         ),
         RESTCommand("service specification link specification list", "GET", "/service_specification/{id}/link_specification", query: page),
         RESTCommand(
-            "link list", "GET", "/link", query: ["nrn", "service_id", "status", "id"] + page,
+            "link list",
+            "GET",
+            "/link",
+            query: ["nrn", "service_id", "status", "id"] + page,
             booleans: ["show_descendants", "include_messages", "include_secret_attributes"]
         ),
         RESTCommand("link read", "GET", "/link/{id}", query: ["include"], booleans: ["include_secret_attributes"]),
@@ -116,11 +141,18 @@ extension RESTCommand {
         RESTCommand("link specification patch", "PATCH", "/link_specification/{id}", body: true),
         RESTCommand("link specification delete", "DELETE", "/link_specification/{id}"),
         RESTCommand(
-            "link specification action specification list", "GET", "/link_specification/{linkSpecificationId}/action_specification",
+            "link specification action specification list",
+            "GET",
+            "/link_specification/{linkSpecificationId}/action_specification",
             query: ["id", "nrn", "type"] + page
         ),
         RESTCommand("link specification action specification read", "GET", "/action_specification/{id}"),
-        RESTCommand("link specification action specification create", "POST", "/link_specification/{linkSpecificationId}/action_specification", body: true),
+        RESTCommand(
+            "link specification action specification create",
+            "POST",
+            "/link_specification/{linkSpecificationId}/action_specification",
+            body: true
+        ),
         RESTCommand("link specification action specification patch", "PATCH", "/action_specification/{id}", body: true),
         RESTCommand("link specification action specification delete", "DELETE", "/action_specification/{id}"),
         RESTCommand("provider read", "GET", "/provider/{id}", query: ["include"], booleans: ["no_merge"]),
@@ -135,7 +167,13 @@ extension RESTCommand {
         RESTCommand("nrn read", "GET", "/nrn/{nrn}", query: ["ids", "profile", "include"], booleans: ["no-merge", "output_json_values"]),
         RESTCommand("nrn patch", "PATCH", "/nrn/{nrn}", body: true),
         RESTCommand("notification channel create", "POST", "/notification/channel", body: true),
-        RESTCommand("notification channel list", "GET", "/notification/channel", query: ["nrn", "type", "status"] + page, booleans: ["showDescendants"]),
+        RESTCommand(
+            "notification channel list",
+            "GET",
+            "/notification/channel",
+            query: ["nrn", "type", "status"] + page,
+            booleans: ["showDescendants"]
+        ),
         RESTCommand("notification channel read", "GET", "/notification/channel/{id}"),
         RESTCommand("notification channel patch", "PATCH", "/notification/channel/{id}", body: true),
         RESTCommand("notification channel delete", "DELETE", "/notification/channel/{id}"),

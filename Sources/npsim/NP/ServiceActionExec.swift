@@ -12,7 +12,9 @@ import NPSimDelivery
 /// `<base-path>/<service specification slug>/<service|link>/<action slug>`. It sees `CONTEXT` (the notification)
 /// and the notification flattened into `ACTION_*` variables.
 enum ServiceActionExec {
-    static let flags = ["base-path", "command", "debug", "disable-auto-action-update", "dry-run", "live-output", "live-report", "notification", "script"]
+    static let flags = [
+        "base-path", "command", "debug", "disable-auto-action-update", "dry-run", "live-output", "live-report", "notification", "script",
+    ]
     static let booleans: Set<String> = ["debug", "disable-auto-action-update", "dry-run", "live-output", "live-report"]
 
     /// The conventional handler path of `get-exec-path` and of `exec` without `--script`.
@@ -60,7 +62,11 @@ enum ServiceActionExec {
         let process: SpawnedProcess
         do {
             process = try SpawnedProcess(
-                executable: executable, arguments: handlerArguments, environment: environment(context), standardError: .separate, ownGroup: false
+                executable: executable,
+                arguments: handlerArguments,
+                environment: environment(context),
+                standardError: .separate,
+                ownGroup: false
             )
         } catch {
             throw NPFailure.failed("cannot run the action's handler: \(error)")

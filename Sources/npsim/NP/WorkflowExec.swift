@@ -86,7 +86,13 @@ enum WorkflowExec {
         let (executable, stepArguments) = isShellScript(step.file) ? ("/bin/bash", ["-c", recorder, step.file]) : (step.file, [])
         let process: SpawnedProcess
         do {
-            process = try SpawnedProcess(executable: executable, arguments: stepArguments, environment: environment, standardError: .separate, ownGroup: false)
+            process = try SpawnedProcess(
+                executable: executable,
+                arguments: stepArguments,
+                environment: environment,
+                standardError: .separate,
+                ownGroup: false
+            )
         } catch {
             throw NPFailure.failed("step '\(step.name)': cannot run \(step.file): \(error)")
         }
@@ -179,7 +185,8 @@ enum WorkflowExec {
         if try arguments.bool("include-secrets") {
             for (field, id) in [("service", context.serviceId), ("link", context.linkId)] {
                 guard let id, case .object(var entity)? = notification[field] else { continue }
-                entity["attributes"] = try await session.call("GET", "/\(field)/\(id)?include_secret_attributes=true")["attributes"] ?? entity["attributes"]
+                entity["attributes"] =
+                    try await session.call("GET", "/\(field)/\(id)?include_secret_attributes=true")["attributes"] ?? entity["attributes"]
                 notification[field] = .object(entity)
             }
         }
