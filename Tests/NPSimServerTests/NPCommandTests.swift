@@ -92,6 +92,17 @@ import Testing
         #expect(try await np(["service", "specification", "link", "specification", "list", "--id", specId]).stdout.contains(linkSpecId))
         let linkActions = try await np(["link", "specification", "action", "specification", "list", "--linkSpecificationId", linkSpecId]).json
         #expect(linkActions["results"]?.arrayValue?.count == 3)
+        let linkUpdate = try #require(linkActions["results"]?.arrayValue?.first { $0["type"] == "update" }?["id"]?.stringValue)
+        #expect(try await np(["link", "specification", "action", "specification", "read", "--id", linkUpdate]).json["type"] == "update")
+        let described = try await np([
+            "link", "specification", "action", "specification", "patch", "--id", linkUpdate, "--body", #"{"description":"rotate"}"#,
+        ])
+        #expect(described.json["description"] == "rotate", "\(described.stderr)")
+        #expect(try await np(["link", "specification", "action", "specification", "delete", "--id", linkUpdate]).code == 0)
+        #expect(
+            try await np(["link", "specification", "action", "specification", "list", "--linkSpecificationId", linkSpecId]).json["results"]?
+                .arrayValue?.count == 2
+        )
 
         // Services, their actions, links.
         let created = try await np([

@@ -121,7 +121,8 @@ private struct ProviderFilter {
     let nrn: NRN?
     let ascendants: Bool
     let descendants: Bool
-    let specifications: Set<String>
+    /// The specifications asked for, by id or through a category; `nil` when the query names none.
+    let specifications: Set<String>?
     let dimensions: [String: String]
     let ids: [String]
 
@@ -130,22 +131,20 @@ private struct ProviderFilter {
         ascendants = try request.queryFlag("show_ascendants")
         descendants = try request.queryFlag("show_descendants")
         ids = request.queryList("id")
-        var specifications = Set<String>()
+        var specifications: Set<String>?
         for reference in request.queryList("specification_id") + request.queryList("specification_slug") + request.queryList("specification") {
             guard let specification = ProviderCatalog.specification(reference) else {
                 throw APIError.badRequest("provider specification '\(reference)' is unknown")
             }
-            specifications.insert(specification.id)
+            specifications = (specifications ?? []).union([specification.id])
         }
         for reference in request.queryList("category") + request.queryList("categories") {
             guard let category = ProviderCatalog.category(reference) else {
                 let known = ProviderCatalog.categories.map(\.slug).joined(separator: ", ")
                 throw APIError.badRequest("provider category '\(reference)' is unknown; npsim knows \(known)")
             }
-            for specification in ProviderCatalog.specifications where specification.categories.contains(where: { $0.id == category.id }) {
-                specifications.insert(specification.id)
-            }
-            if !ProviderCatalog.specifications.contains(where: { $0.categories.contains { $0.id == category.id } }) { specifications.insert("") }
+            let inCategory = ProviderCatalog.specifications.filter { $0.categories.contains { $0.id == category.id } }.map(\.id)
+            specifications = (specifications ?? []).union(inCategory)
         }
         self.specifications = specifications
         dimensions = try DimensionList.parse(request.query("dimensions") ?? "")
@@ -153,7 +152,7 @@ private struct ProviderFilter {
 
     func admits(_ provider: ProviderRecord) -> Bool {
         if !ids.isEmpty, !ids.contains(provider.id) { return false }
-        if !specifications.isEmpty, !specifications.contains(provider.specificationId) { return false }
+        if let specifications, !specifications.contains(provider.specificationId) { return false }
         if !dimensions.isEmpty, !provider.applies(to: dimensions) { return false }
         guard let nrn else { return true }
         return nrn.isAncestorOrSelf(of: provider.nrn) && (provider.nrn.components.count == nrn.components.count || descendants)

@@ -65,6 +65,15 @@ enum NPCommandLine {
             ),
             Command("link action update", flags: ActionUpdate(entity: "link").flags + ["notification"], run: ActionUpdate(entity: "link").run),
             Command("provider list", flags: ProviderList.flags, booleans: ProviderList.booleans, run: ProviderList.run),
+            Command("link specification action specification read", flags: ["id", "linkSpecificationId", "include"]) { arguments in
+                try await linkActionSpecification("GET", arguments)
+            },
+            Command("link specification action specification patch", flags: ["id", "linkSpecificationId", "body"]) { arguments in
+                try await linkActionSpecification("PATCH", arguments)
+            },
+            Command("link specification action specification delete", flags: ["id", "linkSpecificationId"]) { arguments in
+                try await linkActionSpecification("DELETE", arguments)
+            },
             Command("token create", flags: ["body"]) { arguments in
                 let url = (ProcessInfo.processInfo.environment["NP_API_URL"] ?? NPSession.defaultURL).trimmingSuffix("/")
                 let body = try RESTCommand.body(try arguments.required("body"))
@@ -122,6 +131,24 @@ enum NPCommandLine {
     private static func usage(matching prefix: [String]) -> String {
         let lines = commands.filter { $0.words.starts(with: prefix) }.map { "  np " + $0.words.joined(separator: " ") }
         return "npsim's np: the nullplatform CLI commands runners call, served by npsim (NP_API_URL).\n\nCommands:\n" + lines.joined(separator: "\n")
+    }
+
+    /// The link specification action specification commands take only `--id` in nullplatform's CLI: the link
+    /// specification it belongs to is looked up when `--linkSpecificationId` is not given.
+    private static func linkActionSpecification(_ method: String, _ arguments: NPArguments) async throws {
+        let id = try arguments.required("id")
+        let body = method == "PATCH" ? try RESTCommand.body(try arguments.required("body")) : nil
+        let session = try await NPSession.open(arguments)
+        let parent: String
+        if let given = arguments.flags["linkSpecificationId"] {
+            parent = given
+        } else {
+            guard let found = try await session.call("GET", "/action_specification/\(id)")["link_specification_id"]?.stringValue else {
+                throw NPFailure.failed("action specification \(id) does not belong to a link specification")
+            }
+            parent = found
+        }
+        try NPOutput.print(try await session.call(method, "/link_specification/\(parent)/action_specification/\(id)", body), arguments)
     }
 
     /// `np service-action export-action-data`: the action context as `ACTION_*` variables, as shell `export` lines

@@ -146,15 +146,12 @@ extension RESTCommand {
             "/link_specification/{linkSpecificationId}/action_specification",
             query: ["id", "nrn", "type"] + page
         ),
-        RESTCommand("link specification action specification read", "GET", "/action_specification/{id}"),
         RESTCommand(
             "link specification action specification create",
             "POST",
             "/link_specification/{linkSpecificationId}/action_specification",
             body: true
         ),
-        RESTCommand("link specification action specification patch", "PATCH", "/action_specification/{id}", body: true),
-        RESTCommand("link specification action specification delete", "DELETE", "/action_specification/{id}"),
         RESTCommand("provider read", "GET", "/provider/{id}", query: ["include"], booleans: ["no_merge"]),
         RESTCommand("provider create", "POST", "/provider", body: true),
         RESTCommand("provider patch", "PATCH", "/provider/{id}", body: true),
