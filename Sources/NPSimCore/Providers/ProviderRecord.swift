@@ -1,3 +1,5 @@
+import Foundation
+
 /// One configured provider: the settings of a cloud account, a network or a cluster, stored at an NRN for some
 /// dimensions. Runners read them with `np provider list|read` to find a region, a VPC or a role to assume.
 public struct ProviderRecord: Sendable, Equatable {
@@ -50,6 +52,13 @@ public struct ProviderRecord: Sendable, Equatable {
 }
 
 extension ProviderRecord {
+    /// A new provider from a create body (see ``apply(_:creating:)``), stamped now.
+    public init(creating body: JSONValue, id: String) throws(APIError) {
+        let now = ISO8601.string(from: Date())
+        self.init(id: id, nrn: NRN(components: []), specificationId: "", dimensions: [:], attributes: [:], createdAt: now, updatedAt: now)
+        try apply(body, creating: true)
+    }
+
     /// Applies a create or change body: `nrn` and the specification (`specification_id`, or `specification_slug`
     /// for fixtures) are required on create; `attributes` are merged into the provider's; `dimensions` replace.
     public mutating func apply(_ body: JSONValue, creating: Bool) throws(APIError) {

@@ -22,23 +22,12 @@ struct ProviderController {
         }
         routes.post("/provider", "Create a provider") { request, context in
             let (body, tenancy) = (try await request.jsonBody(), context.tenancy)
-            let now = ISO8601.string(from: Date())
-            var provider = ProviderRecord(
-                id: UUID.newId(),
-                nrn: NRN(components: []),
-                specificationId: "",
-                dimensions: [:],
-                attributes: [:],
-                createdAt: now,
-                updatedAt: now
-            )
-            try provider.apply(body, creating: true)
+            let provider = try ProviderRecord(creating: body, id: UUID.newId())
             guard tenancy.admits(nrn: provider.nrn.description) else {
                 throw APIError.forbidden("\(provider.nrn) is outside organization \(tenancy.organizationId ?? ""), the only one this token acts for")
             }
-            let created = provider
-            try await database.writer.write { db in try Providers.save(created, in: db) }
-            return JSONResponse.make(created.json())
+            try await database.writer.write { db in try Providers.save(provider, in: db) }
+            return JSONResponse.make(provider.json())
         }
         routes.get("/provider/:id", "Read a provider, its attributes merged up the NRN unless no_merge=true") { request, context in
             let (id, noMerge) = (try context.pathParameter("id"), try request.queryFlag("no_merge") || request.queryFlag("no-merge"))

@@ -42,18 +42,7 @@ public struct Seeder: Sendable {
             try await seedSpecification(.serviceSpecification, spec, report: &report)
         }
         for entry in object["providers"]?.arrayValue ?? [] {
-            let now = ISO8601.string(from: Date())
-            var provider = ProviderRecord(
-                id: entry["id"]?.stringValue ?? UUID.newId(),
-                nrn: NRN(components: []),
-                specificationId: "",
-                dimensions: [:],
-                attributes: [:],
-                createdAt: now,
-                updatedAt: now
-            )
-            try provider.apply(entry, creating: true)
-            let created = provider
+            let created = try ProviderRecord(creating: entry, id: entry["id"]?.stringValue ?? UUID.newId())
             let added = try await orchestrator.database.writer.write { db in
                 guard try Providers.find(id: created.id, in: db) == nil else { return false }
                 try Providers.save(created, in: db)
