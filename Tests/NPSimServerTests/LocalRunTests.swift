@@ -302,7 +302,7 @@ import Testing
             ".github/workflows/provisioning.yml": Self.workflow(
                 steps: """
                           - uses: actions/checkout@v4
-                          - run: echo "input ${{ inputs.context }} key-set=${{ secrets.NP_API_KEY != '' }}"; test -f marker
+                          - run: echo "input ${{ inputs.context }} key-set=${{ secrets.NP_API_KEY != '' }} same-key=${{ secrets.NULLPLATFORM_API_KEY == secrets.NP_API_KEY }}"; test -f marker
                           - run: exit 6
                     """
             ),
@@ -315,7 +315,7 @@ import Testing
             #expect(run["status"] == "completed")
             #expect(run["conclusion"] == "failure", "\(log)")
             #expect(run["exit_code"] != 0)
-            #expect(log.contains("input {} key-set=true"), "\(log)")
+            #expect(log.contains("input {} key-set=true same-key=true"), "nullplatform's examples read secrets.NULLPLATFORM_API_KEY: \(log)")
         }
     }
 
