@@ -4,8 +4,18 @@ import Foundation
 /// on npsim's own `PATH` before any child starts, so agent commands, local runs and init scripts (which inherit it)
 /// reach npsim's `np` and never the real platform's CLI.
 enum NPLink {
-    /// Links `np` in `directory` to this executable and puts `directory` first on `PATH`; returns the link's path.
+    /// Links `np` in `directory` (or, when that cannot be written, such as beside a read-only database, in a
+    /// folder of this process under the temporary directory) to this executable and puts the folder first on
+    /// `PATH`; returns the link's path.
     static func install(in directory: String) throws -> String {
+        do {
+            return try link(in: directory)
+        } catch {
+            return try link(in: FileManager.default.temporaryDirectory.appendingPathComponent("npsim-\(getpid())/bin").path)
+        }
+    }
+
+    private static func link(in directory: String) throws -> String {
         let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let link = "\(directory)/np"
