@@ -3,7 +3,7 @@ import NPSimCore
 
 /// How deliveries are attempted: timeouts, the retry schedule and concurrency limits.
 ///
-/// Every value is a setting of `npsim serve` (see the README); the defaults suit a laptop and a CI job.
+/// Every value is a setting of `npsim serve` (see docs/configuration.md); the defaults suit a laptop and a CI job.
 public struct DeliveryPolicy: Sendable {
     /// How long one attempt may take, connection to last byte (`--delivery-timeout`, default 10 s).
     public var timeout: Duration
