@@ -6,8 +6,8 @@ import NPSimCore
 /// object per line, for log collectors).
 ///
 /// Metadata is formatted only when a line is written. swift-log's `StreamLogHandler` formats it each time it is
-/// set, and Hummingbird sets a request id on every request's logger: formatting it cost about 2% of the CPU of
-/// each request, logged or not.
+/// set, and Hummingbird sets a request id on every request's logger, so every request would pay for formatting
+/// it, logged or not.
 struct LineLogHandler: LogHandler {
     enum Format: String {
         case text

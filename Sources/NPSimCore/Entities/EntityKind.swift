@@ -13,7 +13,7 @@ public enum EntityKind: String, Sendable, CaseIterable {
     case channel = "notification_channel"
 
     /// The name used in messages and in `not_found` errors: the raw value with spaces for underscores, spelled out
-    /// because Foundation's `replacingOccurrences` cost 10,000 instructions for each new action, whose messages name it.
+    /// rather than computed with Foundation's `replacingOccurrences`, since every new action's messages name it.
     public var displayName: String {
         switch self {
         case .serviceSpecification: "service specification"
@@ -29,8 +29,8 @@ public enum EntityKind: String, Sendable, CaseIterable {
 
     public var fields: [FieldRule] { Self.fieldsByKind[self]! }
 
-    /// Every kind's fields, built once: building them (defaults are JSON values, lists are concatenated) on each
-    /// use cost a few percent of the CPU of every new action, which orders and checks its fields twice.
+    /// Every kind's fields, built once rather than on each use (defaults are JSON values, lists are concatenated):
+    /// every new action orders and checks its fields twice.
     private static let fieldsByKind = Dictionary(uniqueKeysWithValues: allCases.map { ($0, $0.declaredFields) })
 
     private var declaredFields: [FieldRule] {

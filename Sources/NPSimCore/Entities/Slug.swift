@@ -3,7 +3,7 @@ public enum Slug {
     /// Letters and digits of any script are kept; everything else separates words.
     public static func from(_ name: String) -> String {
         // Most names are ASCII, where a letter or digit is one byte: every action derives its slug from its name, and
-        // going through `Character`s with their Unicode properties cost 13,000 instructions for "get-credentials".
+        // need not go through `Character`s and their Unicode properties for it.
         if name.utf8.allSatisfy({ $0 < 0x80 }) { return fromASCII(name) }
         var slug = ""
         var pendingDash = false

@@ -1,8 +1,7 @@
 /// A JSON object that remembers the order its keys were inserted in.
 ///
 /// Members are kept in order in an array and found by scanning it: nearly every object here has a few dozen keys at
-/// most, and comparing short keys costs less than hashing one (hashing was 8% of the instructions per action when
-/// a dictionary held the members). An object that grows past ``indexThreshold`` members also keeps the positions of
+/// most, and comparing short keys costs less than hashing one. An object that grows past ``indexThreshold`` members also keeps the positions of
 /// its keys, so a large document is not quadratic to build or read.
 ///
 /// Equality ignores key order, as JSON's does.

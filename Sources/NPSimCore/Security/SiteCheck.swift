@@ -49,7 +49,7 @@ struct Endpoint: Equatable {
     let isIPLiteral: Bool
 
     /// `host`, `host:port`, `[v6]` or `[v6]:port`. Parsed over bytes: every request's `Host` goes through here, and
-    /// the `Character` view's grapheme breaking cost a few thousand instructions a request.
+    /// a host name needs no grapheme breaking.
     init?(authority: String, defaultPort: Int) {
         let bytes = Array(authority.utf8)
         var end = bytes.count

@@ -9,8 +9,8 @@ import Synchronization
 /// A slot is one attempt under way: one connection to a receiver. A delivery handed over while its channel's slots
 /// are all taken waits in the channel's line, in memory, and takes the next slot the channel frees; only when the
 /// line too is full is it stored `pending` for the poller to claim later. The line spares a burst the round trip
-/// through the outbox (stored `pending`, read, claimed in a transaction of its own, and only then attempted): 1.7% of
-/// the CPU per delivery in the fan-out benchmark. Its rows are `in_flight`, so a crash resumes them too.
+/// through the outbox (stored `pending`, read, claimed in a transaction of its own, and only then attempted). Its
+/// rows are `in_flight`, so a crash resumes them too.
 ///
 /// The counts are kept under a mutex rather than in an actor because a transaction reserves its place while it is
 /// still open, inside GRDB's synchronous write closure, where nothing can be awaited.

@@ -8,8 +8,7 @@ extension HTTPClient.Configuration {
     ///   passes its global slot count: its slots are the one limit on deliveries in flight. With the client's own
     ///   default of 8 per host, a channel's deliveries beyond the 8th queued in the client's pool: a receiver never
     ///   saw more than 8 at once, one slower than the connect timeout made the queued ones fail unsent, and under
-    ///   load a third of a fast channel's deliveries went back through the outbox for want of a slot (4.6% more CPU
-    ///   per delivery in the fan-out benchmark).
+    ///   load many of a fast channel's deliveries went back through the outbox for want of a slot.
     public static func delivery(connectionsPerHost: Int) -> Self {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false

@@ -148,7 +148,7 @@ extension AppDatabase {
         migrator.registerMigration("v7: reference versions bumped by npsim's document writes") { db in
             // A trigger on `document` made every insert into it (each new action) a statement of several writes, which
             // SQLite runs with a statement journal of its own, and the trigger's `IN` list built a temporary table on
-            // each run: 6% of the instructions of a delivered action. ``Documents`` now bumps the version itself when it
+            // each run. ``Documents`` now bumps the version itself when it
             // writes a kind that ``ReferenceData`` remembers. The hierarchy keeps its triggers: it is rarely written.
             try db.execute(
                 sql: """

@@ -3,13 +3,12 @@ import Synchronization
 
 /// Runs concurrent writes in shared transactions: the writes that arrive while the writer is busy are run together
 /// in its next transaction. A burst of actions then costs SQLite one commit and one set of write-ahead-log frames
-/// for the pages the actions share (the tables' last pages, the indexes' hot pages) instead of one each: half the
-/// bytes written to disk in the fan-out benchmark.
+/// for the pages the actions share (the tables' last pages, the indexes' hot pages) instead of one each.
 ///
 /// Each write still happens entirely or not at all, and one that throws takes no other with it. The writes of a
 /// transaction first run back to back; if one throws after it changed rows, it gets its error, the transaction is
 /// rolled back and the others run again, each in a savepoint of its own, where one that throws rolls back alone. A
-/// savepoint costs SQLite a copy of every page the write touches (4% of the instructions of a fan-out), so only a
+/// savepoint costs SQLite a copy of every page the write touches, so only a
 /// transaction that needs them pays; a write refused before it changed anything (a request that fails validation)
 /// needs none.
 ///
