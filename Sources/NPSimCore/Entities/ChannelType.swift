@@ -57,7 +57,7 @@ public enum ChannelType: String, Sendable, CaseIterable {
             try require("channels", { $0.arrayValue?.allSatisfy { $0.stringValue != nil } ?? false }, "an array of strings")
         case .agent:
             try require("command", { $0.objectValue != nil }, "an object")
-            let command = configuration["command"]!
+            let command = configuration["command"] ?? [:]
             guard let type = command["type"]?.stringValue, ["exec", "package-exec"].contains(type) else {
                 throw .validation("configuration.command.type must be exec or package-exec")
             }

@@ -16,8 +16,8 @@ public struct NRNEntity: Sendable, Equatable {
         self.fields = fields
     }
 
-    public var level: NRN.Level { nrn.components.last!.level }
-    public var id: String { nrn.components.last!.id }
+    public var level: NRN.Level { nrn.components.last?.level ?? .organization }
+    public var id: String { nrn.components.last?.id ?? "" }
 
     /// Fields a scope always shows, as runners read them (`np scope read` → `.domain`, `.in_progress_deployment`).
     private static let scopeDefaults: JSONObject = ["status": "active", "domain": nil, "in_progress_deployment": nil, "dimensions": [:]]
@@ -28,8 +28,8 @@ public struct NRNEntity: Sendable, Equatable {
             "id": Int(id).map(JSONValue.int) ?? .string(id), "name": .string(name), "slug": .string(slug),
             "nrn": .string(nrn.description),
         ])
-        if let parent = nrn.parent {
-            object["\(parent.components.last!.level.rawValue)_id"] = Int(parent.components.last!.id).map(JSONValue.int) ?? .string(parent.description)
+        if let parent = nrn.parent, let level = parent.components.last {
+            object["\(level.level.rawValue)_id"] = Int(level.id).map(JSONValue.int) ?? .string(parent.description)
         }
         return .object(object)
     }

@@ -39,7 +39,7 @@ public enum ChannelRouter {
             if !unmatched.isEmpty {
                 return .skip(
                     reason:
-                        "channel \(id): no agent matched its selector \(JSONWriter.string(.object(selector))); start npsim with --agent-tag \(unmatched.map { "\($0)=\(selector[$0]!.stringValue ?? "")" }.joined(separator: " --agent-tag "))"
+                        "channel \(id): no agent matched its selector \(JSONWriter.string(.object(selector))); start npsim with --agent-tag \(unmatched.map { "\($0)=\(selector[$0]?.stringValue ?? "")" }.joined(separator: " --agent-tag "))"
                 )
             }
         }

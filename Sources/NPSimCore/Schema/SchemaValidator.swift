@@ -85,13 +85,13 @@ public enum SchemaValidator {
     }
 
     private static func checkNumber(_ number: Double, _ schema: JSONObject, _ path: String) throws(APIError) {
-        if let min = schema["minimum"]?.doubleValue, number < min { throw fail(path, "must be >= \(JSONWriter.string(schema["minimum"]!))") }
-        if let max = schema["maximum"]?.doubleValue, number > max { throw fail(path, "must be <= \(JSONWriter.string(schema["maximum"]!))") }
+        if let min = schema["minimum"]?.doubleValue, number < min { throw fail(path, "must be >= \(JSONWriter.string(schema["minimum"] ?? .null))") }
+        if let max = schema["maximum"]?.doubleValue, number > max { throw fail(path, "must be <= \(JSONWriter.string(schema["maximum"] ?? .null))") }
         if let min = schema["exclusiveMinimum"]?.doubleValue, number <= min {
-            throw fail(path, "must be > \(JSONWriter.string(schema["exclusiveMinimum"]!))")
+            throw fail(path, "must be > \(JSONWriter.string(schema["exclusiveMinimum"] ?? .null))")
         }
         if let max = schema["exclusiveMaximum"]?.doubleValue, number >= max {
-            throw fail(path, "must be < \(JSONWriter.string(schema["exclusiveMaximum"]!))")
+            throw fail(path, "must be < \(JSONWriter.string(schema["exclusiveMaximum"] ?? .null))")
         }
     }
 

@@ -67,7 +67,10 @@ public enum ProviderRuns {
             sql: "INSERT INTO provider_run (provider, resource, ref, status, request, created_at, checkout) VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [provider, resource, ref, status, JSONWriter.string(request), ISO8601.string(from: Date()), checkout]
         )
-        return try get(Int(db.lastInsertedRowID), in: db)!
+        guard let run = try get(Int(db.lastInsertedRowID), in: db) else {
+            throw APIError.unavailable("the provider run just stored cannot be read back; the database may be corrupt")
+        }
+        return run
     }
 
     public static func get(_ id: Int, in db: Database) throws -> Run? {

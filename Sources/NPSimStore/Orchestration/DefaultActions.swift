@@ -6,9 +6,9 @@ import NPSimCore
 /// excludes `create`, and an update parameter when `editableOn` lists `update`. Properties no one can edit
 /// (`editableOn: []`) are outputs: they become results whose `target` copies them into the attributes.
 enum DefaultActions {
-    static func specifications(for specification: JSONObject, kind: EntityKind) -> [JSONObject] {
-        let slug = specification["slug"]!.stringValue!
-        let specId = specification["id"]!
+    static func specifications(for specification: JSONObject, kind: EntityKind) throws(APIError) -> [JSONObject] {
+        let slug = try specification.storedString("slug", of: kind.displayName)
+        let specId = JSONValue.string(try specification.storedString("id", of: kind.displayName))
         let schema = specification["attributes"]?["schema"]?.objectValue ?? JSONObject()
         let properties = schema["properties"]?.objectValue ?? JSONObject()
         let required = Set(schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])

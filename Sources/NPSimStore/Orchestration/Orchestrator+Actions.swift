@@ -30,7 +30,7 @@ extension Orchestrator {
             var object = validated
             var entity = try require(parent.kind, id: parent.id, for: parent.tenancy, in: db)
             let reference = try ReferenceData(in: db)
-            let specId = object["specification_id"]!.stringValue!
+            let specId = try object.string("specification_id", of: parent.actionKind.rawValue)
             guard let spec = try reference.specification(.actionSpecification, id: specId) else {
                 throw APIError.validation("\(parent.actionKind.rawValue).specification_id '\(specId)' is not an existing action specification")
             }
@@ -102,7 +102,7 @@ extension Orchestrator {
                     object["results"] = .object((object["results"]?.objectValue ?? JSONObject()).deepMerged(with: patch))
                     var schema = spec["results"]?["schema"]?.objectValue ?? JSONObject()
                     schema["required"] = nil
-                    try SchemaValidator.validate(object["results"]!, against: .object(schema), at: "results")
+                    try SchemaValidator.validate(object["results"] ?? [:], against: .object(schema), at: "results")
                 case "parameters":
                     try SchemaValidator.validate(value, against: spec["parameters"]?["schema"] ?? [:], at: "parameters")
                     object[key] = value

@@ -48,7 +48,9 @@ extension Orchestrator {
     }
 
     private static func checkChannel(_ object: JSONObject) throws {
-        let type = ChannelType(rawValue: object["type"]?.stringValue ?? "")!
+        guard let type = ChannelType(rawValue: object["type"]?.stringValue ?? "") else {
+            throw APIError.validation("notification_channel.type must be one of \(ChannelType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         try type.validate(configuration: object["configuration"]?.objectValue ?? JSONObject())
         try FilterMatcher.validate(object["filters"]?.objectValue ?? JSONObject())
         if let description = object["description"]?.stringValue, description.count > 64 {

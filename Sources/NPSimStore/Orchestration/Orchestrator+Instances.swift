@@ -18,14 +18,14 @@ extension Orchestrator {
         return try await database.writer.write { db in
             var object = validated
             let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
-            let specId = object["specification_id"]!.stringValue!
+            let specId = try object.string("specification_id", of: kind.rawValue)
             guard let spec = try Documents.fetch(specKind, id: specId, in: db), try reaches(tenancy, specKind, spec, in: db) else {
                 throw APIError.validation("\(kind.rawValue).specification_id '\(specId)' is not an existing \(specKind.displayName)")
             }
-            let nrn = try NRN(parsing: object["entity_nrn"]!.stringValue!)
+            let nrn = try NRN(parsing: try object.string("entity_nrn", of: kind.rawValue))
             try Hierarchy.lineage(of: nrn, creatingMissing: !strictNRN, in: db)
             if kind == .link {
-                let serviceId = object["service_id"]!.stringValue!
+                let serviceId = try object.string("service_id", of: kind.rawValue)
                 guard let service = try Documents.fetch(.service, id: serviceId, in: db), try reaches(tenancy, .service, service, in: db) else {
                     throw APIError.validation("link.service_id '\(serviceId)' is not an existing service")
                 }
@@ -50,7 +50,7 @@ extension Orchestrator {
                     )
                     if existing.total > 0 {
                         throw APIError.conflict(
-                            "link specification '\(spec["slug"]!.stringValue!)' is unique and service '\(serviceId)' is already linked by it"
+                            "link specification '\(spec["slug"]?.stringValue ?? specId)' is unique and service '\(serviceId)' is already linked by it"
                         )
                     }
                 }
@@ -60,7 +60,7 @@ extension Orchestrator {
             try assignSlug(&object, kind: kind)
             try checkSlugIsFree(
                 kind,
-                slug: object["slug"]!.stringValue!,
+                slug: try object.string("slug", of: kind.rawValue),
                 scopeColumn: kind == .service ? "nrn" : "parent_id",
                 scopeValue: kind == .service ? nrn.description : object["service_id"]?.stringValue,
                 excluding: nil,
@@ -71,7 +71,7 @@ extension Orchestrator {
             object["created_at"] = .string(timestamp())
             object["updated_at"] = object["created_at"]
             try Documents.insert(kind, object, in: db)
-            return try present(kind, Documents.require(kind, id: object["id"]!.stringValue!, in: db), options: ReadOptions(), in: db)
+            return try present(kind, Documents.require(kind, id: try object.string("id", of: kind.rawValue), in: db), options: ReadOptions(), in: db)
         }
     }
 
@@ -90,10 +90,10 @@ extension Orchestrator {
             }
             if changes["attributes"] != nil {
                 let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
-                let spec = try Documents.require(specKind, id: object["specification_id"]!.stringValue!, in: db)
-                try Self.checkAttributes(object["attributes"]!, spec: spec, field: "\(kind.rawValue).attributes")
+                let spec = try Documents.require(specKind, id: try object.storedString("specification_id", of: kind.displayName), in: db)
+                try Self.checkAttributes(object["attributes"] ?? [:], spec: spec, field: "\(kind.rawValue).attributes")
             }
-            if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
+            if let name = changes["name"]?.stringValue, changes["slug"] == nil { object["slug"] = .string(Slug.from(name)) }
             try checkSlugIsFree(
                 kind,
                 slug: object["slug"]?.stringValue ?? "",

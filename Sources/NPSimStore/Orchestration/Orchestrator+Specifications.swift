@@ -18,7 +18,7 @@ extension Orchestrator {
             object["id"] = .string(fixedId ?? Self.newId())
             try assignSlug(&object, kind: kind)
             if kind == .linkSpecification {
-                let serviceSpecId = object["specification_id"]!.stringValue!
+                let serviceSpecId = try object.string("specification_id", of: kind.rawValue)
                 guard let parent = try Documents.fetch(.serviceSpecification, id: serviceSpecId, in: db),
                     try reaches(tenancy, .serviceSpecification, parent, in: db)
                 else {
@@ -28,7 +28,7 @@ extension Orchestrator {
             }
             try checkSlugIsFree(
                 kind,
-                slug: object["slug"]!.stringValue!,
+                slug: try object.string("slug", of: kind.rawValue),
                 scopeColumn: kind == .linkSpecification ? "parent_id" : nil,
                 scopeValue: object["specification_id"]?.stringValue,
                 excluding: nil,
@@ -38,7 +38,7 @@ extension Orchestrator {
             object["updated_at"] = object["created_at"]
             try Documents.insert(kind, object, in: db)
             if object["use_default_actions"] == .bool(true) {
-                for action in DefaultActions.specifications(for: object, kind: kind) {
+                for action in try DefaultActions.specifications(for: object, kind: kind) {
                     var action = action
                     action["id"] = .string(Self.newId())
                     action["created_at"] = object["created_at"]
@@ -46,7 +46,7 @@ extension Orchestrator {
                     try Documents.insert(.actionSpecification, action, in: db)
                 }
             }
-            return try present(kind, Documents.require(kind, id: object["id"]!.stringValue!, in: db), options: ReadOptions(), in: db)
+            return try present(kind, Documents.require(kind, id: try object.string("id", of: kind.rawValue), in: db), options: ReadOptions(), in: db)
         }
     }
 
@@ -64,7 +64,7 @@ extension Orchestrator {
             for (key, value) in changes { object[key] = value }
             try Self.checkVisibility(object, kind: kind, within: tenancy)
             try Self.checkAttributesSchema(object)
-            if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
+            if let name = changes["name"]?.stringValue, changes["slug"] == nil { object["slug"] = .string(Slug.from(name)) }
             try checkSlugIsFree(
                 kind,
                 slug: object["slug"]?.stringValue ?? "",
@@ -114,7 +114,7 @@ extension Orchestrator {
             object[parentKind == .serviceSpecification ? "service_specification_id" : "link_specification_id"] = .string(parentId)
             try checkSlugIsFree(
                 .actionSpecification,
-                slug: object["slug"]!.stringValue!,
+                slug: try object.string("slug", of: "action_specification"),
                 scopeColumn: "parent_id",
                 scopeValue: parentId,
                 excluding: nil,
@@ -123,7 +123,7 @@ extension Orchestrator {
             object["created_at"] = .string(timestamp())
             object["updated_at"] = object["created_at"]
             try Documents.insert(.actionSpecification, object, in: db)
-            return try Documents.require(.actionSpecification, id: object["id"]!.stringValue!, in: db)
+            return try Documents.require(.actionSpecification, id: try object.string("id", of: "action_specification"), in: db)
         }
     }
 
@@ -155,7 +155,7 @@ extension Orchestrator {
             let changes = try EntityKind.actionSpecification.validatedForPatch(body, current: object)
             for (key, value) in changes { object[key] = value }
             try Self.checkSchemaPatterns(object)
-            if changes["name"] != nil, changes["slug"] == nil { object["slug"] = .string(Slug.from(object["name"]!.stringValue!)) }
+            if let name = changes["name"]?.stringValue, changes["slug"] == nil { object["slug"] = .string(Slug.from(name)) }
             try checkSlugIsFree(
                 .actionSpecification,
                 slug: object["slug"]?.stringValue ?? "",
