@@ -25,7 +25,10 @@ import Testing
         token = try await npsim.token()
         let patched = try await npsim.call(.PATCH, "/service/\(service)", ["attributes": ["size": "large"]], token: token)
         #expect(patched.status == 503)
-        #expect(patched.json["message"]?.stringValue?.contains("the stored service has no string specification_id") == true, "\(JSONWriter.string(patched.json))")
+        #expect(
+            patched.json["message"]?.stringValue?.contains("the stored service has no string specification_id") == true,
+            "\(JSONWriter.string(patched.json))"
+        )
         #expect(try await npsim.call(.GET, "/_npsim/health").status == 200, "npsim keeps serving")
         #expect(try await npsim.call(.GET, "/service_specification", token: token).status == 200)
     }
