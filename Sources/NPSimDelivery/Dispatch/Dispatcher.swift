@@ -17,10 +17,10 @@ public struct Dispatcher: Service {
     let database: AppDatabase
     let policy: DeliveryPolicy
     let queue: DeliveryQueue
-    let targets: [String: any DeliveryTarget]
+    /// The targets of each channel type, built in ``run()`` around the HTTP client that lives as long as it does.
+    let makeTargets: @Sendable (HTTPExchanger) -> [String: any DeliveryTarget]
     let metrics: DeliveryMetrics
     let logger: Logger
-    let httpClient: HTTPClient
 
     /// - Parameter standInURL: npsim's own URL, where the provider stand-ins answer when a provider has no base URL
     ///   and where agent commands report back (`NP_API_URL`).
@@ -37,58 +37,73 @@ public struct Dispatcher: Service {
         metricsFactory: any MetricsFactory,
         logger: Logger
     ) {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .delivery(connectionsPerHost: policy.globalConcurrency))
         self.database = database
         self.policy = policy
         self.queue = queue
-        self.httpClient = client
-        let exchanger = HTTPExchanger(client: client, timeout: policy.timeout)
-        self.targets = [
-            "http": HTTPTarget(exchanger: exchanger, serverSecret: policy.webhookSecret),
-            "github": GitHubTarget(
-                exchanger: exchanger,
-                settings: providers.github,
-                tokens: InstallationTokens(),
-                appKey: githubAppKey,
-                standInURL: standInURL
-            ),
-            "gitlab": GitLabTarget(exchanger: exchanger, settings: providers.gitlab, standInURL: standInURL),
-            "azure": AzureTarget(exchanger: exchanger, settings: providers.azure, standInURL: standInURL),
-            "agent": AgentTarget(settings: agent, apiURL: standInURL, reportOnAction: reportOnAction),
-        ]
+        let tokens = InstallationTokens()
+        self.makeTargets = { exchanger in
+            [
+                "http": HTTPTarget(exchanger: exchanger, serverSecret: policy.webhookSecret),
+                "github": GitHubTarget(
+                    exchanger: exchanger,
+                    settings: providers.github,
+                    tokens: tokens,
+                    appKey: githubAppKey,
+                    standInURL: standInURL
+                ),
+                "gitlab": GitLabTarget(exchanger: exchanger, settings: providers.gitlab, standInURL: standInURL),
+                "azure": AzureTarget(exchanger: exchanger, settings: providers.azure, standInURL: standInURL),
+                "agent": AgentTarget(settings: agent, apiURL: standInURL, reportOnAction: reportOnAction),
+            ]
+        }
         self.metrics = DeliveryMetrics(factory: metricsFactory)
         self.logger = logger
     }
 
+    /// Delivers until graceful shutdown, with an HTTP client that is created here and shut down before it returns,
+    /// whether it returns or throws.
     public func run() async throws {
+        let configuration = HTTPClient.Configuration.delivery(connectionsPerHost: policy.globalConcurrency)
+        try await HTTPClient.withHTTPClient(configuration: configuration) { client in
+            let targets = makeTargets(HTTPExchanger(client: client, timeout: policy.timeout))
+            try await deliver(with: targets)
+        }
+    }
+
+    /// What the attempts of one ``run()`` share: the targets around its client, and where attempts are recorded.
+    private struct Attempts: Sendable {
+        let targets: [String: any DeliveryTarget]
+        let recorder = AttemptRecorder()
+        let recorded = Wakeup()
+    }
+
+    private func deliver(with targets: [String: any DeliveryTarget]) async throws {
         let resumed = try await database.writer.write { db in try Outbox.resumeInterrupted(in: db) }
         if resumed > 0 { logger.notice("resuming \(resumed) deliveries interrupted by the last shutdown or crash") }
         queue.open()
-        let recorder = AttemptRecorder()
-        let recorded = Wakeup()
+        let run = Attempts(targets: targets)
         await withDiscardingTaskGroup { outer in
-            outer.addTask { await storeAttempts(from: recorder, signalled: recorded) }
+            outer.addTask { await storeAttempts(from: run.recorder, signalled: run.recorded) }
             await withDiscardingTaskGroup { attempts in
                 attempts.addTask {
                     await withDiscardingTaskGroup { handedOver in
                         for await batch in queue.handedOver {
                             for delivery in batch {
-                                handedOver.addTask { await attempt(delivery, recorder: recorder, recorded: recorded) }
+                                handedOver.addTask { await attempt(delivery, in: run) }
                             }
                         }
                     }
                 }
-                await poll(recorder: recorder, recorded: recorded, attempts: &attempts)
+                await poll(run, attempts: &attempts)
                 queue.close()
             }
-            recorded.finish()
+            run.recorded.finish()
         }
-        try await httpClient.shutdown()
     }
 
     /// Claims due deliveries from the outbox whenever woken (retries falling due, deliveries stored while every
     /// slot was taken, those a crash left behind) and attempts each in a child task, until graceful shutdown.
-    private func poll(recorder: AttemptRecorder, recorded: Wakeup, attempts: inout DiscardingTaskGroup) async {
+    private func poll(_ run: Attempts, attempts: inout DiscardingTaskGroup) async {
         let wakeup = queue.wakeup
         attempts.addTask {
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -107,18 +122,18 @@ public struct Dispatcher: Service {
                 continue
             }
             for delivery in claimed {
-                attempts.addTask { await attempt(delivery, recorder: recorder, recorded: recorded) }
+                attempts.addTask { await attempt(delivery, in: run) }
             }
         }
     }
 
     /// Attempts a delivery and hands its record to the recorder; then, while its slot passes to a delivery waiting
     /// in line, attempts that one too.
-    private func attempt(_ delivery: ClaimedDelivery, recorder: AttemptRecorder, recorded: Wakeup) async {
+    private func attempt(_ delivery: ClaimedDelivery, in run: Attempts) async {
         var next: ClaimedDelivery? = delivery
         while let delivery = next {
-            await recorder.add(await deliver(delivery))
-            recorded.notify()
+            await run.recorder.add(await deliver(delivery, to: run.targets[delivery.channelType] ?? UnsupportedTarget()))
+            run.recorded.notify()
             next = queue.finish(channelId: delivery.channelId)
         }
     }
@@ -177,8 +192,7 @@ public struct Dispatcher: Service {
     }
 
     /// Attempts one delivery and concludes what happens next; the caller hands the record to the recorder.
-    private func deliver(_ delivery: ClaimedDelivery) async -> AttemptRecord {
-        let target = targets[delivery.channelType] ?? UnsupportedTarget()
+    private func deliver(_ delivery: ClaimedDelivery, to target: any DeliveryTarget) async -> AttemptRecord {
         let startedAt = Date()
         let clock = ContinuousClock.now
         let outcome = await target.attempt(delivery)
