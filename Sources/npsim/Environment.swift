@@ -57,4 +57,13 @@ struct SettingSources {
         }
         return value
     }
+
+    /// A duration setting given in seconds: positive (or zero when allowed), finite.
+    func seconds(_ flag: Double?, _ name: String, allowingZero: Bool = false) throws -> Duration? {
+        guard let value = try number(flag, name) else { return nil }
+        guard value > 0 || (allowingZero && value == 0) else {
+            throw ValidationError("--\(name) must be \(allowingZero ? "zero or more" : "positive"), got \(value)")
+        }
+        return .seconds(clamping: value)
+    }
 }
