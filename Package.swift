@@ -9,7 +9,9 @@ let package = Package(
     name: "npsim",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "npsim", targets: ["npsim"])
+        .executable(name: "npsim", targets: ["npsim"]),
+        // For the benchmark's client floor (Benchmarks/ClientFloor), a package of its own.
+        .library(name: "NPSimDelivery", targets: ["NPSimDelivery"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
@@ -100,17 +102,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
-        ),
-        .executableTarget(
-            name: "npsim-client-floor",
-            dependencies: [
-                "NPSimDelivery",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            path: "Benchmarks/ClientFloor",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -8,7 +8,7 @@ the machines this runs on are noisy.
   python3 Benchmarks/bench.py --only cpu [--cpu-actions 20000] [--fanout-rounds 5] [--compare OLDER_BINARY]
 
 Needs wrk and nginx (Debian: apt-get install wrk nginx-light), moto_server (pip install 'moto[server]'), for the
-fan-out the client floor (.build/release/npsim-client-floor, Benchmarks/ClientFloor) and, for --only instructions,
+fan-out the client floor (Benchmarks/ClientFloor, a package of its own built by Benchmarks/setup) and, for --only instructions,
 valgrind; Benchmarks/setup installs and builds them. Only loopback addresses are used; every loop is bounded in count and time.
 """
 import argparse, asyncio, json, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
@@ -21,7 +21,7 @@ MYSQL_SPEC = "6b1f3c2e-5a4d-4e7b-9c1a-0d2e3f4a5b6c"
 SEEDS = [arg for name in ("00-hierarchy.yaml", "10-mysql.yaml") for arg in ("--seed", os.path.join(ROOT, "fixtures", name))]
 CREATE_MYSQL = "0c6e2a1b-1111-4c3d-8e9f-a0b1c2d3e4f5"
 GET_CREDENTIALS = "0c6e2a1b-4444-4c3d-8e9f-a0b1c2d3e4f5"
-CLIENT_FLOOR = os.path.join(ROOT, ".build/release/npsim-client-floor")
+CLIENT_FLOOR = os.path.join(ROOT, "Benchmarks/ClientFloor/.build/release/npsim-client-floor")
 
 
 def free_port():
