@@ -14,7 +14,7 @@ struct NRNController {
             let ids = request.queryList("ids")
             let merge = !(try request.queryFlag("no-merge") || request.queryFlag("no_merge"))
             let parse = try request.queryFlag("output_json_values")
-            var answer = try await database.writer.read { db in try NRNSettings.read(nrn, ids: ids, merge: merge, in: db) }
+            var answer = try await database.nrnSettings(nrn, ids: ids, merge: merge)
             if !parse, case .object(var object) = answer, case .object(let spaces)? = object["namespaces"] {
                 object["namespaces"] = .object(JSONObject(spaces.map { ($0.key, Self.asText($0.value)) }))
                 answer = .object(object)
@@ -24,11 +24,7 @@ struct NRNController {
         routes.patch("/nrn/:nrn", "Set namespaced settings at an NRN (a null value removes one)") { request, context in
             let (nrn, body) = (try nrn(context), try await request.jsonBody())
             guard case .object(let values) = body else { throw APIError.validation("the body must be a JSON object of \"namespace.key\": value") }
-            let answer = try await database.writer.write { db in
-                try NRNSettings.patch(nrn, values, in: db)
-                return try NRNSettings.read(nrn, ids: [], merge: false, in: db)
-            }
-            return JSONResponse.make(answer)
+            return JSONResponse.make(try await database.patchNRNSettings(nrn, values))
         }
     }
 

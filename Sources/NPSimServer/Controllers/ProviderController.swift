@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Hummingbird
 import NPSimCore
 import NPSimStore
@@ -14,8 +13,8 @@ struct ProviderController {
             request,
             context in
             let filter = try ProviderFilter(request)
-            let providers = try await database.writer.read { db in try Providers.all(in: db) }
-                .filter { context.tenancy.admits(nrn: $0.nrn.description) && filter.admits($0) }
+            let providers = try await database.providers(for: context.tenancy)
+                .filter(filter.admits)
                 .sorted { filter.rank($0) > filter.rank($1) }
             let (limit, offset) = try request.paging()
             return JSONResponse.page(providers.map { $0.json() }, limit: limit, offset: offset)
@@ -26,39 +25,29 @@ struct ProviderController {
             guard tenancy.admits(nrn: provider.nrn.description) else {
                 throw APIError.forbidden("\(provider.nrn) is outside organization \(tenancy.organizationId ?? ""), the only one this token acts for")
             }
-            try await database.writer.write { db in try Providers.save(provider, in: db) }
+            try await database.addProvider(provider)
             return JSONResponse.make(provider.json())
         }
         routes.get("/provider/:id", "Read a provider, its attributes merged up the NRN unless no_merge=true") { request, context in
             let (id, noMerge) = (try context.pathParameter("id"), try request.queryFlag("no_merge") || request.queryFlag("no-merge"))
-            let (provider, merged) = try await database.writer.read { db in
-                let provider = try find(id, context, in: db)
-                return (provider, noMerge ? provider.attributes : try Providers.mergedAttributes(of: provider, in: db))
-            }
+            let (provider, merged) = try await database.provider(id: id, merged: !noMerge, for: context.tenancy)
             return JSONResponse.make(provider.json(attributes: merged))
         }
         for replacing in [false, true] {
             let summary = replacing ? "Replace a provider's attributes and dimensions" : "Change a provider (attributes are merged)"
             let handler: Routes.Handler = { request, context in
                 let (id, body) = (try context.pathParameter("id"), try await request.jsonBody())
-                let provider = try await database.writer.write { db in
-                    var provider = try find(id, context, in: db)
+                let provider = try await database.changeProvider(id: id, for: context.tenancy) { provider in
                     if replacing { provider.attributes = [:] }
                     try provider.apply(body, creating: false)
                     provider.updatedAt = ISO8601.string(from: Date())
-                    try Providers.save(provider, in: db)
-                    return provider
                 }
                 return JSONResponse.make(provider.json())
             }
             if replacing { routes.put("/provider/:id", summary, handler) } else { routes.patch("/provider/:id", summary, handler) }
         }
         routes.delete("/provider/:id", "Delete a provider") { _, context in
-            let id = try context.pathParameter("id")
-            try await database.writer.write { db in
-                _ = try find(id, context, in: db)
-                _ = try Providers.delete(id: id, in: db)
-            }
+            try await database.deleteProvider(id: try context.pathParameter("id"), for: context.tenancy)
             return Response(status: .noContent)
         }
         registerCatalog(on: routes)
@@ -95,13 +84,6 @@ struct ProviderController {
                 return JSONResponse.make(category.json)
             }
         }
-    }
-
-    private func find(_ id: String, _ context: NPSimRequestContext, in db: Database) throws -> ProviderRecord {
-        guard let provider = try Providers.find(id: id, in: db), context.tenancy.admits(nrn: provider.nrn.description) else {
-            throw APIError.notFound("provider", id)
-        }
-        return provider
     }
 }
 

@@ -35,7 +35,7 @@ public struct Seeder: Sendable {
             let nrn = try NRN(parsing: nrnText)
             let fields = JSONObject((entry.objectValue ?? JSONObject()).filter { !["nrn", "name", "slug"].contains($0.key) })
             let entity = NRNEntity(nrn: nrn, name: name, slug: entry["slug"]?.stringValue ?? Slug.from(name), fields: fields)
-            try await orchestrator.database.writer.write { db in try Hierarchy.upsert(entity, in: db) }
+            try await orchestrator.database.saveEntity(entity)
             report.created["hierarchy", default: 0] += 1
         }
         for spec in object["service_specifications"]?.arrayValue ?? [] {
@@ -43,19 +43,14 @@ public struct Seeder: Sendable {
         }
         for entry in object["providers"]?.arrayValue ?? [] {
             let created = try ProviderRecord(creating: entry, id: entry["id"]?.stringValue ?? UUID.newId())
-            let added = try await orchestrator.database.writer.write { db in
-                guard try Providers.find(id: created.id, in: db) == nil else { return false }
-                try Providers.save(created, in: db)
-                return true
-            }
-            if added { report.created["providers", default: 0] += 1 }
+            if try await orchestrator.database.addProvider(created) { report.created["providers", default: 0] += 1 }
         }
         for entry in object["nrn_settings"]?.arrayValue ?? [] {
             guard let nrnText = entry["nrn"]?.stringValue, case .object(let values)? = entry["values"] else {
                 throw APIError.validation("each nrn_settings entry needs nrn and values")
             }
             let nrn = try NRN(parsing: nrnText)
-            try await orchestrator.database.writer.write { db in try NRNSettings.patch(nrn, values, in: db) }
+            try await orchestrator.database.patchNRNSettings(nrn, values)
             report.created["nrn_settings", default: 0] += 1
         }
         for channel in object["channels"]?.arrayValue ?? [] {

@@ -3,9 +3,25 @@ import NPSimCore
 
 /// `/nrn/{nrn}`: nullplatform's key-value store along the NRN tree. Keys are `namespace.key`; a read at an NRN
 /// sees its ancestors' values, deep-merged with the nearer level winning, unless it asks for one level only.
-public enum NRNSettings {
-    /// Sets each `namespace.key` of `values` at `nrn`; a `null` value removes the key.
-    public static func patch(_ nrn: NRN, _ values: JSONObject, in db: Database) throws {
+extension AppDatabase {
+    /// `{"nrn": ..., "namespaces": {"<namespace>": {"<key>": value}}}` for the keys asked for (`ns.key`, or `ns.*`
+    /// for a whole namespace; every key when none is asked for).
+    public func nrnSettings(_ nrn: NRN, ids: [String], merge: Bool) async throws -> JSONValue {
+        try await writer.read { db in try NRNSettings.read(nrn, ids: ids, merge: merge, in: db) }
+    }
+
+    /// Sets each `namespace.key` of `values` at `nrn` (a `null` value removes the key) and returns that level's.
+    @discardableResult
+    public func patchNRNSettings(_ nrn: NRN, _ values: JSONObject) async throws -> JSONValue {
+        try await writer.write { db in
+            try NRNSettings.patch(nrn, values, in: db)
+            return try NRNSettings.read(nrn, ids: [], merge: false, in: db)
+        }
+    }
+}
+
+enum NRNSettings {
+    static func patch(_ nrn: NRN, _ values: JSONObject, in db: Database) throws {
         for (key, value) in values {
             guard Self.split(key) != nil else {
                 throw APIError.validation("'\(key)' is not a namespaced key; write it as <namespace>.<key>, e.g. global.region")
@@ -21,9 +37,7 @@ public enum NRNSettings {
         }
     }
 
-    /// `{"nrn": ..., "namespaces": {"<namespace>": {"<key>": value}}}` for the keys asked for (`ns.key`, or `ns.*`
-    /// for a whole namespace; every key when none is asked for).
-    public static func read(_ nrn: NRN, ids: [String], merge: Bool, in db: Database) throws -> JSONValue {
+    static func read(_ nrn: NRN, ids: [String], merge: Bool, in db: Database) throws -> JSONValue {
         let levels = merge ? nrn.lineage.reversed() : [nrn]
         var merged = JSONObject()
         for level in levels {

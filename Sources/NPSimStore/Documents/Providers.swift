@@ -1,9 +1,56 @@
 import GRDB
 import NPSimCore
 
-/// Configured providers (`/provider`), each stored at an NRN for a specification of `ProviderCatalog`.
-public enum Providers {
-    public static func save(_ provider: ProviderRecord, in db: Database) throws {
+/// Configured providers (`/provider`), each stored at an NRN for a specification of `ProviderCatalog`: the named
+/// operations the API and fixtures use. A provider outside the caller's organization is a 404, as an absent one.
+extension AppDatabase {
+    /// The providers the caller may see, oldest first; `/provider`'s filters apply to these few records.
+    public func providers(for tenancy: Tenancy) async throws -> [ProviderRecord] {
+        try await writer.read { db in try Providers.all(in: db) }.filter { tenancy.admits(nrn: $0.nrn.description) }
+    }
+
+    /// One provider, with its attributes merged up the NRN unless `merged` is false.
+    public func provider(id: String, merged: Bool, for tenancy: Tenancy) async throws -> (ProviderRecord, JSONObject) {
+        try await writer.read { db in
+            let provider = try Providers.require(id: id, for: tenancy, in: db)
+            return (provider, merged ? try Providers.mergedAttributes(of: provider, in: db) : provider.attributes)
+        }
+    }
+
+    /// Stores a new provider; `false`, storing nothing, when its id exists already (fixtures load again).
+    @discardableResult
+    public func addProvider(_ provider: ProviderRecord) async throws -> Bool {
+        try await writer.write { db in
+            guard try Providers.find(id: provider.id, in: db) == nil else { return false }
+            try Providers.save(provider, in: db)
+            return true
+        }
+    }
+
+    /// Changes a provider in one transaction and returns it as stored.
+    public func changeProvider(
+        id: String,
+        for tenancy: Tenancy,
+        _ change: @escaping @Sendable (inout ProviderRecord) throws -> Void
+    ) async throws -> ProviderRecord {
+        try await writer.write { db in
+            var provider = try Providers.require(id: id, for: tenancy, in: db)
+            try change(&provider)
+            try Providers.save(provider, in: db)
+            return provider
+        }
+    }
+
+    public func deleteProvider(id: String, for tenancy: Tenancy) async throws {
+        try await writer.write { db in
+            _ = try Providers.require(id: id, for: tenancy, in: db)
+            try db.execute(sql: "DELETE FROM provider WHERE id = ?", arguments: [id])
+        }
+    }
+}
+
+enum Providers {
+    static func save(_ provider: ProviderRecord, in db: Database) throws {
         try db.execute(
             sql: """
                 INSERT INTO provider (id, nrn, specification_id, dimensions, attributes, created_at, updated_at)
@@ -18,23 +65,25 @@ public enum Providers {
         )
     }
 
-    public static func find(id: String, in db: Database) throws -> ProviderRecord? {
+    static func find(id: String, in db: Database) throws -> ProviderRecord? {
         try Row.fetchOne(db, sql: "SELECT * FROM provider WHERE id = ?", arguments: [id]).map(record)
     }
 
-    public static func delete(id: String, in db: Database) throws -> Bool {
-        try db.execute(sql: "DELETE FROM provider WHERE id = ?", arguments: [id])
-        return db.changesCount > 0
+    static func require(id: String, for tenancy: Tenancy, in db: Database) throws -> ProviderRecord {
+        guard let provider = try find(id: id, in: db), tenancy.admits(nrn: provider.nrn.description) else {
+            throw APIError.notFound("provider", id)
+        }
+        return provider
     }
 
     /// Every provider, oldest first; the filters of `/provider` are applied by the caller on these few records.
-    public static func all(in db: Database) throws -> [ProviderRecord] {
+    static func all(in db: Database) throws -> [ProviderRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM provider ORDER BY rowid").map(record)
     }
 
     /// The attributes `GET /provider/{id}` shows: the same specification's providers at the NRN's ancestors that
     /// apply to this one's dimensions, merged outermost first, then this provider's own.
-    public static func mergedAttributes(of provider: ProviderRecord, in db: Database) throws -> JSONObject {
+    static func mergedAttributes(of provider: ProviderRecord, in db: Database) throws -> JSONObject {
         let requested = provider.dimensions.reduce(into: [String: String]()) { $0[$1.key] = $1.value.stringValue ?? JSONWriter.string($1.value) }
         let inherited = try all(in: db).filter {
             $0.id != provider.id && $0.specificationId == provider.specificationId && $0.nrn != provider.nrn
