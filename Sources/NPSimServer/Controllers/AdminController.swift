@@ -35,16 +35,14 @@ struct AdminController {
         routes.get("/_npsim/providers/runs", "List the runs the provider stand-ins accepted") { request, _ in
             let (limit, offset) = try request.paging()
             let (provider, resource) = (request.query("provider"), request.query("resource"))
-            let (runs, total) = try await orchestrator.database.writer.read { db in
-                try ProviderRuns.list(provider: provider, resource: resource, limit: limit, offset: offset, in: db)
-            }
+            let (runs, total) = try await orchestrator.database.providerRuns(provider: provider, resource: resource, limit: limit, offset: offset)
             return JSONResponse.make([
                 "paging": ["offset": .int(offset), "limit": .int(limit), "total": .int(total)], "results": .array(runs.map { $0.json() }),
             ])
         }
         routes.get("/_npsim/providers/runs/:id", "Show one provider run, with the log of a local run") { _, context in
             let id = try context.pathParameter("id")
-            guard let number = Int(id), let run = try await orchestrator.database.writer.read({ db in try ProviderRuns.get(number, in: db) })
+            guard let number = Int(id), let run = try await orchestrator.database.providerRun(number)
             else { throw APIError.notFound("provider run", id) }
             return JSONResponse.make(run.json(withLog: true))
         }

@@ -14,7 +14,7 @@ struct AuthController {
             let body = try await request.jsonBody()
             let key: APIKeys.Key
             if let secret = body["apikey"]?.stringValue ?? body["api_key"]?.stringValue {
-                guard let found = try await database.writer.read({ db in try APIKeys.find(secret: secret, in: db) }) else {
+                guard let found = try await database.apiKey(secret: secret) else {
                     throw APIError.unauthorized(
                         "the API key is not known to this npsim; use the key printed at start-up or one created with POST /api_key"
                     )
@@ -22,7 +22,7 @@ struct AuthController {
                 key = found
             } else if let refresh = body["refresh_token"]?.stringValue {
                 let claims = try issuer.verify(refresh, as: .refresh)
-                guard let found = try await database.writer.read({ db in try APIKeys.find(id: claims.apiKeyId, in: db) }) else {
+                guard let found = try await database.apiKey(id: claims.apiKeyId) else {
                     throw APIError.unauthorized("the API key behind this refresh token was deleted")
                 }
                 key = found
@@ -45,9 +45,7 @@ struct AuthController {
                     "api_key.grants name organization \(organization); this token acts for organization \(context.tenancy.organizationId ?? "")"
                 )
             }
-            let key = try await database.writer.write { db in
-                try APIKeys.insert(name: name, secret: APIKeys.generateSecret(), organizationId: organization, grants: grants, tags: tags, in: db)
-            }
+            let key = try await database.createAPIKey(name: name, organizationId: organization, grants: grants, tags: tags)
             // The provider accepts only 201; the secret is shown this once.
             return JSONResponse.make(key.json(revealingSecret: true), status: .created)
         }
@@ -63,17 +61,19 @@ struct AuthController {
             if let grants, let organization = try Self.organization(of: grants), !context.tenancy.admits(organizationId: organization) {
                 throw APIError.forbidden("api_key.grants name organization \(organization), which this token does not act for")
             }
-            let tenancy = context.tenancy
-            let key = try await database.writer.write { db -> APIKeys.Key? in
-                guard let number = Int(id), let key = try APIKeys.find(id: number, in: db), tenancy.admits(organizationId: key.organizationId)
-                else { return nil }
-                return try APIKeys.update(id: number, name: object["name"]?.stringValue, grants: grants, tags: tags, in: db)
-            }
-            guard let key else { throw APIError.notFound("api key", id) }
+            guard let number = Int(id),
+                let key = try await database.updateAPIKey(
+                    id: number,
+                    name: object["name"]?.stringValue,
+                    grants: grants,
+                    tags: tags,
+                    for: context.tenancy
+                )
+            else { throw APIError.notFound("api key", id) }
             return JSONResponse.make(key.json(revealingSecret: false))
         }
         routes.get("/api_key", "List API keys (masked)") { _, context in
-            let keys = try await database.writer.read { db in try APIKeys.all(organizationId: context.tenancy.organizationId, in: db) }
+            let keys = try await database.apiKeys(for: context.tenancy)
             return JSONResponse.make([
                 "paging": ["offset": 0, "limit": .int(keys.count), "total": .int(keys.count)],
                 "results": .array(keys.map { $0.json(revealingSecret: false) }),
@@ -81,24 +81,14 @@ struct AuthController {
         }
         routes.get("/api_key/:id", "Read an API key (masked)") { _, context in
             let id = try context.pathParameter("id")
-            guard let number = Int(id), let key = try await database.writer.read({ db in try APIKeys.find(id: number, in: db) }),
-                context.tenancy.admits(organizationId: key.organizationId)
-            else {
+            guard let number = Int(id), let key = try await database.apiKey(id: number, for: context.tenancy) else {
                 throw APIError.notFound("api key", id)
             }
             return JSONResponse.make(key.json(revealingSecret: false))
         }
         routes.delete("/api_key/:id", "Delete an API key") { _, context in
             let id = try context.pathParameter("id")
-            let tenancy = context.tenancy
-            guard let number = Int(id),
-                try await database.writer.write({ db in
-                    guard let key = try APIKeys.find(id: number, in: db), tenancy.admits(organizationId: key.organizationId) else {
-                        return false
-                    }
-                    return try APIKeys.delete(id: number, in: db)
-                })
-            else {
+            guard let number = Int(id), try await database.deleteAPIKey(id: number, for: context.tenancy) else {
                 throw APIError.notFound("api key", id)
             }
             keys.deleted(number)

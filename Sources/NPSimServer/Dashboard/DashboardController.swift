@@ -167,9 +167,7 @@ struct DashboardController {
             let page = try await orchestrator.deliveries(statuses: [status], channelId: nil, notificationId: nil, limit: 1, offset: 0)
             counts.append(["value": total(page), "label": "\(status) deliveries", "link": "/ui/notifications"])
         }
-        let runTotal = try await orchestrator.database.writer.read { db in
-            try ProviderRuns.list(provider: nil, resource: nil, limit: 1, offset: 0, in: db).total
-        }
+        let runTotal = try await orchestrator.database.providerRuns(provider: nil, resource: nil, limit: 1, offset: 0).total
         counts.append(["value": runTotal, "label": "provider runs", "link": "/ui/runs"])
         let deliveries = try await orchestrator.deliveries(statuses: [], channelId: nil, notificationId: nil, limit: 10, offset: 0)
         return [
@@ -321,14 +319,12 @@ struct DashboardController {
     }
 
     private func runs() async throws -> [String: Any] {
-        let runs = try await orchestrator.database.writer.read { db in
-            try ProviderRuns.list(provider: nil, resource: nil, limit: 200, offset: 0, in: db).runs
-        }
+        let runs = try await orchestrator.database.providerRuns(provider: nil, resource: nil, limit: 200, offset: 0).runs
         return ["runs": runs.map(Self.runView)]
     }
 
     private func run(_ text: String) async throws -> [String: Any] {
-        guard let id = Int(text), let run = try await orchestrator.database.writer.read({ db in try ProviderRuns.get(id, in: db) }) else {
+        guard let id = Int(text), let run = try await orchestrator.database.providerRun(id) else {
             throw APIError.notFound("provider run", text)
         }
         var view = Self.runView(run)

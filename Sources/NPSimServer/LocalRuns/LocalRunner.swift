@@ -46,7 +46,7 @@ struct LocalRunner: Service {
     }
 
     func run() async throws {
-        let interrupted = try await database.writer.read { db in try ProviderRuns.unfinishedLocal(in: db) }
+        let interrupted = try await database.unfinishedLocalRuns()
         for run in interrupted {
             try await finish(run, phase: .failed, exitCode: nil, log: "npsim stopped before this run finished; it was not resumed.\n")
         }
@@ -69,7 +69,7 @@ struct LocalRunner: Service {
                 return try await finish(run, phase: .failed, exitCode: nil, log: "npsim cannot run this locally: \(unsupported.message)\n")
             }
             let started = RunPhase.running.words(provider: run.provider)
-            try await database.writer.write { db in try ProviderRuns.start(run.id, status: started.status, in: db) }
+            try await database.startProviderRun(run.id, status: started.status)
             logger.info("local \(run.provider) run \(run.id) of \(run.resource) started in \(plan.directory)")
             let (succeeded, exitCode, log) = try await execute(plan, runId: run.id)
             try await finish(run, phase: succeeded ? .succeeded : .failed, exitCode: exitCode, log: log)
@@ -137,9 +137,7 @@ struct LocalRunner: Service {
 
     private func finish(_ run: ProviderRuns.Run, phase: RunPhase, exitCode: Int?, log: String) async throws {
         let words = phase.words(provider: run.provider)
-        try await database.writer.write { db in
-            try ProviderRuns.finish(run.id, status: words.status, conclusion: words.conclusion, exitCode: exitCode, log: log, in: db)
-        }
+        try await database.finishProviderRun(run.id, status: words.status, conclusion: words.conclusion, exitCode: exitCode, log: log)
     }
 
     /// The end of a log that outgrew `logLimit`.

@@ -23,7 +23,7 @@ final class KeyDirectory: Sendable {
     /// What a key reaches; `nil` when it does not exist (any more).
     func tenancy(ofKey id: Int) async throws -> Tenancy? {
         if let known = state.withLock({ $0.deleted.contains(id) ? Tenancy?.none : $0.reach[id] }) { return known }
-        guard let key = try await database.writer.read({ db in try APIKeys.find(id: id, in: db) }) else { return nil }
+        guard let key = try await database.apiKey(id: id) else { return nil }
         let tenancy: Tenancy = key.everyOrganization ? .everyOrganization : .organization(key.organizationId)
         return state.withLock { state in
             guard !state.deleted.contains(id) else { return nil }

@@ -110,9 +110,7 @@ struct GitHubStandIn {
         }
         routes.get("/_github/repos/:owner/:repo/actions/runs", "GitHub stand-in: list workflow runs") { request, routeContext in
             let resource = "\(try routeContext.pathParameter("owner"))/\(try routeContext.pathParameter("repo"))"
-            let runs = try await context.database.writer.read { db in
-                try ProviderRuns.list(provider: "github", resource: nil, limit: 1000, offset: 0, in: db)
-            }
+            let runs = try await context.database.providerRuns(provider: "github", resource: nil, limit: 1000, offset: 0)
             let mine = runs.runs.filter { $0.resource.lowercased().hasPrefix(resource.lowercased() + "/") }
             return StandInContext.json(
                 [

@@ -41,9 +41,14 @@ struct StandInContext: Sendable {
         planned: (ProviderRuns.Run) throws(UnsupportedByLocalRun) -> LocalRunPlan
     ) async throws -> ProviderRuns.Run {
         let status = RunPhase.queued.words(provider: provider).status
-        let run = try await database.writer.write { db in
-            try ProviderRuns.insert(provider: provider, resource: resource, ref: ref, status: status, request: request, checkout: checkout, in: db)
-        }
+        let run = try await database.recordProviderRun(
+            provider: provider,
+            resource: resource,
+            ref: ref,
+            status: status,
+            request: request,
+            checkout: checkout
+        )
         if checkout != nil {
             let plan: Result<LocalRunPlan, UnsupportedByLocalRun>
             do { plan = .success(try planned(run)) } catch { plan = .failure(error) }

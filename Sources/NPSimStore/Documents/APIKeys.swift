@@ -121,3 +121,43 @@ public enum APIKeys {
         )
     }
 }
+
+/// The API keys' named operations, for `/token`, `/api_key` and the keys' reach. A key of another organization
+/// than the caller's is answered as an absent one.
+extension AppDatabase {
+    public func apiKey(secret: String) async throws -> APIKeys.Key? {
+        try await writer.read { db in try APIKeys.find(secret: secret, in: db) }
+    }
+
+    public func apiKey(id: Int, for tenancy: Tenancy = .everyOrganization) async throws -> APIKeys.Key? {
+        try await writer.read { db in try APIKeys.find(id: id, in: db) }.flatMap { tenancy.admits(organizationId: $0.organizationId) ? $0 : nil }
+    }
+
+    /// The keys of the caller's organization (every key for the operator's).
+    public func apiKeys(for tenancy: Tenancy) async throws -> [APIKeys.Key] {
+        try await writer.read { db in try APIKeys.all(organizationId: tenancy.organizationId, in: db) }
+    }
+
+    /// A new key with a generated secret.
+    public func createAPIKey(name: String, organizationId: String, grants: JSONValue, tags: JSONValue) async throws -> APIKeys.Key {
+        try await writer.write { db in
+            try APIKeys.insert(name: name, secret: APIKeys.generateSecret(), organizationId: organizationId, grants: grants, tags: tags, in: db)
+        }
+    }
+
+    /// Changes a key's name, grants or tags; `nil` when the caller has no such key.
+    public func updateAPIKey(id: Int, name: String?, grants: JSONValue?, tags: JSONValue?, for tenancy: Tenancy) async throws -> APIKeys.Key? {
+        try await writer.write { db in
+            guard let key = try APIKeys.find(id: id, in: db), tenancy.admits(organizationId: key.organizationId) else { return nil }
+            return try APIKeys.update(id: id, name: name, grants: grants, tags: tags, in: db)
+        }
+    }
+
+    /// Deletes a key; `false` when the caller has no such key.
+    public func deleteAPIKey(id: Int, for tenancy: Tenancy) async throws -> Bool {
+        try await writer.write { db in
+            guard let key = try APIKeys.find(id: id, in: db), tenancy.admits(organizationId: key.organizationId) else { return false }
+            return try APIKeys.delete(id: id, in: db)
+        }
+    }
+}

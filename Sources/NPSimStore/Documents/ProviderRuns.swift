@@ -109,3 +109,43 @@ public enum ProviderRuns {
         return (try rows.map(Run.init(row:)), total)
     }
 }
+
+/// The provider runs' named operations: the stand-ins record what they accept, local runs their progress, and the
+/// API and dashboard read them.
+extension AppDatabase {
+    public func recordProviderRun(
+        provider: String,
+        resource: String,
+        ref: String,
+        status: String,
+        request: JSONValue,
+        checkout: String?
+    )
+        async throws -> ProviderRuns.Run
+    {
+        try await writer.write { db in
+            try ProviderRuns.insert(provider: provider, resource: resource, ref: ref, status: status, request: request, checkout: checkout, in: db)
+        }
+    }
+
+    public func providerRun(_ id: Int) async throws -> ProviderRuns.Run? {
+        try await writer.read { db in try ProviderRuns.get(id, in: db) }
+    }
+
+    public func providerRuns(provider: String?, resource: String?, limit: Int, offset: Int) async throws -> (runs: [ProviderRuns.Run], total: Int) {
+        try await writer.read { db in try ProviderRuns.list(provider: provider, resource: resource, limit: limit, offset: offset, in: db) }
+    }
+
+    /// Local runs a stopped npsim left unfinished.
+    public func unfinishedLocalRuns() async throws -> [ProviderRuns.Run] {
+        try await writer.read { db in try ProviderRuns.unfinishedLocal(in: db) }
+    }
+
+    public func startProviderRun(_ id: Int, status: String) async throws {
+        try await writer.write { db in try ProviderRuns.start(id, status: status, in: db) }
+    }
+
+    public func finishProviderRun(_ id: Int, status: String, conclusion: String?, exitCode: Int?, log: String) async throws {
+        try await writer.write { db in try ProviderRuns.finish(id, status: status, conclusion: conclusion, exitCode: exitCode, log: log, in: db) }
+    }
+}
