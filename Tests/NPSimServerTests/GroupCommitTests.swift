@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-import NPSimStore
 import Synchronization
 import Testing
+
+@testable import NPSimStore
 
 /// Writes that share transactions: one that throws leaves no trace and takes no other write with it (those run again,
 /// and each run rolled back is handed back), and on a database that fills up each one either succeeded and is stored,

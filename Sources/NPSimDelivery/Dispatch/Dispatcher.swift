@@ -78,7 +78,7 @@ public struct Dispatcher: Service {
     }
 
     private func deliver(with targets: [String: any DeliveryTarget]) async throws {
-        let resumed = try await database.writer.write { db in try Outbox.resumeInterrupted(in: db) }
+        let resumed = try await database.resumeInterruptedDeliveries()
         if resumed > 0 { logger.notice("resuming \(resumed) deliveries interrupted by the last shutdown or crash") }
         queue.open()
         let run = Attempts(targets: targets)
@@ -148,17 +148,12 @@ public struct Dispatcher: Service {
         guard !batch.isEmpty else { return }
         let prepared = batch.map { Outbox.PreparedAttempt($0) }
         do {
-            try await database.groupCommit.write { db in
-                var prune = false
-                for record in prepared {
-                    try Outbox.record(record, in: db)
-                    prune = prune || db.lastInsertedRowID % Int64(policy.pruneInterval) == 0
-                }
-                if prune {
-                    try Outbox.pruneAttempts(keep: policy.attemptRetention, in: db)
-                    try Outbox.pruneNotifications(keep: policy.notificationRetention, in: db)
-                }
-            }
+            let retention = AppDatabase.Retention(
+                pruneInterval: policy.pruneInterval,
+                attempts: policy.attemptRetention,
+                notifications: policy.notificationRetention
+            )
+            try await database.recordAttempts(prepared, retention: retention)
         } catch {
             logger.error("\(batch.count) delivery attempts could not be stored (\(error)); their deliveries will be attempted again after a restart")
         }
@@ -175,15 +170,11 @@ public struct Dispatcher: Service {
         let limit = free * 2
         let saturated = queue.saturatedChannels
         // Due deliveries the poll cannot take now: of saturated channels, or of any channel when every slot is taken.
-        let (candidates, dueLeft): ([(id: Int64, channelId: Int)], Bool) = try await database.writer.read { db in
-            guard free > 0 else { return ([], try Outbox.hasDue(nowMilliseconds: now, in: db)) }
-            let candidates = try Outbox.due(nowMilliseconds: now, limit: limit, excludingChannels: saturated, in: db)
-            return (candidates, try !saturated.isEmpty && Outbox.hasDue(nowMilliseconds: now, channels: saturated, in: db))
-        }
+        let (candidates, dueLeft) = try await database.dueDeliveries(nowMilliseconds: now, limit: limit, saturated: saturated, anySlotFree: free > 0)
         let chosen = queue.reserve(candidates)
         queue.pollFinished(since: generation, drained: !dueLeft && chosen.count == candidates.count && (free == 0 || candidates.count < limit))
         guard !chosen.isEmpty else { return [] }
-        let claimed = try await database.writer.write { db in try Outbox.claim(chosen, in: db) }
+        let claimed = try await database.claimDeliveries(chosen)
         let claimedIds = Set(claimed.map(\.id))
         for candidate in candidates where chosen.contains(candidate.id) && !claimedIds.contains(candidate.id) {
             queue.finish(channelId: candidate.channelId, takingNext: false)

@@ -40,29 +40,10 @@ public func buildApplication(
         handoff: deliveryQueue
     )
     let registry = PrometheusCollectorRegistry()
-    let providers = try await database.writer.write { db in try configuration.providers.resolvingStandInCredentials(in: db) }
+    let providers = try await configuration.providers.resolvingStandInCredentials(in: database)
     let address = ListeningAddress("http://\(configuration.host):\(configuration.port)")
-    let (issuer, primaryKey) = try await database.writer.write { db in
-        let secret = try Settings.value("token_signing_key", in: db) { (0..<32).map { _ in UInt8.random(in: 0...255) } }
-        // The operator's keys act for every organization unless --organization pins them.
-        let (organization, everyOrganization) = (configuration.organizationId ?? "1", configuration.organizationId == nil)
-        for key in configuration.apiKeys {
-            try APIKeys.insert(name: "command line", secret: key, organizationId: organization, everyOrganization: everyOrganization, in: db)
-        }
-        // Without --api-key, the key generated at the first start (kept, so the printed key stays valid).
-        let primary =
-            try configuration.apiKeys.first ?? APIKeys.all(in: db).first { $0.name == APIKeys.generatedName }?.secret ?? APIKeys.generateSecret()
-        if configuration.apiKeys.isEmpty {
-            try APIKeys.insert(
-                name: APIKeys.generatedName,
-                secret: primary,
-                organizationId: organization,
-                everyOrganization: everyOrganization,
-                in: db
-            )
-        }
-        return (TokenIssuer(secret: secret), primary)
-    }
+    let issuer = TokenIssuer(secret: try await database.setting("token_signing_key") { (0..<32).map { _ in UInt8.random(in: 0...255) } })
+    let primaryKey = try await database.registerOperatorKeys(configuration.apiKeys, organizationId: configuration.organizationId)
     let githubAppKey = providers.github.appKey(database: database)
     var agentSettings = configuration.agent
     agentSettings.fallbackAPIKey = agentSettings.fallbackAPIKey ?? primaryKey

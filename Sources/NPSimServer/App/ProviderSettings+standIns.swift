@@ -8,18 +8,18 @@ extension ProviderSettings {
     /// trigger and private token, an Azure DevOps token. They are generated once and kept in the database, so a
     /// restart keeps them. Providers pointed at a real service keep exactly what was configured. (The GitHub App
     /// key is made on first use: ``appKey(database:)``.)
-    func resolvingStandInCredentials(in db: Database) throws -> ProviderSettings {
+    func resolvingStandInCredentials(in database: AppDatabase) async throws -> ProviderSettings {
         var resolved = self
-        func secret(_ key: String, prefix: String) throws -> String {
-            prefix + String(decoding: try Settings.value(key, in: db) { Array(APIKeys.generateSecret().prefix(40).utf8) }, as: UTF8.self)
+        func secret(_ key: String, prefix: String) async throws -> String {
+            prefix + String(decoding: try await database.setting(key) { Array(APIKeys.generateSecret().prefix(40).utf8) }, as: UTF8.self)
         }
         if gitlab.baseURL == nil {
             if gitlab.triggerToken == nil, gitlab.privateToken == nil {
-                resolved.gitlab.triggerToken = try secret("gitlab_trigger_token", prefix: "glptt-")
+                resolved.gitlab.triggerToken = try await secret("gitlab_trigger_token", prefix: "glptt-")
             }
-            if gitlab.privateToken == nil { resolved.gitlab.privateToken = try secret("gitlab_private_token", prefix: "glpat-") }
+            if gitlab.privateToken == nil { resolved.gitlab.privateToken = try await secret("gitlab_private_token", prefix: "glpat-") }
         }
-        if azure.baseURL == nil, azure.token == nil { resolved.azure.token = try secret("azure_token", prefix: "") }
+        if azure.baseURL == nil, azure.token == nil { resolved.azure.token = try await secret("azure_token", prefix: "") }
         return resolved
     }
 }
@@ -28,10 +28,8 @@ extension ProviderSettings.GitHub {
     /// The configured app key, or the one npsim keeps in its database for its stand-in, made on first use.
     func appKey(database: AppDatabase) -> GitHubAppKey {
         GitHubAppKey(configured: privateKey) {
-            let pem = try await database.writer.write { db in
-                try Settings.value("github_app_private_key", in: db) {
-                    Array(((try? _RSA.Signing.PrivateKey(keySize: .bits2048))?.pemRepresentation ?? "").utf8)
-                }
+            let pem = try await database.setting("github_app_private_key") {
+                Array(((try? _RSA.Signing.PrivateKey(keySize: .bits2048))?.pemRepresentation ?? "").utf8)
             }
             return try _RSA.Signing.PrivateKey(pemRepresentation: String(decoding: pem, as: UTF8.self))
         }

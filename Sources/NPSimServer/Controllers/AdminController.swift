@@ -18,9 +18,7 @@ struct AdminController {
 
     func register(on routes: Routes) {
         routes.get("/_npsim/health", "Health and readiness") { _, _ in
-            let counts = try await orchestrator.database.writer.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM document") ?? 0
-            }
+            let counts = try await orchestrator.database.counts().documents
             return JSONResponse.make([
                 "status": "ok",
                 "version": .string(Self.version),

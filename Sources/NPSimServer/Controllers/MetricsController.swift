@@ -12,19 +12,11 @@ struct MetricsController {
 
     func register(on routes: Routes) {
         routes.get("/metrics", "Prometheus metrics") { _, _ in
-            let (notifications, deliveries, attempts) = try await database.writer.read { db in
-                (
-                    try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM notification GROUP BY status"),
-                    try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM delivery GROUP BY status"),
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attempt") ?? 0
-                )
-            }
+            let (notificationCounts, deliveryCounts, attempts, _) = try await database.counts()
             registry.makeGauge(name: "npsim_attempts_stored").set(Double(attempts))
-            let notificationCounts = Dictionary(uniqueKeysWithValues: notifications.map { ($0["status"] as String, $0["n"] as Int) })
             for status in ["pending", "delivered", "failed", "unmatched"] {
                 registry.makeGauge(name: "npsim_notifications", labels: [("status", status)]).set(Double(notificationCounts[status] ?? 0))
             }
-            let deliveryCounts = Dictionary(uniqueKeysWithValues: deliveries.map { ($0["status"] as String, $0["n"] as Int) })
             for status in DeliveryStatus.allCases {
                 registry.makeGauge(name: "npsim_deliveries", labels: [("status", status.rawValue)]).set(Double(deliveryCounts[status.rawValue] ?? 0))
             }

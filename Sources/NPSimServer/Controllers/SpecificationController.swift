@@ -110,11 +110,7 @@ struct SpecificationController {
         }
         routes.get("\(base)/:child", "Read an action specification of a \(parentKind.displayName)") { _, context in
             let (parentId, id, tenancy) = (try context.pathParameter("id"), try context.pathParameter("child"), context.tenancy)
-            return JSONResponse.make(
-                try await orchestrator.database.writer.read { db in
-                    try orchestrator.actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy, in: db)
-                }
-            )
+            return JSONResponse.make(try await orchestrator.actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy))
         }
         routes.patch("\(base)/:child", "Update an action specification of a \(parentKind.displayName)") { request, context in
             JSONResponse.make(

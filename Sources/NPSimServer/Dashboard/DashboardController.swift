@@ -40,9 +40,7 @@ struct DashboardController {
                 guard let specificationId = form.first(where: { $0.0 == "specification_id" })?.1, !specificationId.isEmpty else {
                     throw APIError.validation("the form has no specification_id")
                 }
-                let specification = try await orchestrator.database.writer.read { db in
-                    try orchestrator.actionSpecification(parent: nil, parentId: nil, id: specificationId, in: db)
-                }
+                let specification = try await orchestrator.actionSpecification(parent: nil, parentId: nil, id: specificationId)
                 let parameters = try ActionForm(specification: .object(specification)).parameters(from: form)
                 let action = try await orchestrator.createAction(
                     on: .init(kind: .service, id: id),

@@ -25,9 +25,7 @@ struct StandInContext: Sendable {
 
     /// The configuration of every channel of a type.
     func channelConfigurations(type: ChannelType) async throws -> [JSONObject] {
-        try await database.writer.read { db in
-            try Documents.all(.channel, type: type.rawValue, in: db).compactMap { $0["configuration"]?.objectValue }
-        }
+        try await database.channelConfigurations(type: type.rawValue)
     }
 
     /// Records an accepted run, queued in the provider's words. With a `checkout`, the run is also executed

@@ -8,9 +8,9 @@ import NPSimCore
 /// `--in-memory` use a `DatabaseQueue`. GRDB serialises writers, so concurrent clients never see
 /// `database is locked`.
 public struct AppDatabase: Sendable {
-    public let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
     /// Shares transactions between concurrent writes: new actions and stored delivery attempts (see ``GroupCommit``).
-    public let groupCommit: GroupCommit
+    let groupCommit: GroupCommit
 
     /// Opens (creating if needed) the database file at `path` and migrates it. With `maximumSize` (bytes),
     /// SQLite refuses to grow the file beyond it (`PRAGMA max_page_count`), which a long-running demo uses to

@@ -128,7 +128,17 @@ extension Orchestrator {
     }
 
     /// Reads an action specification under the parent named in the path (a wrong parent is a 404).
+    /// An action specification, which must belong to `parentId` when one is given.
     public func actionSpecification(
+        parent parentKind: EntityKind?,
+        parentId: String?,
+        id: String,
+        for tenancy: Tenancy = .everyOrganization
+    ) async throws -> JSONObject {
+        try await database.writer.read { db in try actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy, in: db) }
+    }
+
+    func actionSpecification(
         parent parentKind: EntityKind?,
         parentId: String?,
         id: String,

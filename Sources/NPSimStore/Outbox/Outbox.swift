@@ -289,3 +289,59 @@ public enum Outbox {
         )
     }
 }
+
+/// The outbox's named operations, for the dispatcher.
+extension AppDatabase {
+    /// How many attempts and notifications are kept, and how often the oldest are pruned.
+    public struct Retention: Sendable {
+        public let pruneInterval: Int
+        public let attempts: Int
+        public let notifications: Int
+
+        public init(pruneInterval: Int, attempts: Int, notifications: Int) {
+            (self.pruneInterval, self.attempts, self.notifications) = (max(pruneInterval, 1), attempts, notifications)
+        }
+    }
+
+    /// Puts back in the queue what a crash or a shutdown left in flight; returns how many.
+    public func resumeInterruptedDeliveries() async throws -> Int {
+        try await writer.write { db in try Outbox.resumeInterrupted(in: db) }
+    }
+
+    /// Due deliveries, oldest first, of channels other than `saturated` (none when `anySlotFree` is false), and
+    /// whether due deliveries are left that this read could not take.
+    public func dueDeliveries(
+        nowMilliseconds now: Int64,
+        limit: Int,
+        saturated: [Int],
+        anySlotFree: Bool
+    ) async throws
+        -> (candidates: [(id: Int64, channelId: Int)], dueLeft: Bool)
+    {
+        try await writer.read { db in
+            guard anySlotFree else { return ([], try Outbox.hasDue(nowMilliseconds: now, in: db)) }
+            let candidates = try Outbox.due(nowMilliseconds: now, limit: limit, excludingChannels: saturated, in: db)
+            return (candidates, try !saturated.isEmpty && Outbox.hasDue(nowMilliseconds: now, channels: saturated, in: db))
+        }
+    }
+
+    /// Marks deliveries `in_flight` and returns those that still were due.
+    public func claimDeliveries(_ ids: [Int64]) async throws -> [ClaimedDelivery] {
+        try await writer.write { db in try Outbox.claim(ids, in: db) }
+    }
+
+    /// Stores attempts (in the group commit, with other writes) and prunes the oldest records now and then.
+    public func recordAttempts(_ attempts: [Outbox.PreparedAttempt], retention: Retention) async throws {
+        try await groupCommit.write { db in
+            var prune = false
+            for attempt in attempts {
+                try Outbox.record(attempt, in: db)
+                prune = prune || db.lastInsertedRowID % Int64(retention.pruneInterval) == 0
+            }
+            if prune {
+                try Outbox.pruneAttempts(keep: retention.attempts, in: db)
+                try Outbox.pruneNotifications(keep: retention.notifications, in: db)
+            }
+        }
+    }
+}
