@@ -36,17 +36,10 @@ import Testing
     }
 
     /// Runs the action of the given type (or custom slug) and waits until it ends; returns the action.
-    static func run(
-        _ npsim: NPSimProcess,
-        on path: String,
-        specification: String,
-        spec kind: String,
-        _ type: String,
-        parameters: JSONValue = [:],
-        token: String
-    )
-        async throws -> JSONValue
-    {
+    /// The action's specification is the service's or the link's, as `path` (`/service/...` or `/link/...`) says.
+    static func run(_ npsim: NPSimProcess, on path: String, _ type: String, parameters: JSONValue = [:], token: String) async throws -> JSONValue {
+        let (kind, specification) =
+            path.hasPrefix("/link/") ? ("link_specification", linkSpecification) : ("service_specification", Self.specification)
         let specs = try await npsim.call(.GET, "/\(kind)/\(specification)/action_specification", token: token).json
         let spec = try #require(specs["results"]?.arrayValue?.first { $0["type"]?.stringValue == type || $0["slug"]?.stringValue == type })
         let created = try await npsim.call(
@@ -92,8 +85,6 @@ import Testing
         let create = try await Self.run(
             npsim,
             on: servicePath,
-            specification: Self.specification,
-            spec: "service_specification",
             "create",
             parameters: ["bucket_suffix": "media"],
             token: token
@@ -113,8 +104,6 @@ import Testing
         let update = try await Self.run(
             npsim,
             on: servicePath,
-            specification: Self.specification,
-            spec: "service_specification",
             "update",
             parameters: ["versioning": false],
             token: token
@@ -130,8 +119,6 @@ import Testing
         let usage = try await Self.run(
             npsim,
             on: servicePath,
-            specification: Self.specification,
-            spec: "service_specification",
             "get-usage",
             token: token
         )
@@ -154,8 +141,6 @@ import Testing
         let linkCreate = try await Self.run(
             npsim,
             on: linkPath,
-            specification: Self.linkSpecification,
-            spec: "link_specification",
             "create",
             parameters: ["access_level": "write"],
             token: token
@@ -174,8 +159,6 @@ import Testing
         let unlink = try await Self.run(
             npsim,
             on: linkPath,
-            specification: Self.linkSpecification,
-            spec: "link_specification",
             "delete",
             token: token
         )
@@ -185,8 +168,6 @@ import Testing
         let delete = try await Self.run(
             npsim,
             on: servicePath,
-            specification: Self.specification,
-            spec: "service_specification",
             "delete",
             token: token
         )
@@ -213,8 +194,6 @@ import Testing
         let create = try await Self.run(
             npsim,
             on: "/service/\(serviceId)",
-            specification: Self.specification,
-            spec: "service_specification",
             "create",
             parameters: ["bucket_suffix": "media"],
             token: token

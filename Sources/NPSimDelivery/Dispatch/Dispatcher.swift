@@ -21,6 +21,8 @@ public struct Dispatcher: Service {
     let makeTargets: @Sendable (HTTPExchanger) -> [String: any DeliveryTarget]
     let metrics: DeliveryMetrics
     let logger: Logger
+    /// How many attempts and notifications the outbox keeps, from the policy.
+    let retention: AppDatabase.Retention
 
     /// - Parameter standInURL: npsim's own URL, where the provider stand-ins answer when a provider has no base URL
     ///   and where agent commands report back (`NP_API_URL`).
@@ -58,6 +60,11 @@ public struct Dispatcher: Service {
         }
         self.metrics = DeliveryMetrics(factory: metricsFactory)
         self.logger = logger
+        self.retention = AppDatabase.Retention(
+            pruneInterval: policy.pruneInterval,
+            attempts: policy.attemptRetention,
+            notifications: policy.notificationRetention
+        )
     }
 
     /// Delivers until graceful shutdown, with an HTTP client that is created here and shut down before it returns,
@@ -148,11 +155,6 @@ public struct Dispatcher: Service {
         guard !batch.isEmpty else { return }
         let prepared = batch.map { Outbox.PreparedAttempt($0) }
         do {
-            let retention = AppDatabase.Retention(
-                pruneInterval: policy.pruneInterval,
-                attempts: policy.attemptRetention,
-                notifications: policy.notificationRetention
-            )
             try await database.recordAttempts(prepared, retention: retention)
         } catch {
             logger.error("\(batch.count) delivery attempts could not be stored (\(error)); their deliveries will be attempted again after a restart")

@@ -29,13 +29,10 @@ public struct Seeder: Sendable {
             throw APIError.validation("fixture key '\(unknown)' is unknown; use \(known.sorted().joined(separator: ", "))")
         }
         for entry in object["hierarchy"]?.arrayValue ?? [] {
-            guard let nrnText = entry["nrn"]?.stringValue, let name = entry["name"]?.stringValue else {
+            guard let nrnText = entry["nrn"]?.stringValue, entry["name"]?.stringValue != nil, case .object(let body) = entry else {
                 throw APIError.validation("each hierarchy entry needs nrn and name")
             }
-            let nrn = try NRN(parsing: nrnText)
-            let fields = JSONObject((entry.objectValue ?? JSONObject()).filter { !["nrn", "name", "slug"].contains($0.key) })
-            let entity = NRNEntity(nrn: nrn, name: name, slug: entry["slug"]?.stringValue ?? Slug.from(name), fields: fields)
-            try await orchestrator.database.saveEntity(entity)
+            try await orchestrator.database.saveEntity(at: try NRN(parsing: nrnText), from: body)
             report.created["hierarchy", default: 0] += 1
         }
         for spec in object["service_specifications"]?.arrayValue ?? [] {

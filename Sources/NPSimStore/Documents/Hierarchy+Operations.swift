@@ -9,8 +9,10 @@ extension AppDatabase {
         try await writer.write { db in try Hierarchy.create(level, body: body, for: tenancy, in: db) }
     }
 
-    /// Adds or renames an entity, keeping the other fields it has when `entity` carries none (fixtures).
-    public func saveEntity(_ entity: NRNEntity) async throws {
+    /// Adds or renames the entity at `nrn` from `{name, slug?, ...}`, keeping the other fields it has when the body
+    /// carries none (fixtures).
+    public func saveEntity(at nrn: NRN, from body: JSONObject) async throws {
+        let entity = try Hierarchy.entity(nrn, from: body, over: nil)
         try await writer.write { db in try Hierarchy.upsert(entity, in: db) }
     }
 

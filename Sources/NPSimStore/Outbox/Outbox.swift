@@ -299,7 +299,7 @@ extension AppDatabase {
         public let notifications: Int
 
         public init(pruneInterval: Int, attempts: Int, notifications: Int) {
-            (self.pruneInterval, self.attempts, self.notifications) = (max(pruneInterval, 1), attempts, notifications)
+            (self.pruneInterval, self.attempts, self.notifications) = (pruneInterval, attempts, notifications)
         }
     }
 

@@ -75,9 +75,8 @@ enum NPCommandLine {
                 try await linkActionSpecification("DELETE", arguments)
             },
             Command("token create", flags: ["body"]) { arguments in
-                let url = (ProcessInfo.processInfo.environment["NP_API_URL"] ?? NPSession.defaultURL).trimmingSuffix("/")
                 let body = try RESTCommand.body(try arguments.required("body"))
-                let reply = try await NPSimClient.connect(url: url, apiKey: nil).send("POST", "/token", body)
+                let reply = try await NPSimClient.connect(url: NPSession.url(), apiKey: nil).send("POST", "/token", body)
                 guard reply.status == 200 else { throw NPFailure.failed("POST /token answered \(reply.status): \(reply.message)") }
                 try NPOutput.print(reply.json, arguments)
             },

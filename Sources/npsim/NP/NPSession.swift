@@ -9,11 +9,16 @@ struct NPSession {
 
     static let defaultURL = "http://127.0.0.1:4466"
 
+    /// The server: `NP_API_URL`, else `NPSIM_URL`, else npsim's default address.
+    static func url(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        (environment["NP_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["NPSIM_URL"] ?? defaultURL).trimmingSuffix("/")
+    }
+
     static func open(_ arguments: NPArguments, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> NPSession {
         func value(_ flag: String, _ names: String...) -> String? {
             ([arguments.flags[flag]] + names.map { environment[$0] }).compactMap { $0 }.first { !$0.isEmpty }
         }
-        let url = (environment["NP_API_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["NPSIM_URL"] ?? defaultURL).trimmingSuffix("/")
+        let url = url(environment)
         if let token = value("access-token", "NP_TOKEN") {
             return NPSession(client: .authorized(url: url, token: token))
         }

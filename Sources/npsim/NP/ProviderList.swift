@@ -6,22 +6,20 @@ import NPSimCore
 /// specifications at the NRN or above it for the given dimensions, nearest first (`GET /provider`), and each one
 /// read with its attributes merged up the NRN (`GET /provider/{id}`).
 enum ProviderList {
-    static let flags = [
-        "nrn", "categories", "dimensions", "id", "include", "specification", "specification_id", "specification_slug", "limit", "offset",
-        "show_ascendants", "show_descendants",
-    ]
-    static let booleans: Set<String> = ["show_ascendants", "show_descendants"]
+    /// Without `--categories`, one `GET /provider` with the flags as its query.
+    static let plain = RESTCommand(
+        "provider list",
+        "GET",
+        "/provider",
+        query: ["nrn", "dimensions", "id", "include", "specification", "specification_id", "specification_slug", "limit", "offset"],
+        booleans: ["show_ascendants", "show_descendants"]
+    )
+    static let flags = plain.flags + ["categories"]
+    static let booleans = Set(plain.booleans)
 
     static func run(_ arguments: NPArguments) async throws {
+        guard let categories = arguments.flags["categories"] else { return try await plain.run(arguments) }
         let session = try await NPSession.open(arguments)
-        guard let categories = arguments.flags["categories"] else {
-            let names = ["nrn", "dimensions", "id", "include", "specification", "specification_id", "specification_slug", "limit", "offset"]
-            var pairs = names.compactMap { name in arguments.flags[name].map { (name, $0) } }
-            for name in booleans where try arguments.bool(name) { pairs.append((name, "true")) }
-            let path = pairs.isEmpty ? "/provider" : "/provider?" + FormEncoding.encode(pairs)
-            try NPOutput.print(try await session.call("GET", path), arguments)
-            return
-        }
         if arguments.flags["limit"] != nil { throw NPFailure.usage("--limit cannot be used with --categories") }
         let results = try await resolve(
             session,

@@ -89,7 +89,8 @@ enum ServiceActionExec {
         if code != 0 { throw NPFailure.exit(code) }
     }
 
-    private static func forward(_ stream: AsyncStream<Data>, to handle: FileHandle, echo: Bool, reporter: LiveReport?, level: String) async {
+    /// Passes a child's output on: echoed to `handle` when asked, and into the action's messages with a reporter.
+    static func forward(_ stream: AsyncStream<Data>, to handle: FileHandle, echo: Bool, reporter: LiveReport?, level: String) async {
         for await chunk in stream {
             if echo { handle.write(chunk) }
             await reporter?.add(chunk, level: level)

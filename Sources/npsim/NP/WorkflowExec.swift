@@ -96,8 +96,8 @@ enum WorkflowExec {
         } catch {
             throw NPFailure.failed("step '\(step.name)': cannot run \(step.file): \(error)")
         }
-        async let out: Void = pass(process.output, to: .standardOutput)
-        async let err: Void = pass(process.errors, to: .standardError)
+        async let out: Void = ServiceActionExec.forward(process.output, to: .standardOutput, echo: true, reporter: nil, level: "info")
+        async let err: Void = ServiceActionExec.forward(process.errors, to: .standardError, echo: true, reporter: nil, level: "error")
         _ = await (out, err)
         let code = await process.exitStatus
         guard code == 0 else {
@@ -107,10 +107,6 @@ enum WorkflowExec {
         guard let recorded = FileManager.default.contents(atPath: outputFile) else { return [] }
         let fields = recorded.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         return stride(from: 0, to: fields.count - 1, by: 2).map { (fields[$0], fields[$0 + 1]) }
-    }
-
-    private static func pass(_ stream: AsyncStream<Data>, to handle: FileHandle) async {
-        for await chunk in stream { handle.write(chunk) }
     }
 
     /// A file without a `#!` line, or whose `#!` names a shell, is sourced by bash; anything else runs as itself.
