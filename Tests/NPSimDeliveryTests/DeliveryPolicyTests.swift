@@ -55,10 +55,4 @@ import Testing
         #expect(parsed > .seconds(25) && parsed <= .seconds(31))
         #expect(HTTPTarget.parseRetryAfter("whenever") == nil)
     }
-
-    /// The metric's `outcome` dimension is the log's name of the conclusion with underscores for spaces.
-    @Test(arguments: [AttemptRecord.Conclusion.delivered, .retry(atMilliseconds: 0), .failed, .dead])
-    func metricOutcomesAreTheLoggedNames(conclusion: AttemptRecord.Conclusion) {
-        #expect(DeliveryMetrics.outcome(conclusion) == Dispatcher.name(conclusion).split(separator: " ").joined(separator: "_"))
-    }
 }

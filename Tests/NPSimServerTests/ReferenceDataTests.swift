@@ -13,11 +13,11 @@ import Testing
     private static let organization = try! NRN(parsing: "organization=1")
 
     private static func slugs(_ database: AppDatabase) async throws -> [String] {
-        try await database.writer.read { db in try ReferenceData(in: db).lineage(of: organization).map(\.slug) }
+        try await database.writer.read { db in try ReferenceData(in: db, memo: database.referenceMemo).lineage(of: organization).map(\.slug) }
     }
 
     private static func channelIds(_ database: AppDatabase) async throws -> [Int] {
-        try await database.writer.read { db in try ReferenceData(in: db).channels().compactMap { $0.object["id"]?.intValue } }
+        try await database.writer.read { db in try ReferenceData(in: db, memo: database.referenceMemo).channels().compactMap { $0.object["id"]?.intValue } }
     }
 
     @Test func aRolledBackWriteLeavesNothingInTheMemoAndACommittedOneIsSeenAtOnce() async throws {
@@ -34,7 +34,7 @@ import Testing
             try await database.writer.write { db in
                 try Hierarchy.upsert(NRNEntity(nrn: Self.organization, name: "Renamed", slug: "renamed"), in: db)
                 try Documents.insert(.channel, ["id": 2, "nrn": "organization=1", "type": "http", "status": "active"], in: db)
-                let reference = try ReferenceData(in: db)
+                let reference = try ReferenceData(in: db, memo: database.referenceMemo)
                 #expect(try reference.lineage(of: Self.organization).map(\.slug) == ["renamed"])
                 #expect(try reference.channels().compactMap { $0.object["id"]?.intValue } == [1, 2])
                 throw Refused()
@@ -55,7 +55,7 @@ import Testing
         let database = try AppDatabase.inMemory()
         func read() async throws -> JSONValue? {
             try await database.writer.read { db in
-                try ReferenceData(in: db).specification(.actionSpecification, id: "a").map { $0["name"] ?? .null }
+                try ReferenceData(in: db, memo: database.referenceMemo).specification(.actionSpecification, id: "a").map { $0["name"] ?? .null }
             }
         }
         #expect(try await read() == nil)

@@ -21,7 +21,7 @@ final class DeliveryMetrics: Sendable {
     }
 
     func record(channelType: String, conclusion: AttemptRecord.Conclusion, duration: Duration) {
-        let outcome = Self.outcome(conclusion)
+        let outcome = conclusion.outcome
         let key = "\(channelType) \(outcome)"
         let handlers = self.handlers.withLock { handlers in
             if let known = handlers[key] { return known }
@@ -38,15 +38,5 @@ final class DeliveryMetrics: Sendable {
         }
         handlers.attempts.increment()
         handlers.duration.recordNanoseconds(duration.nanoseconds)
-    }
-
-    /// The `outcome` dimension: ``Dispatcher/name(_:)`` with underscores for spaces.
-    static func outcome(_ conclusion: AttemptRecord.Conclusion) -> String {
-        switch conclusion {
-        case .delivered: "delivered"
-        case .retry: "will_retry"
-        case .failed: "failed"
-        case .dead: "dead-lettered"
-        }
     }
 }

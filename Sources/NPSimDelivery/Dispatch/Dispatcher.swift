@@ -191,23 +191,7 @@ public struct Dispatcher: Service {
         let outcome = await target.attempt(delivery)
         let elapsed = ContinuousClock.now - clock
         let milliseconds = elapsed.milliseconds
-        let conclusion: AttemptRecord.Conclusion
-        var note: String?
-        switch outcome.verdict {
-        case .delivered:
-            conclusion = .delivered
-        case .permanent(let reason):
-            conclusion = .failed
-            note = "not retried: \(reason)"
-        case .retryable(let reason, let retryAfter):
-            if let next = policy.nextAttempt(after: delivery.attemptNumber, now: Date(), retryAfter: retryAfter) {
-                conclusion = .retry(atMilliseconds: Int64(next.timeIntervalSince1970 * 1000))
-                note = "retried: \(reason)"
-            } else {
-                conclusion = .dead
-                note = "dead-lettered after \(delivery.attemptNumber) attempts: \(reason)"
-            }
-        }
+        let (conclusion, note) = queue.conclusion(of: outcome.verdict, attemptNumber: delivery.attemptNumber, at: Date())
         let record = AttemptRecord(
             deliveryId: delivery.id,
             number: delivery.attemptNumber,
@@ -221,18 +205,9 @@ public struct Dispatcher: Service {
         metrics.record(channelType: delivery.channelType, conclusion: conclusion, duration: elapsed)
         let status = outcome.exchange.responseStatus.map { " \($0)" } ?? ""
         logger.info(
-            "delivery \(delivery.id) attempt \(delivery.attemptNumber) to channel \(delivery.channelId) (\(delivery.channelType)): \(Self.name(conclusion))\(status) in \(String(format: "%.1f", milliseconds)) ms\(note.map { "; \($0)" } ?? "")",
+            "delivery \(delivery.id) attempt \(delivery.attemptNumber) to channel \(delivery.channelId) (\(delivery.channelType)): \(conclusion.outcome)\(status) in \(String(format: "%.1f", milliseconds)) ms\(note.map { "; \($0)" } ?? "")",
             metadata: ["notification": .string(delivery.notificationId)]
         )
         return record
-    }
-
-    static func name(_ conclusion: AttemptRecord.Conclusion) -> String {
-        switch conclusion {
-        case .delivered: "delivered"
-        case .retry: "will retry"
-        case .failed: "failed"
-        case .dead: "dead-lettered"
-        }
     }
 }

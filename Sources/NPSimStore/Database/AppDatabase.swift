@@ -11,6 +11,8 @@ public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
     /// Shares transactions between concurrent writes: new actions and stored delivery attempts (see ``GroupCommit``).
     let groupCommit: GroupCommit
+    /// What new actions read of specifications, channels and the hierarchy, remembered (see ``ReferenceData``).
+    let referenceMemo = ReferenceData.Memo()
 
     /// Opens (creating if needed) the database file at `path` and migrates it. With `maximumSize` (bytes),
     /// SQLite refuses to grow the file beyond it (`PRAGMA max_page_count`), which a long-running demo uses to

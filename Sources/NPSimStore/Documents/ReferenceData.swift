@@ -10,7 +10,7 @@ import Synchronization
 /// remembered instead, against a version that every write to them replaces with a random one, in the writing
 /// transaction (``Documents`` for the documents, triggers for the hierarchy), so one statement, reading the version,
 /// tells whether what is remembered is still what the database holds; a write rolled back takes its version with
-/// it. The memo is process-wide and keeps one version: databases in one process (the tests run many) only take turns.
+/// it. Each ``AppDatabase`` has its own memo, which keeps one version.
 struct ReferenceData {
     /// The kinds of document remembered; writes to any of them give the data a new version.
     static let kinds: [EntityKind] = [.serviceSpecification, .linkSpecification, .actionSpecification, .channel]
@@ -24,9 +24,11 @@ struct ReferenceData {
 
     private let db: Database
     private let version: Data
+    private let memo: Memo
 
-    init(in db: Database) throws {
+    init(in db: Database, memo: Memo) throws {
         self.db = db
+        self.memo = memo
         guard let version = try Settings.stored(Self.versionKey, in: db) else {
             throw APIError.unavailable("the database has no reference data version; it was not migrated by this npsim")
         }
@@ -36,9 +38,9 @@ struct ReferenceData {
     /// ``Hierarchy/lineage(of:creatingMissing:in:)``, remembered.
     func lineage(of nrn: NRN) throws -> [NRNEntity] {
         let key = nrn.description
-        if let known = Memo.shared.read(version, { $0.lineages[key] }) { return known }
+        if let known = memo.read(version, { $0.lineages[key] }) { return known }
         let lineage = try Hierarchy.lineage(of: nrn, in: db)
-        Memo.shared.write(version) { $0.lineages[key] = lineage }
+        memo.write(version) { $0.lineages[key] = lineage }
         return lineage
     }
 
@@ -50,17 +52,17 @@ struct ReferenceData {
 
     /// Every channel, oldest first, remembered.
     func channels() throws -> [Channel] {
-        if let known = Memo.shared.read(version, { $0.channels }) { return known }
+        if let known = memo.read(version, { $0.channels }) { return known }
         let channels = try Documents.all(.channel, in: db).map { Channel(object: $0, nrn: ChannelRouter.nrn(of: $0)) }
-        Memo.shared.write(version) { $0.channels = channels }
+        memo.write(version) { $0.channels = channels }
         return channels
     }
 
     /// `NRN(parsing:)`, remembered: an entity's NRN is parsed for every action run on it.
     func nrn(_ text: String) throws -> NRN {
-        if let known = Memo.shared.read(version, { $0.nrns[text] }) { return known }
+        if let known = memo.read(version, { $0.nrns[text] }) { return known }
         let nrn = try NRN(parsing: text)
-        Memo.shared.write(version) { $0.nrns[text] = nrn }
+        memo.write(version) { $0.nrns[text] = nrn }
         return nrn
     }
 
@@ -68,15 +70,14 @@ struct ReferenceData {
     func specification(_ kind: EntityKind, id: String) throws -> JSONObject? {
         precondition(Self.kinds.contains(kind) && kind != .channel, "\(kind) is not a specification")
         let key = "\(kind.rawValue)/\(id)"
-        if let known = Memo.shared.read(version, { $0.specifications[key] }) { return known }
+        if let known = memo.read(version, { $0.specifications[key] }) { return known }
         guard let specification = try Documents.fetch(kind, id: id, in: db) else { return nil }
-        Memo.shared.write(version) { $0.specifications[key] = specification }
+        memo.write(version) { $0.specifications[key] = specification }
         return specification
     }
 
     /// The remembered data of one version.
-    private final class Memo: Sendable {
-        static let shared = Memo()
+    final class Memo: Sendable {
         /// Entries kept before the memo starts over (a guard against unbounded growth, far above real use).
         static let capacity = 4096
 

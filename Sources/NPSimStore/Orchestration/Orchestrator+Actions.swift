@@ -23,64 +23,83 @@ extension Orchestrator {
     }
 
     /// Runs an action on a service or link: checks its parameters, moves the parent into the action's
-    /// transitional status, and stores the action.
+    /// transitional status, and stores the action with its notification and deliveries, in one transaction.
+    ///
+    /// The action is prepared (checked, its notification built and routed) in the same transaction that inserts it.
+    /// Preparing it on a snapshot first, and re-checking only the parent in the transaction, was measured to cost
+    /// more than it spares the writer (`Benchmarks/README.md`, *What shaped the code*).
     public func createAction(on parent: ActionParent, body: JSONValue, createdBy: String?) async throws -> JSONObject {
         let validated = try parent.actionKind.validatedForCreate(body)
         let action = try await writeQueuingDeliveries { db, reservations in
-            var object = validated
-            var entity = try require(parent.kind, id: parent.id, for: parent.tenancy, in: db)
-            let reference = try ReferenceData(in: db)
-            let specId = try object.string("specification_id", of: parent.actionKind.rawValue)
-            guard let spec = try reference.specification(.actionSpecification, id: specId) else {
-                throw APIError.validation("\(parent.actionKind.rawValue).specification_id '\(specId)' is not an existing action specification")
-            }
-            guard spec[parent.specificationField] == entity["specification_id"] else {
-                throw APIError.validation(
-                    "action specification '\(spec["slug"]?.stringValue ?? specId)' does not belong to the \(parent.kind.displayName)'s specification; list the valid ones at GET /\(parent.specificationKind.rawValue)/\(entity["specification_id"]?.stringValue ?? "")/action_specification"
-                )
-            }
-            let type = ActionType(rawValue: spec["type"]?.stringValue ?? "") ?? .custom
-            let current = EntityStatus(rawValue: entity["status"]?.stringValue ?? "") ?? .pending
-            let next = try StatusMachine.parentStatus(startingAction: type, parent: current, entity: parent.kind.displayName)
-            try SchemaValidator.validate(object["parameters"] ?? [:], against: spec["parameters"]?["schema"] ?? [:], at: "parameters")
-            if let messages = object["messages"] { object["messages"] = try Self.normalizedMessages(messages, now: now()) }
-
-            object["id"] = .string(Self.newId())
-            if object["name"] == nil {
-                let specSlug = spec["slug"]?.stringValue ?? type.rawValue
-                object["name"] = .string(type == .custom || type == .diagnose ? specSlug : "\(type.rawValue)-\(entity["slug"]?.stringValue ?? "")")
-            }
-            try assignSlug(&object, kind: parent.actionKind)
-            object["type"] = .string(type.rawValue)
-            object[parent.idField] = .string(parent.id)
-            if parent.kind == .link { object["service_id"] = entity["service_id"] }
-            if let createdBy, object["created_by"] == nil { object["created_by"] = .string(createdBy) }
-            object["created_at"] = .string(timestamp())
-            object["updated_at"] = object["created_at"]
-
-            let stored = entity
-            entity["status"] = .string(next.rawValue)
-            let status = ActionStatus(rawValue: object["status"]?.stringValue ?? "") ?? .pending
-            try applyOutcome(of: object, type: type, status: status, spec: spec, to: &entity, in: db)
-            // A custom action on an active service usually changes nothing of it: its record, and its `updated_at`,
-            // stay as they were (and the writer is spared a rewrite of the document and its index entries).
-            if entity != stored {
-                entity["updated_at"] = object["created_at"]
-                try Documents.update(parent.kind, entity, in: db)
-            }
-            try Documents.insert(parent.actionKind, object, in: db)
-            try announce(
-                action: object,
-                specification: spec,
-                parent: parent,
-                entity: entity,
-                reference: reference,
-                reservations: reservations,
-                in: db
-            )
-            return object
+            let prepared = try prepareAction(on: parent, body: validated, createdBy: createdBy, in: db)
+            if let updated = prepared.updatedParent { try Documents.update(parent.kind, updated, in: db) }
+            try Documents.insert(parent.actionKind, prepared.action, in: db)
+            try Outbox.enqueue(prepared.notification, reservations: reservations, in: db)
+            return prepared.action
         }
         return Self.presentAction(parent.actionKind, action, options: ReadOptions(includeMessages: true))
+    }
+
+    /// A new action, ready to insert: the parent as the action leaves it (`nil` when unchanged), the action, and its
+    /// notification.
+    struct PreparedAction: Sendable {
+        let updatedParent: JSONObject?
+        let action: JSONObject
+        let notification: Outbox.PreparedNotification
+    }
+
+    private func prepareAction(on parent: ActionParent, body: JSONObject, createdBy: String?, in db: Database) throws -> PreparedAction {
+        var object = body
+        let stored = try require(parent.kind, id: parent.id, for: parent.tenancy, in: db)
+        let reference = try ReferenceData(in: db, memo: database.referenceMemo)
+        let specId = try object.string("specification_id", of: parent.actionKind.rawValue)
+        guard let spec = try reference.specification(.actionSpecification, id: specId) else {
+            throw APIError.validation("\(parent.actionKind.rawValue).specification_id '\(specId)' is not an existing action specification")
+        }
+        guard spec[parent.specificationField] == stored["specification_id"] else {
+            throw APIError.validation(
+                "action specification '\(spec["slug"]?.stringValue ?? specId)' does not belong to the \(parent.kind.displayName)'s specification; list the valid ones at GET /\(parent.specificationKind.rawValue)/\(stored["specification_id"]?.stringValue ?? "")/action_specification"
+            )
+        }
+        let type = ActionType(rawValue: spec["type"]?.stringValue ?? "") ?? .custom
+        let current = EntityStatus(rawValue: stored["status"]?.stringValue ?? "") ?? .pending
+        let next = try StatusMachine.parentStatus(startingAction: type, parent: current, entity: parent.kind.displayName)
+        try SchemaValidator.validate(object["parameters"] ?? [:], against: spec["parameters"]?["schema"] ?? [:], at: "parameters")
+        if let messages = object["messages"] { object["messages"] = try Self.normalizedMessages(messages, now: now()) }
+
+        object["id"] = .string(Self.newId())
+        if object["name"] == nil {
+            let specSlug = spec["slug"]?.stringValue ?? type.rawValue
+            object["name"] = .string(type == .custom || type == .diagnose ? specSlug : "\(type.rawValue)-\(stored["slug"]?.stringValue ?? "")")
+        }
+        try assignSlug(&object, kind: parent.actionKind)
+        object["type"] = .string(type.rawValue)
+        object[parent.idField] = .string(parent.id)
+        if parent.kind == .link { object["service_id"] = stored["service_id"] }
+        if let createdBy, object["created_by"] == nil { object["created_by"] = .string(createdBy) }
+        object["created_at"] = .string(timestamp())
+        object["updated_at"] = object["created_at"]
+
+        var entity = stored
+        entity["status"] = .string(next.rawValue)
+        let status = ActionStatus(rawValue: object["status"]?.stringValue ?? "") ?? .pending
+        try applyOutcome(of: object, type: type, status: status, spec: spec, to: &entity, in: db)
+        // A custom action on an active service usually changes nothing of it: its record, and its `updated_at`,
+        // stay as they were (and the writer is spared a rewrite of the document and its index entries).
+        var updated: JSONObject?
+        if entity != stored {
+            entity["updated_at"] = object["created_at"]
+            updated = entity
+        }
+        let notification = try notification(
+            announcing: object,
+            specification: spec,
+            parent: parent,
+            entity: entity,
+            reference: reference,
+            in: db
+        )
+        return PreparedAction(updatedParent: updated, action: object, notification: notification)
     }
 
     /// What a runner reports: status, results (merged), messages (appended). A terminal status moves the

@@ -3,17 +3,15 @@ import GRDB
 import NPSimCore
 
 extension Orchestrator {
-    /// Builds the notification for a new action and queues a delivery to every channel that routing picks, in
-    /// the caller's transaction: the action, its notification and its deliveries are stored together or not at all.
-    func announce(
-        action: JSONObject,
+    /// The notification announcing a new action, routed to the channels that will receive it, ready to insert.
+    func notification(
+        announcing action: JSONObject,
         specification: JSONObject,
         parent: ActionParent,
         entity: JSONObject,
         reference: ReferenceData,
-        reservations: DeliveryReservations,
         in db: Database
-    ) throws {
+    ) throws -> Outbox.PreparedNotification {
         var input: EnvelopeBuilder.Input
         let entityNRN = entity["entity_nrn"]?.stringValue ?? ""
         let nrn = try reference.nrn(entityNRN)
@@ -41,17 +39,15 @@ extension Orchestrator {
             )
         }
         let notification = EnvelopeBuilder.notification(input)
-        let envelope = EnvelopeBuilder.envelope(id: Self.newId(), createdAt: now(), notification: notification)
-        try Outbox.enqueue(
-            envelope: envelope,
+        let createdAt = now()
+        return Outbox.PreparedNotification(
+            envelope: EnvelopeBuilder.envelope(id: Self.newId(), createdAt: createdAt, notification: notification),
             source: EnvelopeBuilder.source,
             event: EnvelopeBuilder.event,
             nrn: entityNRN,
             actionId: action["id"]?.stringValue,
             routing: try route(.object(notification), nrn: nrn, reference: reference),
-            now: now(),
-            reservations: reservations,
-            in: db
+            now: createdAt
         )
     }
 
@@ -97,13 +93,13 @@ extension Orchestrator {
                     routing.channels.append(channel)
                 }
             } else {
-                routing = try route(payload, nrn: NRN(parsing: nrnText), reference: ReferenceData(in: db))
+                routing = try route(payload, nrn: NRN(parsing: nrnText), reference: ReferenceData(in: db, memo: database.referenceMemo))
             }
             let newId = Self.newId()
             var envelope = original
             envelope["id"] = .string(newId)
             envelope["created_at"] = .string(ISO8601.epochMilliseconds(now()))
-            try Outbox.enqueue(
+            let prepared = Outbox.PreparedNotification(
                 envelope: .object(envelope),
                 source: original["source"]?.stringValue ?? EnvelopeBuilder.source,
                 event: EnvelopeBuilder.event,
@@ -111,10 +107,9 @@ extension Orchestrator {
                 actionId: row["action_id"],
                 routing: routing,
                 resentFrom: notificationId,
-                now: now(),
-                reservations: reservations,
-                in: db
+                now: now()
             )
+            try Outbox.enqueue(prepared, reservations: reservations, in: db)
             return newId
         }
         return try await notification(id: id)

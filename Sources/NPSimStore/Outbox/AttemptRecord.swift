@@ -8,9 +8,31 @@ public struct AttemptRecord: Sendable {
         case failed
         case dead
 
-        public var isRetry: Bool {
-            if case .retry = self { return true }
-            return false
+        /// The outcome's one name: stored with the attempt (`outcome`), logged, and the `outcome` dimension of the
+        /// attempt metrics.
+        public var outcome: String {
+            switch self {
+            case .delivered: "delivered"
+            case .retry: "retry"
+            case .failed: "failed"
+            case .dead: "dead"
+            }
+        }
+
+        /// Where the delivery stands after the attempt.
+        public var status: DeliveryStatus {
+            switch self {
+            case .delivered: .delivered
+            case .retry: .pending
+            case .failed: .failed
+            case .dead: .dead
+            }
+        }
+
+        /// When the next attempt is due (epoch milliseconds), for a retry.
+        public var nextAttemptAt: Int64? {
+            if case .retry(let at) = self { return at }
+            return nil
         }
     }
 

@@ -17,39 +17,56 @@ public enum Outbox {
         }
     }
 
+    /// A notification with its columns already serialised, made before the transaction that stores it.
+    public struct PreparedNotification: Sendable {
+        let id: String
+        let source: String
+        let event: String
+        let nrn: String
+        let actionId: String?
+        let routing: Routing
+        let routingJSON: String
+        let resentFrom: String?
+        let createdAt: String
+        let dueMilliseconds: Int64
+        /// The envelope's exact bytes, as every delivery sends them.
+        let body: [UInt8]
+
+        init(envelope: JSONValue, source: String, event: String, nrn: String, actionId: String?, routing: Routing, resentFrom: String? = nil, now: Date) {
+            id = envelope["id"]?.stringValue ?? UUID.newId()
+            self.source = source
+            self.event = event
+            self.nrn = nrn
+            self.actionId = actionId
+            self.routing = routing
+            routingJSON = JSONWriter.string([
+                "channels": .array(routing.channels.compactMap { $0["id"] }),
+                "skipped": .array(routing.skipped.map(JSONValue.string)),
+            ])
+            self.resentFrom = resentFrom
+            createdAt = ISO8601.string(from: now)
+            dueMilliseconds = Int64(now.timeIntervalSince1970 * 1000)
+            body = JSONWriter.bytes(envelope)
+        }
+    }
+
     /// Stores a notification and one delivery per routed channel: `in_flight` when the dispatcher reserved a slot
     /// for it (handed over on commit), `pending` otherwise.
-    static func enqueue(
-        envelope: JSONValue,
-        source: String,
-        event: String,
-        nrn: String,
-        actionId: String?,
-        routing: Routing,
-        resentFrom: String? = nil,
-        now: Date,
-        reservations: DeliveryReservations,
-        in db: Database
-    ) throws {
-        let id = envelope["id"]?.stringValue ?? UUID.newId()
-        let status = routing.channels.isEmpty ? "unmatched" : "pending"
-        let routingJSON: JSONValue = [
-            "channels": .array(routing.channels.compactMap { $0["id"] }),
-            "skipped": .array(routing.skipped.map(JSONValue.string)),
-        ]
-        let timestamp = ISO8601.string(from: now)
-        let body = JSONWriter.bytes(envelope)
+    static func enqueue(_ notification: PreparedNotification, reservations: DeliveryReservations, in db: Database) throws {
+        let id = notification.id
+        let timestamp = notification.createdAt
         try db.run(
             sql: """
                 INSERT INTO notification (id, source, event, nrn, action_id, status, routing, resent_from, created_at, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                id, source, event, nrn, actionId, status, JSONWriter.string(routingJSON), resentFrom, timestamp, Data(body),
+                id, notification.source, notification.event, notification.nrn, notification.actionId,
+                notification.routing.channels.isEmpty ? "unmatched" : "pending", notification.routingJSON, notification.resentFrom,
+                timestamp, Data(notification.body),
             ]
         )
-        let due = Int64(now.timeIntervalSince1970 * 1000)
-        for channel in routing.channels {
+        for channel in notification.routing.channels {
             let channelId = channel["id"]?.intValue
             let channelType = channel["type"]?.stringValue ?? "http"
             let handedOver = channelId.map { reservations.reserve(channelId: $0) } ?? false
@@ -58,7 +75,7 @@ public enum Outbox {
                     INSERT INTO delivery (notification_id, channel_id, channel_type, status, next_attempt_at, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [id, channelId, channelType, handedOver ? "in_flight" : "pending", due, timestamp, timestamp]
+                arguments: [id, channelId, channelType, handedOver ? "in_flight" : "pending", notification.dueMilliseconds, timestamp, timestamp]
             )
             if handedOver, let channelId {
                 reservations.add(
@@ -68,9 +85,9 @@ public enum Outbox {
                         channelId: channelId,
                         channelType: channelType,
                         attemptNumber: 1,
-                        source: source,
-                        event: event,
-                        body: body,
+                        source: notification.source,
+                        event: notification.event,
+                        body: notification.body,
                         channel: channel
                     )
                 )
@@ -168,17 +185,14 @@ public enum Outbox {
 
         public init(_ attempt: AttemptRecord, now: Date = Date()) {
             let exchange = attempt.exchange
-            switch attempt.conclusion {
-            case .delivered: (outcome, status, nextAttemptAt) = ("delivered", .delivered, nil)
-            case .retry(let at): (outcome, status, nextAttemptAt) = ("retry", .pending, at)
-            case .failed: (outcome, status, nextAttemptAt) = ("failed", .failed, nil)
-            case .dead: (outcome, status, nextAttemptAt) = ("dead", .dead, nil)
-            }
+            outcome = attempt.conclusion.outcome
+            status = attempt.conclusion.status
+            nextAttemptAt = attempt.conclusion.nextAttemptAt
             deliveryId = attempt.deliveryId
             number = attempt.number
             startedAt = attempt.startedAt
             durationMilliseconds = attempt.durationMilliseconds
-            retried = attempt.conclusion.isRetry
+            retried = nextAttemptAt != nil
             request = JSONWriter.string(withNote(exchange.request, attempt.retryNote))
             requestBody = attempt.sentEnvelope ? nil : Data(exchange.requestBody)
             responseStatus = exchange.responseStatus
