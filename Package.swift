@@ -52,6 +52,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "NPSimOrchestrator",
+            dependencies: ["NPSimCore", "NPSimStore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "NPSimDelivery",
             dependencies: [
                 "NPSimCore",
@@ -72,6 +77,7 @@ let package = Package(
             dependencies: [
                 "NPSimCore",
                 "NPSimStore",
+                "NPSimOrchestrator",
                 "NPSimDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -119,6 +125,7 @@ let package = Package(
             name: "NPSimServerTests",
             dependencies: [
                 "NPSimServer",
+                "NPSimOrchestrator",
                 "NPSimDelivery",
                 "NPSimStore",
                 .product(name: "GRDB", package: "GRDB.swift"),

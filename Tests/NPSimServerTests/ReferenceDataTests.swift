@@ -17,7 +17,9 @@ import Testing
     }
 
     private static func channelIds(_ database: AppDatabase) async throws -> [Int] {
-        try await database.writer.read { db in try ReferenceData(in: db, memo: database.referenceMemo).channels().compactMap { $0.object["id"]?.intValue } }
+        try await database.writer.read { db in
+            try ReferenceData(in: db, memo: database.referenceMemo).channels().compactMap { $0.object["id"]?.intValue }
+        }
     }
 
     @Test func aRolledBackWriteLeavesNothingInTheMemoAndACommittedOneIsSeenAtOnce() async throws {

@@ -34,7 +34,7 @@ public struct Dispatcher: Service {
         githubAppKey: GitHubAppKey,
         agent: AgentSettings,
         standInURL: @escaping @Sendable () async -> String,
-        reportOnAction: @escaping ActionReporter = { _, _, _ in },
+        reportOnAction: @escaping ActionReporter = { _, _, _, _ in },
         queue: DeliveryQueue,
         metricsFactory: any MetricsFactory,
         logger: Logger

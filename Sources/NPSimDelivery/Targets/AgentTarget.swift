@@ -2,8 +2,8 @@ import Foundation
 import NPSimCore
 import NPSimStore
 
-/// Changes an action (its service or link, its id, the PATCH body) as a runner's PATCH would.
-public typealias ActionReporter = @Sendable (Orchestrator.ActionParent, String, JSONValue) async throws -> Void
+/// Changes an action as a runner's PATCH would: the kind (service or link) and id of its parent, its id, the body.
+public typealias ActionReporter = @Sendable (_ parentKind: EntityKind, _ parentId: String, _ actionId: String, _ body: JSONValue) async throws -> Void
 
 /// The `agent` channel: runs the channel's command as nullplatform's agent does. `${NOTIFICATION_CONTEXT}` in
 /// the command's environment becomes the envelope (real channels set `NP_ACTION_CONTEXT` this way), and
@@ -95,7 +95,7 @@ struct AgentTarget: DeliveryTarget {
         guard let actionId = notification?["id"]?.stringValue else { return "the notification names no action to report the reply to" }
         let link = notification?["link"]?["id"]?.stringValue
         guard let parentId = link ?? notification?["service"]?["id"]?.stringValue else { return "the notification names no service" }
-        let parent = Orchestrator.ActionParent(kind: link == nil ? .service : .link, id: parentId)
+        let parentKind: EntityKind = link == nil ? .service : .link
         let reply = try? JSONParser.parse(outcome.stdout)
         let body: JSONValue
         if outcome.exitCode != 0 {
@@ -108,10 +108,10 @@ struct AgentTarget: DeliveryTarget {
             body = Self.failure("the package's worker printed no JSON object on standard output")
         }
         do {
-            try await reportOnAction(parent, actionId, body)
+            try await reportOnAction(parentKind, parentId, actionId, body)
         } catch {
             // The reply may not fit the action's results schema: the action still ends, failed, with the reason.
-            try? await reportOnAction(parent, actionId, Self.failure("the package's reply was refused: \(error)"))
+            try? await reportOnAction(parentKind, parentId, actionId, Self.failure("the package's reply was refused: \(error)"))
             return "the package's reply was refused: \(error)"
         }
         return nil

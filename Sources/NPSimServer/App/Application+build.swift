@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NPSimCore
 import NPSimDelivery
+import NPSimOrchestrator
 import NPSimStore
 import Prometheus
 
@@ -55,7 +56,9 @@ public func buildApplication(
         githubAppKey: githubAppKey,
         agent: agentSettings,
         standInURL: { await address.current },
-        reportOnAction: { parent, id, body in _ = try await orchestrator.patchAction(on: parent, id: id, body: body) },
+        reportOnAction: { kind, parentId, id, body in
+            _ = try await orchestrator.patchAction(on: Orchestrator.ActionParent(kind: kind, id: parentId), id: id, body: body)
+        },
         queue: deliveryQueue,
         metricsFactory: PrometheusMetricsFactory(registry: registry),
         logger: logger

@@ -1,5 +1,4 @@
 import CryptoExtras
-import GRDB
 import NPSimDelivery
 import NPSimStore
 

@@ -1,7 +1,7 @@
 import Foundation
-import GRDB
 import Hummingbird
 import NPSimCore
+import NPSimOrchestrator
 import NPSimStore
 
 /// The emulator's own endpoints under `/_npsim/`: health and seeding a running server.

@@ -1,5 +1,6 @@
 import Hummingbird
 import NPSimCore
+import NPSimOrchestrator
 import NPSimStore
 
 /// `/notification/channel`: integer ids, secrets masked on the way out.

@@ -1,5 +1,6 @@
 import Hummingbird
 import NPSimCore
+import NPSimOrchestrator
 import NPSimStore
 
 /// `/service` and `/link`, and the actions under each.

@@ -1,5 +1,6 @@
 import Hummingbird
 import NPSimCore
+import NPSimOrchestrator
 import NPSimStore
 
 /// `/notification` (the events nullplatform's orchestrator sent) and the emulator's delivery queue under
@@ -11,7 +12,7 @@ struct NotificationController {
         routes.get("/notification", "List notifications") { request, context in
             let (limit, offset) = try request.paging()
             return JSONResponse.make(
-                try await orchestrator.notifications(
+                try await orchestrator.database.notifications(
                     nrn: try request.nrnFilter(),
                     sources: request.queryList("source"),
                     statuses: request.queryList("status"),
@@ -23,10 +24,10 @@ struct NotificationController {
             )
         }
         routes.get("/notification/:id", "Read a notification") { _, context in
-            JSONResponse.make(try await orchestrator.notification(id: try context.pathParameter("id"), for: context.tenancy))
+            JSONResponse.make(try await orchestrator.database.notification(id: try context.pathParameter("id"), for: context.tenancy))
         }
         routes.get("/notification/:id/result", "Per-channel delivery results of a notification") { _, context in
-            JSONResponse.make(try await orchestrator.notificationResult(id: try context.pathParameter("id"), for: context.tenancy))
+            JSONResponse.make(try await orchestrator.database.notificationResult(id: try context.pathParameter("id"), for: context.tenancy))
         }
         routes.post("/notification/:id/resend", "Resend a notification") { request, context in
             let body = try await request.jsonBody()
@@ -52,7 +53,7 @@ struct NotificationController {
                 return id
             }
             return JSONResponse.make(
-                try await orchestrator.deliveries(
+                try await orchestrator.database.deliveries(
                     statuses: request.queryList("status"),
                     channelId: channel,
                     notificationId: request.query("notification_id"),
@@ -63,7 +64,7 @@ struct NotificationController {
             )
         }
         routes.get("/_npsim/deliveries/:id", "Read a delivery with its attempts") { _, context in
-            JSONResponse.make(try await orchestrator.delivery(id: try Self.deliveryId(context), for: context.tenancy))
+            JSONResponse.make(try await orchestrator.database.delivery(id: try Self.deliveryId(context), for: context.tenancy))
         }
         routes.post("/_npsim/deliveries/:id/retry", "Retry a dead or failed delivery") { _, context in
             JSONResponse.make(try await orchestrator.retryDelivery(id: try Self.deliveryId(context), for: context.tenancy))

@@ -1,5 +1,6 @@
 import Hummingbird
 import NPSimCore
+import NPSimOrchestrator
 import NPSimStore
 
 /// `/service_specification`, `/link_specification` and the action specifications under either.

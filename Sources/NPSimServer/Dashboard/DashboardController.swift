@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Mustache
 import NPSimCore
+import NPSimOrchestrator
 import NPSimStore
 
 /// The web dashboard at `/` and `/ui/*`: server-rendered pages over the same orchestrator the API uses, which
@@ -159,15 +160,15 @@ struct DashboardController {
         ] {
             counts.append(["value": total(try await list(kind)), "label": label, "link": link])
         }
-        let notificationPage = try await orchestrator.notifications(nrn: nil, sources: [], statuses: [], actionId: nil, limit: 10, offset: 0)
+        let notificationPage = try await orchestrator.database.notifications(nrn: nil, sources: [], statuses: [], actionId: nil, limit: 10, offset: 0)
         counts.append(["value": total(notificationPage), "label": "notifications", "link": "/ui/notifications"])
         for status in ["pending", "delivered", "failed", "dead"] {
-            let page = try await orchestrator.deliveries(statuses: [status], channelId: nil, notificationId: nil, limit: 1, offset: 0)
+            let page = try await orchestrator.database.deliveries(statuses: [status], channelId: nil, notificationId: nil, limit: 1, offset: 0)
             counts.append(["value": total(page), "label": "\(status) deliveries", "link": "/ui/notifications"])
         }
         let runTotal = try await orchestrator.database.providerRuns(provider: nil, resource: nil, limit: 1, offset: 0).total
         counts.append(["value": runTotal, "label": "provider runs", "link": "/ui/runs"])
-        let deliveries = try await orchestrator.deliveries(statuses: [], channelId: nil, notificationId: nil, limit: 10, offset: 0)
+        let deliveries = try await orchestrator.database.deliveries(statuses: [], channelId: nil, notificationId: nil, limit: 10, offset: 0)
         return [
             "counts": counts, "notifications": Self.notificationRows(notificationPage["results"]),
             "deliveries": (deliveries["results"]?.arrayValue ?? []).map(Self.deliveryRow),
@@ -263,13 +264,13 @@ struct DashboardController {
     }
 
     private func notifications(actionId: String?) async throws -> [String: Any] {
-        let page = try await orchestrator.notifications(nrn: nil, sources: [], statuses: [], actionId: actionId, limit: 200, offset: 0)
+        let page = try await orchestrator.database.notifications(nrn: nil, sources: [], statuses: [], actionId: actionId, limit: 200, offset: 0)
         return ["notifications": Self.notificationRows(page["results"])]
     }
 
     private func notification(_ id: String) async throws -> [String: Any] {
-        let notification = try await orchestrator.notification(id: id)
-        let result = try await orchestrator.notificationResult(id: id)
+        let notification = try await orchestrator.database.notification(id: id)
+        let result = try await orchestrator.database.notificationResult(id: id)
         let deliveries: [[String: Any]] = (result["results"]?.arrayValue ?? []).map { delivery in
             var row = Self.deliveryRow(delivery)
             let attempts = delivery["attempt_log"]?.arrayValue ?? []

@@ -1,4 +1,3 @@
-import GRDB
 import Hummingbird
 import Logging
 import NIOHTTP1
@@ -12,10 +11,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return JSONResponse.make(error.json, status: HTTPResponse.Status(code: error.status))
-        } catch let error as DatabaseError {
-            let apiError = Self.apiError(for: error)
-            context.logger.error("database error on \(request.method) \(request.uri.path): \(error)")
-            return JSONResponse.make(apiError.json, status: HTTPResponse.Status(code: apiError.status))
         } catch let error as HTTPParserError {
             let apiError = APIError.badRequest("the request's HTTP framing is malformed (\(error)); check its Content-Length or chunked encoding")
             return JSONResponse.make(apiError.json, status: .badRequest)
@@ -26,6 +21,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let apiError = Self.apiError(for: error.status, message: nil, request: request)
             return JSONResponse.make(apiError.json, status: error.status)
         } catch {
+            if let apiError = APIError(storageFailure: error) {
+                context.logger.error("database error on \(request.method) \(request.uri.path): \(error)")
+                return JSONResponse.make(apiError.json, status: HTTPResponse.Status(code: apiError.status))
+            }
             context.logger.error("unexpected error on \(request.method) \(request.uri.path): \(error)")
             let body = APIError(
                 status: 500,
@@ -33,24 +32,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 message: "npsim failed to handle the request: \(error). Please report it with the request that caused it."
             )
             return JSONResponse.make(body.json, status: .internalServerError)
-        }
-    }
-
-    static func apiError(for error: DatabaseError) -> APIError {
-        switch error.resultCode {
-        case .SQLITE_FULL:
-            .unavailable(
-                "the database is full (the disk, or the --max-db-size limit): free space or raise the limit, then retry; nothing already accepted was lost"
-            )
-        case .SQLITE_READONLY:
-            .unavailable("the database file is read-only; make it writable and retry; nothing already accepted was lost")
-        case .SQLITE_BUSY, .SQLITE_LOCKED: .unavailable("the database is busy; retry the request")
-        case .SQLITE_IOERR:
-            .unavailable(
-                "the database file could not be written (\(error.message ?? "I/O error"): a read-only file system, an immutable file or a failing disk); make it writable and retry; nothing already accepted was lost"
-            )
-        case .SQLITE_CONSTRAINT: .conflict("the request conflicts with stored data: \(error.message ?? "constraint failed")")
-        default: APIError(status: 500, code: "database_error", message: "database error: \(error.message ?? "\(error)")")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NPSimCore
+import NPSimOrchestrator
 import NPSimStore
 
 /// Loads fixture documents through the same code paths (and checks) as the API, so a fixture that loads is a

@@ -11,7 +11,14 @@ public enum Documents {
         public let total: Int
     }
 
-    public static func fetch(_ kind: EntityKind, id: String, in db: Database) throws -> JSONObject? {
+    /// The indexed columns a use case may count or scope by.
+    public enum Column: String, Sendable {
+        case parent = "parent_id"
+        case nrn
+        case specification = "specification_id"
+    }
+
+    static func fetch(_ kind: EntityKind, id: String, in db: Database) throws -> JSONObject? {
         guard let body = try String.cachedOne(db, sql: "SELECT body FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id]) else {
             return nil
         }
@@ -19,12 +26,12 @@ public enum Documents {
     }
 
     /// Like ``fetch(_:id:in:)``, but a missing record is a 404 naming it.
-    public static func require(_ kind: EntityKind, id: String, in db: Database) throws -> JSONObject {
+    static func require(_ kind: EntityKind, id: String, in db: Database) throws -> JSONObject {
         guard let object = try fetch(kind, id: id, in: db) else { throw APIError.notFound(kind.displayName, id) }
         return object
     }
 
-    public static func insert(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
+    static func insert(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
         let columns = indexColumns(kind, body)
         try db.run(
             sql: """
@@ -42,7 +49,7 @@ public enum Documents {
     /// Rewrites a document. SQLite rewrites the index entries of every indexed column an `UPDATE` sets, changed or
     /// not, and each rewritten entry is one more page in the write-ahead log; the status and body changes of an
     /// action's service (the common update) therefore set only those two columns.
-    public static func update(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
+    static func update(_ kind: EntityKind, _ body: JSONObject, in db: Database) throws {
         try ReferenceData.changed(kind, in: db)
         let columns = indexColumns(kind, body)
         let text = JSONWriter.string(.object(kind.ordered(body)))
@@ -71,22 +78,45 @@ public enum Documents {
         )
     }
 
-    public static func delete(_ kind: EntityKind, id: String, in db: Database) throws {
+    static func delete(_ kind: EntityKind, id: String, in db: Database) throws {
         try db.run(sql: "DELETE FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id])
         try ReferenceData.changed(kind, in: db)
     }
 
     /// Deletes every document of `kind` whose parent is `parentId` (a service's actions, a specification's actions).
-    public static func deleteChildren(_ kind: EntityKind, of parentId: String, in db: Database) throws {
+    static func deleteChildren(_ kind: EntityKind, of parentId: String, in db: Database) throws {
         try db.run(sql: "DELETE FROM document WHERE kind = ? AND parent_id = ?", arguments: [kind.rawValue, parentId])
         try ReferenceData.changed(kind, in: db)
     }
 
-    public static func count(_ kind: EntityKind, where column: String, is value: String, in db: Database) throws -> Int {
-        try Int.cachedOne(db, sql: "SELECT COUNT(*) FROM document WHERE kind = ? AND \(column) = ?", arguments: [kind.rawValue, value]) ?? 0
+    static func count(_ kind: EntityKind, where column: Column, is value: String, in db: Database) throws -> Int {
+        try Int.cachedOne(db, sql: "SELECT COUNT(*) FROM document WHERE kind = ? AND \(column.rawValue) = ?", arguments: [kind.rawValue, value]) ?? 0
     }
 
-    public static func list(_ query: DocumentQuery, in db: Database) throws -> Page {
+    /// The id of another record of `kind` with this slug whose `scope` column holds the given value, if any.
+    static func slugOwner(
+        _ kind: EntityKind,
+        slug: String,
+        scope: (column: Column, value: String)?,
+        excluding id: String?,
+        in db: Database
+    ) throws
+        -> String?
+    {
+        var sql = "SELECT id FROM document WHERE kind = ? AND slug = ?"
+        var arguments: StatementArguments = [kind.rawValue, slug]
+        if let scope {
+            sql += " AND \(scope.column.rawValue) = ?"
+            arguments += [scope.value]
+        }
+        if let id {
+            sql += " AND id != ?"
+            arguments += [id]
+        }
+        return try String.cachedOne(db, sql: sql + " LIMIT 1", arguments: arguments)
+    }
+
+    static func list(_ query: DocumentQuery, in db: Database) throws -> Page {
         var filter = SQLFilter()
         filter.equals("kind", query.kind.rawValue)
         filter.equals("parent_id", query.parentId)
@@ -141,7 +171,7 @@ public enum Documents {
 
     /// Every document of a kind (of one `type`, when given), oldest first, with no paging and no count: routing
     /// reads every channel for each new action.
-    public static func all(_ kind: EntityKind, type: String? = nil, in db: Database) throws -> [JSONObject] {
+    static func all(_ kind: EntityKind, type: String? = nil, in db: Database) throws -> [JSONObject] {
         let rows =
             try type.map {
                 try Row.cachedAll(db, sql: "SELECT id, body FROM document WHERE kind = ? AND type = ? ORDER BY seq", arguments: [kind.rawValue, $0])
@@ -150,7 +180,7 @@ public enum Documents {
     }
 
     /// Every document of a kind under a parent, oldest first (action specifications of a spec, actions of a service).
-    public static func children(_ kind: EntityKind, of parentId: String, in db: Database) throws -> [JSONObject] {
+    static func children(_ kind: EntityKind, of parentId: String, in db: Database) throws -> [JSONObject] {
         try String.cachedAll(
             db,
             sql: "SELECT body FROM document WHERE kind = ? AND parent_id = ? ORDER BY seq",

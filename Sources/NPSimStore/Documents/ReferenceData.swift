@@ -11,7 +11,7 @@ import Synchronization
 /// transaction (``Documents`` for the documents, triggers for the hierarchy), so one statement, reading the version,
 /// tells whether what is remembered is still what the database holds; a write rolled back takes its version with
 /// it. Each ``AppDatabase`` has its own memo, which keeps one version.
-struct ReferenceData {
+public struct ReferenceData {
     /// The kinds of document remembered; writes to any of them give the data a new version.
     static let kinds: [EntityKind] = [.serviceSpecification, .linkSpecification, .actionSpecification, .channel]
     static let versionKey = "reference_version"
@@ -36,7 +36,7 @@ struct ReferenceData {
     }
 
     /// ``Hierarchy/lineage(of:creatingMissing:in:)``, remembered.
-    func lineage(of nrn: NRN) throws -> [NRNEntity] {
+    public func lineage(of nrn: NRN) throws -> [NRNEntity] {
         let key = nrn.description
         if let known = memo.read(version, { $0.lineages[key] }) { return known }
         let lineage = try Hierarchy.lineage(of: nrn, in: db)
@@ -45,13 +45,13 @@ struct ReferenceData {
     }
 
     /// A channel with its `nrn` parsed, as routing uses it for every new action.
-    struct Channel: Sendable {
-        let object: JSONObject
-        let nrn: NRN?
+    public struct Channel: Sendable {
+        public let object: JSONObject
+        public let nrn: NRN?
     }
 
     /// Every channel, oldest first, remembered.
-    func channels() throws -> [Channel] {
+    public func channels() throws -> [Channel] {
         if let known = memo.read(version, { $0.channels }) { return known }
         let channels = try Documents.all(.channel, in: db).map { Channel(object: $0, nrn: ChannelRouter.nrn(of: $0)) }
         memo.write(version) { $0.channels = channels }
@@ -59,7 +59,7 @@ struct ReferenceData {
     }
 
     /// `NRN(parsing:)`, remembered: an entity's NRN is parsed for every action run on it.
-    func nrn(_ text: String) throws -> NRN {
+    public func nrn(_ text: String) throws -> NRN {
         if let known = memo.read(version, { $0.nrns[text] }) { return known }
         let nrn = try NRN(parsing: text)
         memo.write(version) { $0.nrns[text] = nrn }
@@ -67,7 +67,7 @@ struct ReferenceData {
     }
 
     /// A specification (service, link or action), remembered; `nil` when there is none with this id.
-    func specification(_ kind: EntityKind, id: String) throws -> JSONObject? {
+    public func specification(_ kind: EntityKind, id: String) throws -> JSONObject? {
         precondition(Self.kinds.contains(kind) && kind != .channel, "\(kind) is not a specification")
         let key = "\(kind.rawValue)/\(id)"
         if let known = memo.read(version, { $0.specifications[key] }) { return known }

@@ -2,7 +2,7 @@ import Synchronization
 
 /// The dispatcher slots one transaction reserved, and the deliveries it stored `in_flight` with them: handed over
 /// when the transaction commits, given back when it rolls back (a full disk, a refused action after routing).
-final class DeliveryReservations: Sendable {
+public final class DeliveryReservations: Sendable {
     private struct State {
         /// Kept apart from `claimed`: a reservation whose delivery row then failed to insert has no claim, but its
         /// slot must still be given back.
@@ -33,7 +33,7 @@ final class DeliveryReservations: Sendable {
     }
 
     /// Deliveries were queued `pending` without a reservation (a retry, or no slot free).
-    func queuedPending() {
+    public func queuedPending() {
         state.withLock { $0.queuedPending = true }
     }
 

@@ -32,7 +32,16 @@ public enum Outbox {
         /// The envelope's exact bytes, as every delivery sends them.
         let body: [UInt8]
 
-        init(envelope: JSONValue, source: String, event: String, nrn: String, actionId: String?, routing: Routing, resentFrom: String? = nil, now: Date) {
+        public init(
+            envelope: JSONValue,
+            source: String,
+            event: String,
+            nrn: String,
+            actionId: String?,
+            routing: Routing,
+            resentFrom: String? = nil,
+            now: Date
+        ) {
             id = envelope["id"]?.stringValue ?? UUID.newId()
             self.source = source
             self.event = event

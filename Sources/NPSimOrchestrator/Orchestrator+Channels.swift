@@ -1,5 +1,5 @@
-import GRDB
 import NPSimCore
+import NPSimStore
 
 extension Orchestrator {
     /// The notification sources nullplatform defines.
@@ -9,19 +9,19 @@ extension Orchestrator {
         let validated = try EntityKind.channel.validatedForCreate(body)
         try Self.checkWithin(tenancy, nrn: validated["nrn"]?.stringValue, field: "notification_channel.nrn")
         try Self.checkChannel(validated)
-        return try await database.writer.write { db in
+        return try await database.write { db in
             var object = validated
-            object["id"] = .int(try Counters.next("notification_channel", in: db))
+            object["id"] = .int(try db.next(counter: "notification_channel"))
             object["created_at"] = .string(timestamp())
             object["updated_at"] = object["created_at"]
-            try Documents.insert(.channel, object, in: db)
+            try db.insert(.channel, object)
             return try present(.channel, object, options: ReadOptions(), in: db)
         }
     }
 
     /// `configuration` is merged (a masked secret sent back keeps its value); `source` replaces the whole array.
     public func patchChannel(id: String, body: JSONValue, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
-        try await database.writer.write { db in
+        try await database.write { db in
             var object = try require(.channel, id: id, for: tenancy, in: db)
             let changes = try EntityKind.channel.validatedForPatch(body, current: object)
             for (key, value) in changes {
@@ -34,15 +34,15 @@ extension Orchestrator {
             try Self.checkWithin(tenancy, nrn: object["nrn"]?.stringValue, field: "notification_channel.nrn")
             try Self.checkChannel(object)
             object["updated_at"] = .string(timestamp())
-            try Documents.update(.channel, object, in: db)
+            try db.update(.channel, object)
             return try present(.channel, object, options: ReadOptions(), in: db)
         }
     }
 
     public func deleteChannel(id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
-        try await database.writer.write { db in
+        try await database.write { db in
             let object = try require(.channel, id: id, for: tenancy, in: db)
-            try Documents.delete(.channel, id: id, in: db)
+            try db.delete(.channel, id: id)
             return try present(.channel, object, options: ReadOptions(), in: db)
         }
     }

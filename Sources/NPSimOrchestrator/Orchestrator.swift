@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 import NPSimCore
+import NPSimStore
 
 /// Carries out nullplatform's use cases: each public method is one transaction over ``AppDatabase`` that
 /// checks the domain rules of `NPSimCore` and writes the result, so a request either happens entirely or not at all.
@@ -28,26 +28,10 @@ public struct Orchestrator: Sendable {
         self.handoff = handoff
     }
 
-    /// A write that may queue deliveries, in a transaction shared with concurrent ones (``GroupCommit``): once it
-    /// commits, the deliveries it reserved dispatcher slots for are handed over (and the dispatcher is woken for the
-    /// others); if it fails, the slots are given back.
-    func writeQueuingDeliveries<T: Sendable>(_ body: @escaping @Sendable (Database, DeliveryReservations) throws -> T) async throws -> T {
-        let handoff = self.handoff
-        let (value, reservations) = try await database.groupCommit.write(
-            { db in
-                // Each run reserves afresh, and gives its slots back if it throws or is rolled back after all.
-                let reservations = DeliveryReservations(handoff: handoff)
-                do {
-                    return (try body(db, reservations), reservations)
-                } catch {
-                    reservations.rolledBack()
-                    throw error
-                }
-            },
-            rolledBack: { $0.1.rolledBack() }
-        )
-        reservations.committed()
-        return value
+    /// A write that may queue deliveries, handed to the running dispatcher as it commits (see
+    /// ``AppDatabase/writeQueuingDeliveries(handoff:_:)``).
+    func writeQueuingDeliveries<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction, DeliveryReservations) throws -> T) async throws -> T {
+        try await database.writeQueuingDeliveries(handoff: handoff, body)
     }
 
     static func newId() -> String { UUID.newId() }
@@ -63,20 +47,20 @@ public struct Orchestrator: Sendable {
     ) async throws
         -> JSONObject
     {
-        try await database.writer.read { db in
+        try await database.read { db in
             try present(kind, try require(kind, id: id, for: tenancy, in: db), options: options, in: db)
         }
     }
 
     /// A record that exists and that `tenancy` may reach; otherwise a 404 naming it, as if it did not exist.
-    func require(_ kind: EntityKind, id: String, for tenancy: Tenancy, in db: Database) throws -> JSONObject {
-        let object = try Documents.require(kind, id: id, in: db)
+    func require(_ kind: EntityKind, id: String, for tenancy: Tenancy, in db: StoreTransaction) throws -> JSONObject {
+        let object = try db.require(kind, id: id)
         guard try reaches(tenancy, kind, object, in: db) else { throw APIError.notFound(kind.displayName, id) }
         return object
     }
 
     /// Whether `tenancy` reaches a record: through its own NRN, its specification's `visible_to`, or its parent's.
-    func reaches(_ tenancy: Tenancy, _ kind: EntityKind, _ object: JSONObject, in db: Database) throws -> Bool {
+    func reaches(_ tenancy: Tenancy, _ kind: EntityKind, _ object: JSONObject, in db: StoreTransaction) throws -> Bool {
         guard tenancy != .everyOrganization else { return true }
         switch kind {
         case .service, .link:
@@ -88,11 +72,11 @@ public struct Orchestrator: Sendable {
         case .actionSpecification:
             let parentKind: EntityKind = object["link_specification_id"]?.stringValue != nil ? .linkSpecification : .serviceSpecification
             let parentId = object["service_specification_id"]?.stringValue ?? object["link_specification_id"]?.stringValue ?? ""
-            return try Documents.fetch(parentKind, id: parentId, in: db).map { try reaches(tenancy, parentKind, $0, in: db) } ?? false
+            return try db.fetch(parentKind, id: parentId).map { try reaches(tenancy, parentKind, $0, in: db) } ?? false
         case .serviceAction, .linkAction:
             let parentKind: EntityKind = kind == .serviceAction ? .service : .link
             let parentId = object[kind == .serviceAction ? "service_id" : "link_id"]?.stringValue ?? ""
-            return try Documents.fetch(parentKind, id: parentId, in: db).map { try reaches(tenancy, parentKind, $0, in: db) } ?? false
+            return try db.fetch(parentKind, id: parentId).map { try reaches(tenancy, parentKind, $0, in: db) } ?? false
         }
     }
 
@@ -107,27 +91,27 @@ public struct Orchestrator: Sendable {
     /// Whether a record with this id exists (and `tenancy` reaches it); `false` for a `nil` id.
     public func exists(_ kind: EntityKind, id: String?, for tenancy: Tenancy = .everyOrganization) async throws -> Bool {
         guard let id else { return false }
-        return try await database.writer.read { db in
-            try Documents.fetch(kind, id: id, in: db).map { try reaches(tenancy, kind, $0, in: db) } ?? false
+        return try await database.read { db in
+            try db.fetch(kind, id: id).map { try reaches(tenancy, kind, $0, in: db) } ?? false
         }
     }
 
     /// Whether a channel with the same `nrn`, `type` and `description` exists (how fixtures stay idempotent,
     /// since channel ids are assigned by the server).
     public func channelExists(like body: JSONValue) async throws -> Bool {
-        try await database.writer.read { db in
+        try await database.read { db in
             var query = DocumentQuery(kind: .channel)
             query.exactNRN = body["nrn"]?.stringValue
             query.types = body["type"]?.stringValue.map { [$0] } ?? []
             query.limit = 1000
-            return try Documents.list(query, in: db).items.contains { $0["description"] == body["description"] }
+            return try db.list(query).items.contains { $0["description"] == body["description"] }
         }
     }
 
     /// Lists entities with `paging` and `results`, as nullplatform's list endpoints answer.
     public func list(_ query: DocumentQuery, options: ReadOptions = ReadOptions()) async throws -> JSONValue {
-        try await database.writer.read { db in
-            let page = try Documents.list(query, in: db)
+        try await database.read { db in
+            let page = try db.list(query)
             let results = try page.items.map { JSONValue.object(try present(query.kind, $0, options: options, in: db)) }
             return [
                 "paging": ["offset": .int(query.offset), "limit": .int(query.limit), "total": .int(page.total)],
@@ -137,18 +121,16 @@ public struct Orchestrator: Sendable {
     }
 
     /// Adds slug uniqueness to a create or rename: a slug is unique among records of `kind` sharing `scope`.
-    func checkSlugIsFree(_ kind: EntityKind, slug: String, scopeColumn: String?, scopeValue: String?, excluding id: String?, in db: Database) throws {
-        var sql = "SELECT id FROM document WHERE kind = ? AND slug = ?"
-        var arguments: StatementArguments = [kind.rawValue, slug]
-        if let scopeColumn, let scopeValue {
-            sql += " AND \(scopeColumn) = ?"
-            arguments += [scopeValue]
-        }
-        if let id {
-            sql += " AND id != ?"
-            arguments += [id]
-        }
-        if let other = try String.cachedOne(db, sql: sql + " LIMIT 1", arguments: arguments) {
+    func checkSlugIsFree(
+        _ kind: EntityKind,
+        slug: String,
+        scopeColumn: Documents.Column?,
+        scopeValue: String?,
+        excluding id: String?,
+        in db: StoreTransaction
+    ) throws {
+        let scope = scopeColumn.flatMap { column in scopeValue.map { (column: column, value: $0) } }
+        if let other = try db.slugOwner(kind, slug: slug, scope: scope, excluding: id) {
             throw APIError.conflict("a \(kind.displayName) with slug '\(slug)' already exists (id \(other)); choose another name or slug")
         }
     }
@@ -164,13 +146,13 @@ public struct Orchestrator: Sendable {
     }
 
     /// The parts of a stored record that a reader may not see are removed or masked here, in one place.
-    func present(_ kind: EntityKind, _ object: JSONObject, options: ReadOptions, in db: Database) throws -> JSONObject {
+    func present(_ kind: EntityKind, _ object: JSONObject, options: ReadOptions, in db: StoreTransaction) throws -> JSONObject {
         switch kind {
         case .serviceAction, .linkAction:
             var result = Self.presentAction(kind, object, options: options)
             // Results the action specification marks `secret: true` are hidden unless the reader asks for secrets.
             if !options.includeSecrets, let results = object["results"], results.objectValue?.isEmpty == false {
-                let spec = try object["specification_id"]?.stringValue.flatMap { try Documents.fetch(.actionSpecification, id: $0, in: db) }
+                let spec = try object["specification_id"]?.stringValue.flatMap { try db.fetch(.actionSpecification, id: $0) }
                 result["results"] = SchemaAnnotations.masking(results, secrets: SchemaAnnotations.secretProperties(of: spec?["results"]?["schema"]))
             }
             return result
@@ -184,7 +166,7 @@ public struct Orchestrator: Sendable {
             var result = kind.ordered(object)
             if !options.includeSecrets, let attributes = object["attributes"] {
                 let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
-                let spec = try object["specification_id"]?.stringValue.flatMap { try Documents.fetch(specKind, id: $0, in: db) }
+                let spec = try object["specification_id"]?.stringValue.flatMap { try db.fetch(specKind, id: $0) }
                 result["attributes"] = SchemaAnnotations.masking(
                     attributes,
                     secrets: SchemaAnnotations.secretProperties(of: spec?["attributes"]?["schema"])

@@ -1,5 +1,5 @@
-import GRDB
 import NPSimCore
+import NPSimStore
 
 extension Orchestrator {
     /// Creates a service or link specification; with `use_default_actions` it also creates the create, update and
@@ -13,13 +13,13 @@ extension Orchestrator {
         let validated = try kind.validatedForCreate(body)
         try Self.checkVisibility(validated, kind: kind, within: tenancy)
         try Self.checkAttributesSchema(validated)
-        return try await database.writer.write { db in
+        return try await database.write { db in
             var object = validated
             object["id"] = .string(fixedId ?? Self.newId())
             try assignSlug(&object, kind: kind)
             if kind == .linkSpecification {
                 let serviceSpecId = try object.string("specification_id", of: kind.rawValue)
-                guard let parent = try Documents.fetch(.serviceSpecification, id: serviceSpecId, in: db),
+                guard let parent = try db.fetch(.serviceSpecification, id: serviceSpecId),
                     try reaches(tenancy, .serviceSpecification, parent, in: db)
                 else {
                     throw APIError.validation("link_specification.specification_id '\(serviceSpecId)' is not an existing service specification")
@@ -29,24 +29,24 @@ extension Orchestrator {
             try checkSlugIsFree(
                 kind,
                 slug: try object.string("slug", of: kind.rawValue),
-                scopeColumn: kind == .linkSpecification ? "parent_id" : nil,
+                scopeColumn: kind == .linkSpecification ? .parent : nil,
                 scopeValue: object["specification_id"]?.stringValue,
                 excluding: nil,
                 in: db
             )
             object["created_at"] = .string(timestamp())
             object["updated_at"] = object["created_at"]
-            try Documents.insert(kind, object, in: db)
+            try db.insert(kind, object)
             if object["use_default_actions"] == .bool(true) {
                 for action in try DefaultActions.specifications(for: object, kind: kind) {
                     var action = action
                     action["id"] = .string(Self.newId())
                     action["created_at"] = object["created_at"]
                     action["updated_at"] = object["created_at"]
-                    try Documents.insert(.actionSpecification, action, in: db)
+                    try db.insert(.actionSpecification, action)
                 }
             }
-            return try present(kind, Documents.require(kind, id: try object.string("id", of: kind.rawValue), in: db), options: ReadOptions(), in: db)
+            return try present(kind, db.require(kind, id: try object.string("id", of: kind.rawValue)), options: ReadOptions(), in: db)
         }
     }
 
@@ -58,7 +58,7 @@ extension Orchestrator {
     ) async throws
         -> JSONObject
     {
-        try await database.writer.write { db in
+        try await database.write { db in
             var object = try require(kind, id: id, for: tenancy, in: db)
             let changes = try kind.validatedForPatch(body, current: object)
             for (key, value) in changes { object[key] = value }
@@ -68,31 +68,31 @@ extension Orchestrator {
             try checkSlugIsFree(
                 kind,
                 slug: object["slug"]?.stringValue ?? "",
-                scopeColumn: kind == .linkSpecification ? "parent_id" : nil,
+                scopeColumn: kind == .linkSpecification ? .parent : nil,
                 scopeValue: object["specification_id"]?.stringValue,
                 excluding: id,
                 in: db
             )
             object["updated_at"] = .string(timestamp())
-            try Documents.update(kind, object, in: db)
+            try db.update(kind, object)
             return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)
         }
     }
 
     /// Deletes a specification that nothing uses any more, with its action specifications.
     public func deleteSpecification(_ kind: EntityKind, id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
-        try await database.writer.write { db in
+        try await database.write { db in
             let object = try require(kind, id: id, for: tenancy, in: db)
             let users =
                 kind == .serviceSpecification
-                ? try Documents.count(.service, where: "specification_id", is: id, in: db)
-                    + Documents.count(.linkSpecification, where: "parent_id", is: id, in: db)
-                : try Documents.count(.link, where: "specification_id", is: id, in: db)
+                ? try db.count(.service, where: .specification, is: id)
+                    + db.count(.linkSpecification, where: .parent, is: id)
+                : try db.count(.link, where: .specification, is: id)
             guard users == 0 else {
                 throw APIError.conflict("the \(kind.displayName) '\(id)' is used by \(users) record(s); delete them first")
             }
-            try Documents.deleteChildren(.actionSpecification, of: id, in: db)
-            try Documents.delete(kind, id: id, in: db)
+            try db.deleteChildren(.actionSpecification, of: id)
+            try db.delete(kind, id: id)
             return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)
         }
     }
@@ -106,7 +106,7 @@ extension Orchestrator {
     ) async throws -> JSONObject {
         let validated = try EntityKind.actionSpecification.validatedForCreate(body)
         try Self.checkSchemaPatterns(validated)
-        return try await database.writer.write { db in
+        return try await database.write { db in
             var object = validated
             _ = try require(parentKind, id: parentId, for: tenancy, in: db)
             object["id"] = .string(fixedId ?? Self.newId())
@@ -115,15 +115,15 @@ extension Orchestrator {
             try checkSlugIsFree(
                 .actionSpecification,
                 slug: try object.string("slug", of: "action_specification"),
-                scopeColumn: "parent_id",
+                scopeColumn: .parent,
                 scopeValue: parentId,
                 excluding: nil,
                 in: db
             )
             object["created_at"] = .string(timestamp())
             object["updated_at"] = object["created_at"]
-            try Documents.insert(.actionSpecification, object, in: db)
-            return try Documents.require(.actionSpecification, id: try object.string("id", of: "action_specification"), in: db)
+            try db.insert(.actionSpecification, object)
+            return try db.require(.actionSpecification, id: try object.string("id", of: "action_specification"))
         }
     }
 
@@ -135,7 +135,7 @@ extension Orchestrator {
         id: String,
         for tenancy: Tenancy = .everyOrganization
     ) async throws -> JSONObject {
-        try await database.writer.read { db in try actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy, in: db) }
+        try await database.read { db in try actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy, in: db) }
     }
 
     func actionSpecification(
@@ -143,7 +143,7 @@ extension Orchestrator {
         parentId: String?,
         id: String,
         for tenancy: Tenancy = .everyOrganization,
-        in db: Database
+        in db: StoreTransaction
     ) throws -> JSONObject {
         let object = try require(.actionSpecification, id: id, for: tenancy, in: db)
         if let parentKind, let parentId {
@@ -160,7 +160,7 @@ extension Orchestrator {
         body: JSONValue,
         for tenancy: Tenancy = .everyOrganization
     ) async throws -> JSONObject {
-        try await database.writer.write { db in
+        try await database.write { db in
             var object = try actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy, in: db)
             let changes = try EntityKind.actionSpecification.validatedForPatch(body, current: object)
             for (key, value) in changes { object[key] = value }
@@ -169,13 +169,13 @@ extension Orchestrator {
             try checkSlugIsFree(
                 .actionSpecification,
                 slug: object["slug"]?.stringValue ?? "",
-                scopeColumn: "parent_id",
+                scopeColumn: .parent,
                 scopeValue: parentId,
                 excluding: id,
                 in: db
             )
             object["updated_at"] = .string(timestamp())
-            try Documents.update(.actionSpecification, object, in: db)
+            try db.update(.actionSpecification, object)
             return try present(.actionSpecification, object, options: ReadOptions(includeMessages: true), in: db)
         }
     }
@@ -186,9 +186,9 @@ extension Orchestrator {
         id: String,
         for tenancy: Tenancy = .everyOrganization
     ) async throws -> JSONObject {
-        try await database.writer.write { db in
+        try await database.write { db in
             let object = try actionSpecification(parent: parentKind, parentId: parentId, id: id, for: tenancy, in: db)
-            try Documents.delete(.actionSpecification, id: id, in: db)
+            try db.delete(.actionSpecification, id: id)
             return try present(.actionSpecification, object, options: ReadOptions(includeMessages: true), in: db)
         }
     }

@@ -1,5 +1,5 @@
-import GRDB
 import NPSimCore
+import NPSimStore
 
 extension Orchestrator {
     /// Creates a service (`pending` unless the client imports it with another status).
@@ -15,18 +15,18 @@ extension Orchestrator {
     private func createInstance(_ kind: EntityKind, body: JSONValue, id fixedId: String?, tenancy: Tenancy) async throws -> JSONObject {
         let validated = try kind.validatedForCreate(body)
         try Self.checkWithin(tenancy, nrn: validated["entity_nrn"]?.stringValue, field: "\(kind.rawValue).entity_nrn")
-        return try await database.writer.write { db in
+        return try await database.write { db in
             var object = validated
             let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
             let specId = try object.string("specification_id", of: kind.rawValue)
-            guard let spec = try Documents.fetch(specKind, id: specId, in: db), try reaches(tenancy, specKind, spec, in: db) else {
+            guard let spec = try db.fetch(specKind, id: specId), try reaches(tenancy, specKind, spec, in: db) else {
                 throw APIError.validation("\(kind.rawValue).specification_id '\(specId)' is not an existing \(specKind.displayName)")
             }
             let nrn = try NRN(parsing: try object.string("entity_nrn", of: kind.rawValue))
-            try Hierarchy.lineage(of: nrn, creatingMissing: !strictNRN, in: db)
+            try db.lineage(of: nrn, creatingMissing: !strictNRN)
             if kind == .link {
                 let serviceId = try object.string("service_id", of: kind.rawValue)
-                guard let service = try Documents.fetch(.service, id: serviceId, in: db), try reaches(tenancy, .service, service, in: db) else {
+                guard let service = try db.fetch(.service, id: serviceId), try reaches(tenancy, .service, service, in: db) else {
                     throw APIError.validation("link.service_id '\(serviceId)' is not an existing service")
                 }
                 guard spec["specification_id"] == service["specification_id"] else {
@@ -38,15 +38,14 @@ extension Orchestrator {
                     throw APIError.conflict("service '\(serviceId)' is deleted; it cannot be linked")
                 }
                 if spec["unique"] == .bool(true) {
-                    let existing = try Documents.list(
+                    let existing = try db.list(
                         {
                             var q = DocumentQuery(kind: .link)
                             q.parentId = serviceId
                             q.specificationIds = [specId]
                             q.limit = 1
                             return q
-                        }(),
-                        in: db
+                        }()
                     )
                     if existing.total > 0 {
                         throw APIError.conflict(
@@ -61,7 +60,7 @@ extension Orchestrator {
             try checkSlugIsFree(
                 kind,
                 slug: try object.string("slug", of: kind.rawValue),
-                scopeColumn: kind == .service ? "nrn" : "parent_id",
+                scopeColumn: kind == .service ? .nrn : .parent,
                 scopeValue: kind == .service ? nrn.description : object["service_id"]?.stringValue,
                 excluding: nil,
                 in: db
@@ -70,15 +69,15 @@ extension Orchestrator {
             object["type"] = spec["type"] ?? "dependency"
             object["created_at"] = .string(timestamp())
             object["updated_at"] = object["created_at"]
-            try Documents.insert(kind, object, in: db)
-            return try present(kind, Documents.require(kind, id: try object.string("id", of: kind.rawValue), in: db), options: ReadOptions(), in: db)
+            try db.insert(kind, object)
+            return try present(kind, db.require(kind, id: try object.string("id", of: kind.rawValue)), options: ReadOptions(), in: db)
         }
     }
 
     /// `PATCH /service/{id}` and `PATCH /link/{id}`. `attributes` are merged into the stored ones (runners write
     /// their outputs this way) and the result is checked against the specification's schema.
     public func patchInstance(_ kind: EntityKind, id: String, body: JSONValue, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
-        try await database.writer.write { db in
+        try await database.write { db in
             var object = try require(kind, id: id, for: tenancy, in: db)
             let changes = try kind.validatedForPatch(body, current: object)
             for (key, value) in changes {
@@ -90,20 +89,20 @@ extension Orchestrator {
             }
             if changes["attributes"] != nil {
                 let specKind: EntityKind = kind == .service ? .serviceSpecification : .linkSpecification
-                let spec = try Documents.require(specKind, id: try object.storedString("specification_id", of: kind.displayName), in: db)
+                let spec = try db.require(specKind, id: try object.storedString("specification_id", of: kind.displayName))
                 try Self.checkAttributes(object["attributes"] ?? [:], spec: spec, field: "\(kind.rawValue).attributes")
             }
             if let name = changes["name"]?.stringValue, changes["slug"] == nil { object["slug"] = .string(Slug.from(name)) }
             try checkSlugIsFree(
                 kind,
                 slug: object["slug"]?.stringValue ?? "",
-                scopeColumn: kind == .service ? "nrn" : "parent_id",
+                scopeColumn: kind == .service ? .nrn : .parent,
                 scopeValue: kind == .service ? object["entity_nrn"]?.stringValue : object["service_id"]?.stringValue,
                 excluding: id,
                 in: db
             )
             object["updated_at"] = .string(timestamp())
-            try Documents.update(kind, object, in: db)
+            try db.update(kind, object)
             return try present(kind, object, options: ReadOptions(includeSecrets: true), in: db)
         }
     }
@@ -115,10 +114,10 @@ extension Orchestrator {
     /// set, and a service that still has links cannot be deleted at all. One that never ran an action (created
     /// `pending` and left so) has nothing to deprovision: `terraform destroy` deletes it as it is.
     public func deleteInstance(_ kind: EntityKind, id: String, force: Bool, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
-        try await database.writer.write { db in
+        try await database.write { db in
             let object = try require(kind, id: id, for: tenancy, in: db)
             if kind == .service {
-                let links = try Documents.count(.link, where: "parent_id", is: id, in: db)
+                let links = try db.count(.link, where: .parent, is: id)
                 guard links == 0 else {
                     throw APIError.conflict("service '\(id)' has \(links) link(s); delete them first (DELETE /link/{id})")
                 }
@@ -126,15 +125,15 @@ extension Orchestrator {
             let status = EntityStatus(rawValue: object["status"]?.stringValue ?? "") ?? .pending
             let specId = object["specification_id"]?.stringValue ?? ""
             let actionKind: EntityKind = kind == .service ? .serviceAction : .linkAction
-            let hasDeleteAction = try Documents.children(.actionSpecification, of: specId, in: db).contains { $0["type"] == "delete" }
-            let neverProvisioned = try status == .pending && Documents.count(actionKind, where: "parent_id", is: id, in: db) == 0
+            let hasDeleteAction = try db.children(.actionSpecification, of: specId).contains { $0["type"] == "delete" }
+            let neverProvisioned = try status == .pending && db.count(actionKind, where: .parent, is: id) == 0
             if !force, hasDeleteAction, status != .failed, status != .deleted, !neverProvisioned {
                 throw APIError.forbidden(
                     "the \(kind.displayName) is \(status.rawValue): run its delete action (POST /\(kind.rawValue)/\(id)/action) so the runner deprovisions it, or pass force=true to remove only the record"
                 )
             }
-            try Documents.deleteChildren(actionKind, of: id, in: db)
-            try Documents.delete(kind, id: id, in: db)
+            try db.deleteChildren(actionKind, of: id)
+            try db.delete(kind, id: id)
             return try present(kind, object, options: ReadOptions(includeMessages: true), in: db)
         }
     }

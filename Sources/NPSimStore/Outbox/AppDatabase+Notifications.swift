@@ -2,122 +2,12 @@ import Foundation
 import GRDB
 import NPSimCore
 
-extension Orchestrator {
-    /// The notification announcing a new action, routed to the channels that will receive it, ready to insert.
-    func notification(
-        announcing action: JSONObject,
-        specification: JSONObject,
-        parent: ActionParent,
-        entity: JSONObject,
-        reference: ReferenceData,
-        in db: Database
-    ) throws -> Outbox.PreparedNotification {
-        var input: EnvelopeBuilder.Input
-        let entityNRN = entity["entity_nrn"]?.stringValue ?? ""
-        let nrn = try reference.nrn(entityNRN)
-        let lineage = try reference.lineage(of: nrn)
-        if parent.kind == .link {
-            let service = try Documents.require(.service, id: entity["service_id"]?.stringValue ?? "", in: db)
-            input = EnvelopeBuilder.Input(
-                action: action,
-                actionSpecification: specification,
-                service: service,
-                serviceSpecification: try reference.specification(.serviceSpecification, id: service["specification_id"]?.stringValue ?? "") ?? [:],
-                link: entity,
-                linkSpecification: try reference.specification(.linkSpecification, id: entity["specification_id"]?.stringValue ?? ""),
-                lineage: lineage,
-                entityNRN: entityNRN
-            )
-        } else {
-            input = EnvelopeBuilder.Input(
-                action: action,
-                actionSpecification: specification,
-                service: entity,
-                serviceSpecification: try reference.specification(.serviceSpecification, id: entity["specification_id"]?.stringValue ?? "") ?? [:],
-                lineage: lineage,
-                entityNRN: entityNRN
-            )
-        }
-        let notification = EnvelopeBuilder.notification(input)
-        let createdAt = now()
-        return Outbox.PreparedNotification(
-            envelope: EnvelopeBuilder.envelope(id: Self.newId(), createdAt: createdAt, notification: notification),
-            source: EnvelopeBuilder.source,
-            event: EnvelopeBuilder.event,
-            nrn: entityNRN,
-            actionId: action["id"]?.stringValue,
-            routing: try route(.object(notification), nrn: nrn, reference: reference),
-            now: createdAt
-        )
-    }
-
-    /// The channels a notification goes to, and why each other channel was skipped.
-    func route(_ notification: JSONValue, nrn: NRN, reference: ReferenceData) throws -> Outbox.Routing {
-        var routing = Outbox.Routing()
-        for channel in try reference.channels() {
-            switch ChannelRouter.decide(
-                channel: channel.object,
-                channelNRN: channel.nrn,
-                source: EnvelopeBuilder.source,
-                entityNRN: nrn,
-                notification: notification,
-                agentTags: agentTags
-            ) {
-            case .deliver: routing.channels.append(channel.object)
-            case .skip(let reason): routing.skipped.append(reason)
-            }
-        }
-        if routing.channels.isEmpty, routing.skipped.isEmpty {
-            routing.skipped.append("no notification channel exists; create one with POST /notification/channel")
-        }
-        return routing
-    }
-
-    /// `POST /notification/{id}/resend`: a new notification (new id, same `notification` payload) to the given
-    /// channels, or to every channel that routing picks now.
-    public func resend(notificationId: String, channelIds: [Int]?, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
-        let id = try await writeQueuingDeliveries { db, reservations in
-            guard let row = try Row.cachedOne(db, sql: "SELECT body, nrn, action_id FROM notification WHERE id = ?", arguments: [notificationId]),
-                tenancy.admits(nrn: row["nrn"]),
-                case .object(let original) = try JSONParser.parse(Array(row["body"] as Data)), let payload = original["notification"]
-            else { throw APIError.notFound("notification", notificationId) }
-            let nrnText: String = row["nrn"]
-            var routing: Outbox.Routing
-            if let channelIds {
-                routing = Outbox.Routing()
-                for channelId in channelIds {
-                    guard let channel = try Documents.fetch(.channel, id: String(channelId), in: db), try reaches(tenancy, .channel, channel, in: db)
-                    else {
-                        throw APIError.validation("channel_ids: channel \(channelId) does not exist")
-                    }
-                    routing.channels.append(channel)
-                }
-            } else {
-                routing = try route(payload, nrn: NRN(parsing: nrnText), reference: ReferenceData(in: db, memo: database.referenceMemo))
-            }
-            let newId = Self.newId()
-            var envelope = original
-            envelope["id"] = .string(newId)
-            envelope["created_at"] = .string(ISO8601.epochMilliseconds(now()))
-            let prepared = Outbox.PreparedNotification(
-                envelope: .object(envelope),
-                source: original["source"]?.stringValue ?? EnvelopeBuilder.source,
-                event: EnvelopeBuilder.event,
-                nrn: nrnText,
-                actionId: row["action_id"],
-                routing: routing,
-                resentFrom: notificationId,
-                now: now()
-            )
-            try Outbox.enqueue(prepared, reservations: reservations, in: db)
-            return newId
-        }
-        return try await notification(id: id)
-    }
-
+/// The outbox as the API shows it: notifications with their routing, deliveries with their attempts. Every read
+/// answers a record outside the caller's organization as a 404, as if it did not exist.
+extension AppDatabase {
     /// One notification as the API shows it: summary, routing decision, and the payload as delivered.
     public func notification(id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
-        try await database.writer.read { db in
+        try await writer.read { db in
             guard let row = try Row.cachedOne(db, sql: "SELECT * FROM notification WHERE id = ?", arguments: [id]), tenancy.admits(nrn: row["nrn"])
             else {
                 throw APIError.notFound("notification", id)
@@ -135,7 +25,7 @@ extension Orchestrator {
         offset: Int,
         for tenancy: Tenancy = .everyOrganization
     ) async throws -> JSONValue {
-        try await database.writer.read { db in
+        try await writer.read { db in
             var filter = SQLFilter()
             filter.within(organization: tenancy.organizationId)
             if let nrn { filter.raw("nrn_visible(nrn, ?, 1)", [nrn.description]) }
@@ -152,7 +42,7 @@ extension Orchestrator {
 
     /// `GET /notification/{id}/result`: per channel, the delivery's status, its attempts and the last response.
     public func notificationResult(id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
-        try await database.writer.read { db in
+        try await writer.read { db in
             guard let row = try Row.cachedOne(db, sql: "SELECT status, nrn FROM notification WHERE id = ?", arguments: [id]),
                 tenancy.admits(nrn: row["nrn"])
             else {
@@ -187,7 +77,7 @@ extension Orchestrator {
         offset: Int,
         for tenancy: Tenancy = .everyOrganization
     ) async throws -> JSONValue {
-        try await database.writer.read { db in
+        try await writer.read { db in
             var filter = SQLFilter()
             if let organization = tenancy.organizationId {
                 filter.raw(
@@ -207,22 +97,13 @@ extension Orchestrator {
     }
 
     public func delivery(id: Int64, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
-        try await database.writer.read { db in
-            try Self.deliveryJSON(try requireDelivery(id, for: tenancy, in: db), includeAttempts: true, in: db)
+        try await writer.read { db in
+            try Self.deliveryJSON(try Self.requireDelivery(id, for: tenancy, in: db), includeAttempts: true, in: db)
         }
-    }
-
-    public func retryDelivery(id: Int64, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
-        try await writeQueuingDeliveries { db, reservations in
-            _ = try requireDelivery(id, for: tenancy, in: db)
-            try Outbox.retry(deliveryId: id, now: now(), in: db)
-            reservations.queuedPending()
-        }
-        return try await delivery(id: id)
     }
 
     /// A delivery whose notification `tenancy` reaches; otherwise a 404.
-    private func requireDelivery(_ id: Int64, for tenancy: Tenancy, in db: Database) throws -> Row {
+    static func requireDelivery(_ id: Int64, for tenancy: Tenancy, in db: Database) throws -> Row {
         guard
             let row = try Row.cachedOne(
                 db,
@@ -280,5 +161,22 @@ extension Orchestrator {
             )
         }
         return object
+    }
+}
+
+extension StoreTransaction {
+    /// A stored notification's envelope, NRN and action, for a resend; a 404 when `tenancy` does not reach it.
+    public func storedNotification(_ id: String, for tenancy: Tenancy) throws -> (envelope: JSONObject, nrn: String, actionId: String?) {
+        guard let row = try Row.cachedOne(db, sql: "SELECT body, nrn, action_id FROM notification WHERE id = ?", arguments: [id]),
+            tenancy.admits(nrn: row["nrn"]),
+            case .object(let envelope) = try JSONParser.parse(Array(row["body"] as Data)), envelope["notification"] != nil
+        else { throw APIError.notFound("notification", id) }
+        return (envelope, row["nrn"], row["action_id"])
+    }
+
+    /// Puts a dead or failed delivery that `tenancy` reaches back in the queue for an immediate attempt.
+    public func retryDelivery(_ id: Int64, for tenancy: Tenancy, now: Date) throws {
+        _ = try AppDatabase.requireDelivery(id, for: tenancy, in: db)
+        try Outbox.retry(deliveryId: id, now: now, in: db)
     }
 }

@@ -1,4 +1,5 @@
 import NPSimCore
+import NPSimStore
 
 /// The create, update and delete action specifications that `use_default_actions: true` generates.
 ///

@@ -1,6 +1,6 @@
 import Foundation
-import GRDB
 import NPSimCore
+import NPSimStore
 
 extension Orchestrator {
     /// The service or link an action belongs to, and the kinds involved.
@@ -32,9 +32,9 @@ extension Orchestrator {
         let validated = try parent.actionKind.validatedForCreate(body)
         let action = try await writeQueuingDeliveries { db, reservations in
             let prepared = try prepareAction(on: parent, body: validated, createdBy: createdBy, in: db)
-            if let updated = prepared.updatedParent { try Documents.update(parent.kind, updated, in: db) }
-            try Documents.insert(parent.actionKind, prepared.action, in: db)
-            try Outbox.enqueue(prepared.notification, reservations: reservations, in: db)
+            if let updated = prepared.updatedParent { try db.update(parent.kind, updated) }
+            try db.insert(parent.actionKind, prepared.action)
+            try db.enqueue(prepared.notification, reservations: reservations)
             return prepared.action
         }
         return Self.presentAction(parent.actionKind, action, options: ReadOptions(includeMessages: true))
@@ -48,10 +48,10 @@ extension Orchestrator {
         let notification: Outbox.PreparedNotification
     }
 
-    private func prepareAction(on parent: ActionParent, body: JSONObject, createdBy: String?, in db: Database) throws -> PreparedAction {
+    private func prepareAction(on parent: ActionParent, body: JSONObject, createdBy: String?, in db: StoreTransaction) throws -> PreparedAction {
         var object = body
         let stored = try require(parent.kind, id: parent.id, for: parent.tenancy, in: db)
-        let reference = try ReferenceData(in: db, memo: database.referenceMemo)
+        let reference = try db.reference(of: database)
         let specId = try object.string("specification_id", of: parent.actionKind.rawValue)
         guard let spec = try reference.specification(.actionSpecification, id: specId) else {
             throw APIError.validation("\(parent.actionKind.rawValue).specification_id '\(specId)' is not an existing action specification")
@@ -105,10 +105,10 @@ extension Orchestrator {
     /// What a runner reports: status, results (merged), messages (appended). A terminal status moves the
     /// parent on, and results whose schema property has a `target` are copied into its attributes.
     public func patchAction(on parent: ActionParent, id: String, body: JSONValue) async throws -> JSONObject {
-        try await database.writer.write { db in
+        try await database.write { db in
             var object = try action(on: parent, id: id, in: db)
             let changes = try parent.actionKind.validatedForPatch(body, current: object)
-            let spec = try Documents.fetch(.actionSpecification, id: object["specification_id"]?.stringValue ?? "", in: db) ?? [:]
+            let spec = try db.fetch(.actionSpecification, id: object["specification_id"]?.stringValue ?? "") ?? [:]
             let currentStatus = ActionStatus(rawValue: object["status"]?.stringValue ?? "") ?? .pending
             var nextStatus = currentStatus
             for (key, value) in changes {
@@ -135,35 +135,35 @@ extension Orchestrator {
             }
             object["updated_at"] = .string(timestamp())
             if nextStatus != currentStatus {
-                var entity = try Documents.require(parent.kind, id: parent.id, in: db)
+                var entity = try db.require(parent.kind, id: parent.id)
                 let type = ActionType(rawValue: object["type"]?.stringValue ?? "") ?? .custom
                 try applyOutcome(of: object, type: type, status: nextStatus, spec: spec, to: &entity, in: db)
                 entity["updated_at"] = object["updated_at"]
-                try Documents.update(parent.kind, entity, in: db)
+                try db.update(parent.kind, entity)
             }
-            try Documents.update(parent.actionKind, object, in: db)
+            try db.update(parent.actionKind, object)
             return try present(parent.actionKind, object, options: ReadOptions(includeMessages: true), in: db)
         }
     }
 
     public func deleteAction(on parent: ActionParent, id: String) async throws -> JSONObject {
-        try await database.writer.write { db in
+        try await database.write { db in
             let object = try action(on: parent, id: id, in: db)
-            try Documents.delete(parent.actionKind, id: id, in: db)
+            try db.delete(parent.actionKind, id: id)
             return try present(parent.actionKind, object, options: ReadOptions(includeMessages: true), in: db)
         }
     }
 
     public func getAction(on parent: ActionParent, id: String, options: ReadOptions) async throws -> JSONObject {
-        try await database.writer.read { db in
+        try await database.read { db in
             try present(parent.actionKind, try action(on: parent, id: id, in: db), options: options, in: db)
         }
     }
 
     /// An action, checked to belong to the parent in the path.
-    func action(on parent: ActionParent, id: String, in db: Database) throws -> JSONObject {
+    func action(on parent: ActionParent, id: String, in db: StoreTransaction) throws -> JSONObject {
         _ = try require(parent.kind, id: parent.id, for: parent.tenancy, in: db)
-        let object = try Documents.require(parent.actionKind, id: id, in: db)
+        let object = try db.require(parent.actionKind, id: id)
         guard object[parent.idField]?.stringValue == parent.id else { throw APIError.notFound(parent.actionKind.displayName, id) }
         return object
     }
@@ -176,7 +176,7 @@ extension Orchestrator {
         status: ActionStatus,
         spec: JSONObject,
         to entity: inout JSONObject,
-        in db: Database
+        in db: StoreTransaction
     ) throws {
         guard let next = StatusMachine.parentStatus(after: type, reached: status) else { return }
         entity["status"] = .string(next.rawValue)
@@ -184,7 +184,7 @@ extension Orchestrator {
         var attributes = entity["attributes"]?.objectValue ?? JSONObject()
         if type == .create || type == .update {
             let entitySpecKind: EntityKind = entity["service_id"] == nil ? .serviceSpecification : .linkSpecification
-            let entitySpec = try Documents.fetch(entitySpecKind, id: entity["specification_id"]?.stringValue ?? "", in: db)
+            let entitySpec = try db.fetch(entitySpecKind, id: entity["specification_id"]?.stringValue ?? "")
             let declared = entitySpec?["attributes"]?["schema"]?["properties"]?.objectValue
             for (name, value) in action["parameters"]?.objectValue ?? JSONObject() where declared?[name] != nil {
                 attributes[name] = value
