@@ -38,6 +38,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -73,12 +74,39 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "NPSimHTTP",
+            dependencies: [
+                "NPSimCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "NPSimStandIns",
+            dependencies: [
+                "NPSimCore",
+                "NPSimStore",
+                "NPSimDelivery",
+                "NPSimHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "NPSimServer",
             dependencies: [
                 "NPSimCore",
                 "NPSimStore",
                 "NPSimOrchestrator",
                 "NPSimDelivery",
+                "NPSimHTTP",
+                "NPSimStandIns",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -92,7 +120,6 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -126,6 +153,7 @@ let package = Package(
             dependencies: [
                 "NPSimServer",
                 "NPSimOrchestrator",
+                "NPSimStandIns",
                 "NPSimDelivery",
                 "NPSimStore",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -15,7 +15,7 @@ struct SettingSources {
             config = JSONObject()
             return
         }
-        guard case .object(let object) = try FixtureLoader.parse(file: path) else {
+        guard case .object(let object) = try DocumentFile.parse(file: path) else {
             throw ValidationError("config file \(path) must hold an object of settings")
         }
         config = object

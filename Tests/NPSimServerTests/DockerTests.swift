@@ -52,7 +52,7 @@ import Testing
 
     @Test func theImageEntrypointServesPassesItsHealthcheckAndTheComposeRunnerClosesTheLoop() async throws {
         let dockerfile = try Dockerfile(String(contentsOf: Self.root.appendingPathComponent("docker/Dockerfile"), encoding: .utf8))
-        let compose = try FixtureLoader.parse(file: Self.root.appendingPathComponent("docker/compose.yaml").path)
+        let compose = try DocumentFile.parse(file: Self.root.appendingPathComponent("docker/compose.yaml").path)
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-docker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: data) }

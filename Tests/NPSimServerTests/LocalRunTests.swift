@@ -1,6 +1,7 @@
 import Foundation
 import NPSimCore
 import NPSimDelivery
+import NPSimStandIns
 import Synchronization
 import Testing
 

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NPSimCore
 import NPSimDelivery
+import NPSimStandIns
 import Testing
 
 @Suite struct ProviderTests {

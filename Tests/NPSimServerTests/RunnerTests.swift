@@ -1,5 +1,6 @@
 import Foundation
 import NPSimCore
+import NPSimStandIns
 import Testing
 
 /// The example runners of `fixtures/runners`, run for real against the real npsim: Create MySQL makes the service

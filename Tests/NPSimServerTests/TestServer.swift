@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NPSimCore
 import NPSimDelivery
 import NPSimServer
+import NPSimStandIns
 import Testing
 
 /// A client for one npsim under test, speaking real HTTP over loopback to a live server.

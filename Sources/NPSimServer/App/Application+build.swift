@@ -6,7 +6,9 @@ import Logging
 import NIOCore
 import NPSimCore
 import NPSimDelivery
+import NPSimHTTP
 import NPSimOrchestrator
+import NPSimStandIns
 import NPSimStore
 import Prometheus
 
@@ -65,7 +67,7 @@ public func buildApplication(
     )
     let localRunner = LocalRunner(
         database: database,
-        address: address,
+        apiURL: { await address.current },
         apiKey: primaryKey,
         timeout: configuration.localRuns.timeout,
         killGrace: configuration.killGrace,
@@ -120,9 +122,7 @@ public func buildApplication(
         ChannelController(orchestrator: orchestrator).register(on: routes)
         NotificationController(orchestrator: orchestrator).register(on: routes)
         MetricsController(database: database, registry: registry).register(on: routes)
-        GitHubStandIn(context: standIns).register(on: routes)
-        GitLabStandIn(context: standIns).register(on: routes)
-        AzureStandIn(context: standIns).register(on: routes)
+        standIns.register(on: routes)
         AdminController(
             orchestrator: orchestrator,
             seeder: seeder,

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NPSimDelivery
+import NPSimStandIns
 
 /// Everything `npsim serve` can be told. The executable fills it from flags and `NPSIM_*` variables;
 /// tests build it directly. Every property has a default that works offline with no set-up.

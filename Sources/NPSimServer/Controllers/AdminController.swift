@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 import NPSimOrchestrator
 import NPSimStore
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 import NPSimStore
 
 /// `POST /token` (API key or refresh token for a bearer token) and `/api_key`.

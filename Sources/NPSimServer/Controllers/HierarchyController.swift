@@ -1,5 +1,6 @@
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 import NPSimStore
 
 /// `/organization`, `/account`, `/namespace`, `/application` and `/scope`: the NRN tree that services and

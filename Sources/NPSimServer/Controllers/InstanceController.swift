@@ -1,5 +1,6 @@
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 import NPSimOrchestrator
 import NPSimStore
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import Metrics
+import NPSimHTTP
 import NPSimStore
 import Prometheus
 

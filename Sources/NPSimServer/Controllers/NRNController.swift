@@ -1,5 +1,6 @@
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 import NPSimStore
 
 /// `GET` and `PATCH /nrn/{nrn}`: the namespaced settings nullplatform keeps along the NRN tree

@@ -1,5 +1,6 @@
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 
 /// `GET /_npsim/openapi.json`: the OpenAPI 3.1 description of every route, built from the routes themselves.
 struct OpenAPIController {

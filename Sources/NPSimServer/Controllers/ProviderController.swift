@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 import NPSimStore
 
 /// `/provider`, `/provider_specification` and `/category`: the cloud settings runners resolve before they

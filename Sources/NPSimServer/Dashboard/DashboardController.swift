@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Mustache
 import NPSimCore
+import NPSimHTTP
 import NPSimOrchestrator
 import NPSimStore
 

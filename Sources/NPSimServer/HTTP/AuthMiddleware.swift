@@ -1,5 +1,6 @@
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 
 /// Requires `Authorization: Bearer <token>` on nullplatform's routes, as the real API does, and on the emulator's
 /// own routes under `/_npsim/` that change or list anything.

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOHTTP1
 import NPSimCore
+import NPSimHTTP
 
 /// Turns every error into nullplatform's JSON error body, so that clients never see an HTML page, an empty
 /// body or a crash. SQLite failures a client cannot fix (disk full, read-only file) become a 503 naming the cause.

@@ -1,5 +1,6 @@
 import HTTPTypes
 import NPSimCore
+import NPSimHTTP
 
 /// Builds the OpenAPI 3.1 document of npsim's routes: every path and method with its summary, path parameters,
 /// a JSON body where one is taken, the bearer requirement on nullplatform's routes, and the shared error body.

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 
 /// The first check every request meets: a `Host` npsim does not answer to is a 421 (DNS rebinding), and a
 /// state-changing request from another site's page is a 403, on every route: API, `/_npsim`, the dashboard's forms

@@ -122,7 +122,7 @@ enum WorkflowExec {
     /// The steps of a workflow file, with `$VAR` expanded in files and configuration values.
     static func load(_ path: String, environment: [String: String]) throws -> [Step] {
         let document: JSONValue
-        do { document = try FixtureLoader.parse(file: path, kind: "workflow") } catch let error as APIError {
+        do { document = try DocumentFile.parse(file: path, kind: "workflow") } catch let error as APIError {
             throw NPFailure.usage(error.message)
         }
         guard let steps = document["steps"]?.arrayValue else { throw NPFailure.usage("workflow \(path) has no steps: list") }
@@ -166,7 +166,7 @@ enum WorkflowExec {
         var notification = context.notification
         let session = try await NPSession.open(arguments)
         var categories = (arguments.flags["provider-categories"] ?? "").split(separator: ",").map(String.init)
-        if categories.isEmpty, let values = environment["VALUES"], let document = try? FixtureLoader.parse(file: values, kind: "values") {
+        if categories.isEmpty, let values = environment["VALUES"], let document = try? DocumentFile.parse(file: values, kind: "values") {
             categories = (document["provider_categories"]?.arrayValue ?? []).compactMap(\.stringValue)
         }
         let nrn = notification["service"]?["nrn"]?.stringValue ?? notification["entity_nrn"]?.stringValue

@@ -3,6 +3,7 @@ import Foundation
 import NPSimCore
 import NPSimDelivery
 import NPSimServer
+import NPSimStandIns
 
 /// `serve`'s options for what runs on this machine: local runs of mapped checkouts, and agent commands.
 struct LocalRunOptions: ParsableArguments {

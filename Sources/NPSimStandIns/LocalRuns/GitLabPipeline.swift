@@ -38,7 +38,7 @@ struct GitLabPipeline {
         let path = URL(fileURLWithPath: checkout).appendingPathComponent(file).path
         guard FileManager.default.fileExists(atPath: path) else { throw Rejected(message: "Missing CI config file") }
         let parsed: JSONValue
-        do { parsed = try FixtureLoader.parse(file: path) } catch { throw Rejected(message: "Invalid configuration format: \(error)") }
+        do { parsed = try DocumentFile.parse(file: path) } catch { throw Rejected(message: "Invalid configuration format: \(error)") }
         guard case .object(let document) = parsed else { throw Rejected(message: "Invalid configuration format") }
         let declared = document["stages"]?.arrayValue?.compactMap(\.stringValue) ?? ["build", "test", "deploy"]
         let stages = [".pre"] + declared + [".post"]

@@ -3,12 +3,13 @@ import Foundation
 import Hummingbird
 import NPSimCore
 import NPSimDelivery
+import NPSimHTTP
 import NPSimStore
 
 /// What the provider stand-ins share: the credentials they accept, the runs they record, and the resources
 /// they host, which are exactly those the notification channels point at (a repository, project or pipeline no
 /// channel names does not exist, and is a 404 as on the real service).
-struct StandInContext: Sendable {
+public struct StandInContext: Sendable {
     let database: AppDatabase
     let githubAppId: String
     let githubAppKey: GitHubAppKey
@@ -22,6 +23,37 @@ struct StandInContext: Sendable {
     let localRuns: LocalRunSettings
     let localRunner: LocalRunner
     let installationTokens = IssuedTokens()
+
+    public init(
+        database: AppDatabase,
+        githubAppId: String,
+        githubAppKey: GitHubAppKey,
+        githubToken: String?,
+        gitlabTriggerToken: String?,
+        gitlabPrivateToken: String?,
+        azureToken: String?,
+        strict: Bool,
+        localRuns: LocalRunSettings,
+        localRunner: LocalRunner
+    ) {
+        self.database = database
+        self.githubAppId = githubAppId
+        self.githubAppKey = githubAppKey
+        self.githubToken = githubToken
+        self.gitlabTriggerToken = gitlabTriggerToken
+        self.gitlabPrivateToken = gitlabPrivateToken
+        self.azureToken = azureToken
+        self.strict = strict
+        self.localRuns = localRuns
+        self.localRunner = localRunner
+    }
+
+    /// Registers the GitHub, GitLab and Azure DevOps stand-ins' routes.
+    public func register(on routes: Routes) {
+        GitHubStandIn(context: self).register(on: routes)
+        GitLabStandIn(context: self).register(on: routes)
+        AzureStandIn(context: self).register(on: routes)
+    }
 
     /// The configuration of every channel of a type.
     func channelConfigurations(type: ChannelType) async throws -> [JSONObject] {
@@ -53,14 +85,6 @@ struct StandInContext: Sendable {
             localRunner.submit(LocalRunner.Job(run: run, plan: plan))
         }
         return run
-    }
-
-    static func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(value)))
-        )
     }
 
     /// The bearer (or `token`) credential of a request.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 import NPSimStore
 
 /// GitLab's pipeline APIs at `/_gitlab/api/v4`: the trigger API (token in the form, query or JSON) and the
@@ -52,16 +53,16 @@ struct GitLabStandIn {
         }
         let checkout = context.localRuns.checkout("gitlab:\(decodedProject)")
         guard !channels.isEmpty || checkout != nil else { return Self.error("404 Project Not Found", status: .notFound) }
-        guard let ref, !ref.isEmpty else { return StandInContext.json(["error": "ref is missing"], status: .badRequest) }
+        guard let ref, !ref.isEmpty else { return JSONResponse.make(["error": "ref is missing"], status: .badRequest) }
         // A mapped checkout has whatever branch is asked for; otherwise the branches are those the channels name.
         let refs = Set(channels.compactMap { $0["reference"]?.stringValue })
         guard refs.contains(ref) || checkout != nil else {
-            return StandInContext.json(["message": ["base": ["Reference not found"]]], status: .badRequest)
+            return JSONResponse.make(["message": ["base": ["Reference not found"]]], status: .badRequest)
         }
         var pipeline: GitLabPipeline?
         if let checkout {
             do { pipeline = try GitLabPipeline.load(checkout: checkout) } catch {
-                return StandInContext.json(["message": ["base": [.string(error.message)]]], status: .badRequest)
+                return JSONResponse.make(["message": ["base": [.string(error.message)]]], status: .badRequest)
             }
         }
         let run = try await context.record(
@@ -74,7 +75,7 @@ struct GitLabStandIn {
             guard let pipeline else { throw UnsupportedByLocalRun(message: "no pipeline file") }
             return try pipeline.plan(project: decodedProject, ref: ref, source: source, variables: variables, pipelineId: run.id)
         }
-        return StandInContext.json(
+        return JSONResponse.make(
             [
                 "id": .int(run.id), "iid": .int(run.id), "project_id": Int(decodedProject).map(JSONValue.int) ?? .string(decodedProject),
                 "sha": .string(String(repeating: "0", count: 40)), "ref": .string(ref), "status": "created", "source": .string(source),
@@ -112,6 +113,6 @@ struct GitLabStandIn {
     }
 
     static func error(_ message: String, status: HTTPResponse.Status) -> Response {
-        StandInContext.json(["message": .string(message)], status: status)
+        JSONResponse.make(["message": .string(message)], status: status)
     }
 }

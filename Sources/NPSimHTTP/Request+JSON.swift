@@ -4,12 +4,12 @@ import NPSimCore
 
 extension Request {
     /// The largest body npsim accepts; bigger ones are refused with 413 before they are read in full.
-    static let maximumBodySize = 1 << 20
+    public static let maximumBodySize = 1 << 20
 
     /// Reads and parses the body. An empty body reads as `{}` so that bodiless POSTs (resend) work; any other body
     /// must say it is JSON: a browser sends `text/plain`, form and multipart bodies cross-site without asking, so
     /// accepting them would let any web page drive npsim.
-    func jsonBody() async throws -> JSONValue {
+    public func jsonBody() async throws -> JSONValue {
         let buffer = try await collectBody()
         if buffer.readableBytes == 0 { return [:] }
         let contentType = headers[.contentType]
@@ -22,7 +22,7 @@ extension Request {
     }
 
     /// The whole body, at most ``maximumBodySize`` bytes (413 beyond).
-    func collectBody() async throws -> ByteBuffer {
+    public func collectBody() async throws -> ByteBuffer {
         do {
             return try await body.collect(upTo: Self.maximumBodySize)
         } catch is NIOTooManyBytesError {
@@ -31,25 +31,25 @@ extension Request {
     }
 
     /// `application/json`, or any `+json` type (`application/merge-patch+json`), with or without parameters.
-    static func isJSON(_ contentType: String) -> Bool {
+    public static func isJSON(_ contentType: String) -> Bool {
         if contentType == "application/json" || contentType == "application/json; charset=utf-8" { return true }
         let type = contentType.prefix { $0 != ";" }.filter { $0 != " " && $0 != "\t" }.lowercased()
         return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 
     /// A query parameter, or `nil` when absent or empty.
-    func query(_ name: String) -> String? {
+    public func query(_ name: String) -> String? {
         guard let value = uri.queryParameters.get(name), !value.isEmpty else { return nil }
         return value
     }
 
     /// A comma-separated (and/or repeated) query parameter as a list.
-    func queryList(_ name: String) -> [String] {
+    public func queryList(_ name: String) -> [String] {
         uri.queryParameters.getAll(name).flatMap { $0.split(separator: ",").map(String.init) }.filter { !$0.isEmpty }
     }
 
     /// A boolean query flag: `true`/`1` are true; anything else but absence is a 400.
-    func queryFlag(_ name: String) throws -> Bool {
+    public func queryFlag(_ name: String) throws -> Bool {
         guard let value = query(name) else { return false }
         switch value.lowercased() {
         case "true", "1": return true
@@ -59,7 +59,7 @@ extension Request {
     }
 
     /// Paging parameters: `limit` (1...1000, default 30) and `offset` (>= 0); `per_page` is accepted for `limit`.
-    func paging() throws -> (limit: Int, offset: Int) {
+    public func paging() throws -> (limit: Int, offset: Int) {
         func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
             guard let text = query(name) else { return value }
             guard let number = Int(text), range.contains(number) else {
@@ -72,7 +72,7 @@ extension Request {
     }
 
     /// The `nrn` query filter, wildcards allowed.
-    func nrnFilter() throws -> NRN? {
+    public func nrnFilter() throws -> NRN? {
         guard let text = query("nrn") else { return nil }
         return try NRN(parsing: text, allowWildcards: true)
     }
@@ -80,7 +80,7 @@ extension Request {
 
 extension RequestContext {
     /// A path parameter the router guarantees is present.
-    func pathParameter(_ name: String) throws -> String {
+    public func pathParameter(_ name: String) throws -> String {
         guard let value = parameters.get(name) else { throw APIError.badRequest("missing path parameter \(name)") }
         return value
     }

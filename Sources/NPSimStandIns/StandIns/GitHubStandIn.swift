@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 import NPSimStore
 
 /// GitHub's REST API as far as a `github` channel uses it, at `/_github`: installation tokens for the app and
@@ -32,7 +33,7 @@ struct GitHubStandIn {
             }
             guard installations.contains(installation) else { return Self.error("Not Found", status: .notFound) }
             let issued = await context.installationTokens.issue()
-            return StandInContext.json(
+            return JSONResponse.make(
                 [
                     "token": .string(issued.token), "expires_at": .string(issued.expiresAt.formatted(.iso8601)),
                     "permissions": ["actions": "write", "metadata": "read"], "repository_selection": "all",
@@ -106,13 +107,13 @@ struct GitHubStandIn {
             }
             guard body["return_run_details"] == .bool(true) else { return Response(status: .noContent) }
             let base = "/_github/repos/\(owner)/\(repo)/actions/runs/\(run.id)"
-            return StandInContext.json(["workflow_run_id": .int(run.id), "run_url": .string(base), "html_url": .string(base)], status: .ok)
+            return JSONResponse.make(["workflow_run_id": .int(run.id), "run_url": .string(base), "html_url": .string(base)], status: .ok)
         }
         routes.get("/_github/repos/:owner/:repo/actions/runs", "GitHub stand-in: list workflow runs") { request, routeContext in
             let resource = "\(try routeContext.pathParameter("owner"))/\(try routeContext.pathParameter("repo"))"
             let runs = try await context.database.providerRuns(provider: "github", resource: nil, limit: 1000, offset: 0)
             let mine = runs.runs.filter { $0.resource.lowercased().hasPrefix(resource.lowercased() + "/") }
-            return StandInContext.json(
+            return JSONResponse.make(
                 [
                     "total_count": .int(mine.count),
                     "workflow_runs": .array(
@@ -136,7 +137,7 @@ struct GitHubStandIn {
     }
 
     static func error(_ message: String, status: HTTPResponse.Status, documentation: String = documentation) -> Response {
-        StandInContext.json(
+        JSONResponse.make(
             ["message": .string(message), "documentation_url": .string(documentation), "status": .string(String(status.code))],
             status: status
         )

@@ -10,7 +10,7 @@ import ServiceLifecycle
 ///
 /// Runs execute concurrently, each in a child task of this service, so a stop cancels them: their processes are
 /// killed and the runs end `failed`. Runs a previous process left unfinished are marked failed at start.
-struct LocalRunner: Service {
+public struct LocalRunner: Service {
     struct Job: Sendable {
         let run: ProviderRuns.Run
         let plan: Result<LocalRunPlan, UnsupportedByLocalRun>
@@ -21,7 +21,8 @@ struct LocalRunner: Service {
     static let logLimit = 4 << 20
 
     let database: AppDatabase
-    let address: ListeningAddress
+    /// npsim's own URL, handed to runs as `NP_API_URL`; known once the server has bound its port.
+    let apiURL: @Sendable () async -> String
     let apiKey: String
     let timeout: Duration
     /// Between SIGTERM and SIGKILL when a step is stopped (`--kill-grace`).
@@ -30,10 +31,17 @@ struct LocalRunner: Service {
     private let jobs: AsyncStream<Job>
     private let submissions: AsyncStream<Job>.Continuation
 
-    init(database: AppDatabase, address: ListeningAddress, apiKey: String, timeout: Duration, killGrace: Duration, logger: Logger) {
+    public init(
+        database: AppDatabase,
+        apiURL: @escaping @Sendable () async -> String,
+        apiKey: String,
+        timeout: Duration,
+        killGrace: Duration,
+        logger: Logger
+    ) {
         self.killGrace = killGrace
         self.database = database
-        self.address = address
+        self.apiURL = apiURL
         self.apiKey = apiKey
         self.timeout = timeout
         self.logger = logger
@@ -45,7 +53,7 @@ struct LocalRunner: Service {
         submissions.yield(job)
     }
 
-    func run() async throws {
+    public func run() async throws {
         let interrupted = try await database.unfinishedLocalRuns()
         for run in interrupted {
             try await finish(run, phase: .failed, exitCode: nil, log: "npsim stopped before this run finished; it was not resumed.\n")
@@ -86,7 +94,7 @@ struct LocalRunner: Service {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         var environment = ProcessInfo.processInfo.environment.merging(plan.environment) { $1 }
-        environment["NP_API_URL"] = await address.current
+        environment["NP_API_URL"] = await apiURL()
         environment["NP_API_KEY"] = apiKey
         environment["NPSIM_RUN_DIR"] = scratch.path
         var log = plan.notes.map { "npsim: \($0)\n" }.joined()

@@ -26,7 +26,7 @@ struct AzurePipeline {
         let path = URL(fileURLWithPath: checkout).appendingPathComponent(file).path
         guard FileManager.default.fileExists(atPath: path) else { throw Rejected(message: "File /\(file) not found in repository self") }
         let parsed: JSONValue
-        do { parsed = try FixtureLoader.parse(file: path) } catch { throw Rejected(message: "/\(file): \(error)") }
+        do { parsed = try DocumentFile.parse(file: path) } catch { throw Rejected(message: "/\(file): \(error)") }
         guard case .object(let document) = parsed,
             document["steps"] != nil || document["jobs"] != nil || document["stages"] != nil
                 || document["extends"] != nil

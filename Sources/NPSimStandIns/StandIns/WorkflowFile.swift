@@ -20,7 +20,7 @@ struct WorkflowFile {
     static func load(checkout: String, workflow: String) throws -> WorkflowFile? {
         let path = URL(fileURLWithPath: checkout).appendingPathComponent(".github/workflows").appendingPathComponent(workflow).path
         guard FileManager.default.fileExists(atPath: path), !workflow.contains("..") else { return nil }
-        let document = try FixtureLoader.parse(file: path)
+        let document = try DocumentFile.parse(file: path)
         let trigger = document["on"] ?? document["true"]
         let dispatch: JSONValue?
         switch trigger {

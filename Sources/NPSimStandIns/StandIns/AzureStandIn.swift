@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NPSimCore
+import NPSimHTTP
 import NPSimStore
 
 /// Azure DevOps "Runs - Run Pipeline" at `/_azure`, with its VSS error envelope and, in strict mode, its trap of
@@ -85,7 +86,7 @@ struct AzureStandIn {
                 )
             }
             let base = "/_azure/\(organization)/\(project)"
-            return StandInContext.json(
+            return JSONResponse.make(
                 [
                     "_links": [
                         "self": ["href": .string("\(base)/_apis/pipelines/\(pipeline)/runs/\(run.id)")],
@@ -124,6 +125,6 @@ struct AzureStandIn {
             "typeKey": .string(type), "errorCode": 0, "eventId": 3000,
         ]
         if let validation { envelope["customProperties"] = ["ValidationResults": [["result": "error", "message": .string(validation)]]] }
-        return StandInContext.json(.object(envelope), status: status)
+        return JSONResponse.make(.object(envelope), status: status)
     }
 }
