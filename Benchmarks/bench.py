@@ -400,11 +400,14 @@ def bench_latency(binary, count=1000, rate=200):
                     await asyncio.sleep(delay)
                 payload = json.dumps({"specification_id": GET_CREDENTIALS}).encode()
                 began = time.perf_counter()
-                writer.write((f"POST /service/{service}/action HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {npsim.token}\r\n"
+                writer.write((f"POST /service/{service}/action HTTP/1.1\r\nHost: 127.0.0.1:{npsim.port}\r\nAuthorization: Bearer {npsim.token}\r\n"
                               f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n").encode() + payload)
                 await writer.drain()
                 _, body = await read_message(reader)
-                sent[json.loads(body)["id"]] = began
+                reply = json.loads(body)
+                if "id" not in reply:
+                    raise SystemExit(f"npsim refused an action: {reply}")
+                sent[reply["id"]] = began
             deadline = time.perf_counter() + 30
             while len([k for k in sent if k in sink.arrivals]) < count and time.perf_counter() < deadline:
                 await asyncio.sleep(0.01)

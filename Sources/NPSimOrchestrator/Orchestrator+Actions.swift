@@ -51,7 +51,7 @@ extension Orchestrator {
     private func prepareAction(on parent: ActionParent, body: JSONObject, createdBy: String?, in db: StoreTransaction) throws -> PreparedAction {
         var object = body
         let stored = try require(parent.kind, id: parent.id, for: parent.tenancy, in: db)
-        let reference = try db.reference(of: database)
+        let reference = try db.reference()
         let specId = try object.string("specification_id", of: parent.actionKind.rawValue)
         guard let spec = try reference.specification(.actionSpecification, id: specId) else {
             throw APIError.validation("\(parent.actionKind.rawValue).specification_id '\(specId)' is not an existing action specification")

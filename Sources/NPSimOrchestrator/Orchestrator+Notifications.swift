@@ -90,7 +90,7 @@ extension Orchestrator {
                     routing.channels.append(channel)
                 }
             } else {
-                routing = try route(original.envelope["notification"] ?? .null, nrn: NRN(parsing: nrnText), reference: db.reference(of: database))
+                routing = try route(original.envelope["notification"] ?? .null, nrn: NRN(parsing: nrnText), reference: db.reference())
             }
             let newId = Self.newId()
             var envelope = original.envelope

@@ -3,12 +3,12 @@ import GRDB
 extension AppDatabase {
     /// Runs `body` in a read transaction: it sees one consistent state of the database.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T) async throws -> T {
-        try await writer.read { db in try body(StoreTransaction(db: db)) }
+        try await writer.read { db in try body(StoreTransaction(db: db, of: self)) }
     }
 
     /// Runs `body` in a write transaction of its own: everything it wrote is kept, or, if it throws, nothing.
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T) async throws -> T {
-        try await writer.write { db in try body(StoreTransaction(db: db)) }
+        try await writer.write { db in try body(StoreTransaction(db: db, of: self)) }
     }
 
     /// A write that may queue deliveries, in a transaction shared with concurrent ones (``GroupCommit``). The
@@ -24,7 +24,7 @@ extension AppDatabase {
             { db in
                 let reservations = DeliveryReservations(handoff: handoff)
                 do {
-                    return (try body(StoreTransaction(db: db), reservations), reservations)
+                    return (try body(StoreTransaction(db: db, of: self), reservations), reservations)
                 } catch {
                     reservations.rolledBack()
                     throw error

@@ -13,6 +13,8 @@ public struct AppDatabase: Sendable {
     let groupCommit: GroupCommit
     /// What new actions read of specifications, channels and the hierarchy, remembered (see ``ReferenceData``).
     let referenceMemo = ReferenceData.Memo()
+    /// The parsed form of the documents read over and over (see ``ParsedDocuments``).
+    let parsedDocuments = ParsedDocuments()
 
     /// Opens (creating if needed) the database file at `path` and migrates it. With `maximumSize` (bytes),
     /// SQLite refuses to grow the file beyond it (`PRAGMA max_page_count`), which a long-running demo uses to

@@ -6,16 +6,25 @@ import NPSimCore
 /// ``AppDatabase/writeQueuingDeliveries(handoff:_:)``; a write whose closure throws leaves nothing behind.
 public struct StoreTransaction {
     let db: Database
+    /// The database's memos: reference data and parsed documents.
+    let referenceMemo: ReferenceData.Memo
+    let parsed: ParsedDocuments
+
+    init(db: Database, of database: AppDatabase) {
+        self.db = db
+        referenceMemo = database.referenceMemo
+        parsed = database.parsedDocuments
+    }
 
     // MARK: Documents
 
     public func fetch(_ kind: EntityKind, id: String) throws -> JSONObject? {
-        try Documents.fetch(kind, id: id, in: db)
+        try Documents.fetch(kind, id: id, in: db, parsed: parsed)
     }
 
     /// Like ``fetch(_:id:)``, but a missing record is a 404 naming it.
     public func require(_ kind: EntityKind, id: String) throws -> JSONObject {
-        try Documents.require(kind, id: id, in: db)
+        try Documents.require(kind, id: id, in: db, parsed: parsed)
     }
 
     public func insert(_ kind: EntityKind, _ body: JSONObject) throws {
@@ -75,9 +84,9 @@ public struct StoreTransaction {
         try Hierarchy.lineage(of: nrn, creatingMissing: creatingMissing, in: db)
     }
 
-    /// What new actions read of specifications, channels and the hierarchy, remembered by `database`.
-    public func reference(of database: AppDatabase) throws -> ReferenceData {
-        try ReferenceData(in: db, memo: database.referenceMemo)
+    /// What new actions read of specifications, channels and the hierarchy, remembered by the database.
+    public func reference() throws -> ReferenceData {
+        try ReferenceData(in: db, memo: referenceMemo)
     }
 
     // MARK: Outbox

@@ -76,7 +76,7 @@ public enum APIKeys {
     }
 
     /// Changes a key's name, grants or tags (what `PATCH /api_key/{id}` may change); the secret stays.
-    public static func update(id: Int, name: String?, grants: JSONValue?, tags: JSONValue?, in db: Database) throws -> Key? {
+    static func update(id: Int, name: String?, grants: JSONValue?, tags: JSONValue?, in db: Database) throws -> Key? {
         guard let current = try find(id: id, in: db) else { return nil }
         try db.run(
             sql: "UPDATE api_key SET name = ?, grants = ?, tags = ?, updated_at = ? WHERE id = ?",
@@ -88,21 +88,21 @@ public enum APIKeys {
         return try find(id: id, in: db)
     }
 
-    public static func find(secret: String, in db: Database) throws -> Key? {
+    static func find(secret: String, in db: Database) throws -> Key? {
         try Row.cachedOne(db, sql: "SELECT * FROM api_key WHERE secret = ?", arguments: [secret]).map(key)
     }
 
-    public static func find(id: Int, in db: Database) throws -> Key? {
+    static func find(id: Int, in db: Database) throws -> Key? {
         try Row.cachedOne(db, sql: "SELECT * FROM api_key WHERE id = ?", arguments: [id]).map(key)
     }
 
     /// Every key, or those of one organization.
-    public static func all(organizationId: String? = nil, in db: Database) throws -> [Key] {
+    static func all(organizationId: String? = nil, in db: Database) throws -> [Key] {
         guard let organizationId else { return try Row.cachedAll(db, sql: "SELECT * FROM api_key ORDER BY id").map(key) }
         return try Row.cachedAll(db, sql: "SELECT * FROM api_key WHERE organization_id = ? ORDER BY id", arguments: [organizationId]).map(key)
     }
 
-    public static func delete(id: Int, in db: Database) throws -> Bool {
+    static func delete(id: Int, in db: Database) throws -> Bool {
         try db.run(sql: "DELETE FROM api_key WHERE id = ?", arguments: [id])
         return db.changesCount > 0
     }

@@ -18,16 +18,17 @@ public enum Documents {
         case specification = "specification_id"
     }
 
-    static func fetch(_ kind: EntityKind, id: String, in db: Database) throws -> JSONObject? {
+    /// - Parameter parsed: the database's memo of parsed documents, for the documents read over and over.
+    static func fetch(_ kind: EntityKind, id: String, in db: Database, parsed: ParsedDocuments? = nil) throws -> JSONObject? {
         guard let body = try String.cachedOne(db, sql: "SELECT body FROM document WHERE kind = ? AND id = ?", arguments: [kind.rawValue, id]) else {
             return nil
         }
-        return try ParsedDocuments.shared.object(kind: kind, id: id, text: body)
+        return try parsed?.object(kind: kind, id: id, text: body) ?? ParsedDocuments.parse(body)
     }
 
     /// Like ``fetch(_:id:in:)``, but a missing record is a 404 naming it.
-    static func require(_ kind: EntityKind, id: String, in db: Database) throws -> JSONObject {
-        guard let object = try fetch(kind, id: id, in: db) else { throw APIError.notFound(kind.displayName, id) }
+    static func require(_ kind: EntityKind, id: String, in db: Database, parsed: ParsedDocuments? = nil) throws -> JSONObject {
+        guard let object = try fetch(kind, id: id, in: db, parsed: parsed) else { throw APIError.notFound(kind.displayName, id) }
         return object
     }
 
@@ -176,7 +177,7 @@ public enum Documents {
             try type.map {
                 try Row.cachedAll(db, sql: "SELECT id, body FROM document WHERE kind = ? AND type = ? ORDER BY seq", arguments: [kind.rawValue, $0])
             } ?? Row.cachedAll(db, sql: "SELECT id, body FROM document WHERE kind = ? ORDER BY seq", arguments: [kind.rawValue])
-        return try rows.map { try ParsedDocuments.shared.object(kind: kind, id: $0["id"], text: $0["body"]) }
+        return try rows.map { try ParsedDocuments.parse($0["body"]) }
     }
 
     /// Every document of a kind under a parent, oldest first (action specifications of a spec, actions of a service).

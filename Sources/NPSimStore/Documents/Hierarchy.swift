@@ -3,7 +3,7 @@ import NPSimCore
 
 /// The organization hierarchy behind `entity_nrn`: each NRN a service or link is created at must be here.
 public enum Hierarchy {
-    public static func upsert(_ entity: NRNEntity, in db: Database) throws {
+    static func upsert(_ entity: NRNEntity, in db: Database) throws {
         try db.run(
             sql: """
                 INSERT INTO nrn_entity (nrn, level, name, slug, fields) VALUES (?, ?, ?, ?, ?)
@@ -16,7 +16,7 @@ public enum Hierarchy {
         )
     }
 
-    public static func fetch(_ nrn: NRN, in db: Database) throws -> NRNEntity? {
+    static func fetch(_ nrn: NRN, in db: Database) throws -> NRNEntity? {
         try Row.cachedOne(db, sql: "SELECT name, slug, fields FROM nrn_entity WHERE nrn = ?", arguments: [nrn.description]).map {
             NRNEntity(nrn: nrn, name: $0["name"], slug: $0["slug"], fields: try fields($0, nrn: nrn))
         }
@@ -28,7 +28,7 @@ public enum Hierarchy {
     /// user's NRNs name entities that exist on the platform and cannot be created through its API. The hierarchy
     /// routes or a fixture can rename them later.
     @discardableResult
-    public static func lineage(of nrn: NRN, creatingMissing: Bool = false, in db: Database) throws -> [NRNEntity] {
+    static func lineage(of nrn: NRN, creatingMissing: Bool = false, in db: Database) throws -> [NRNEntity] {
         try nrn.lineage.reversed().map { level in
             if let entity = try fetch(level, in: db) { return entity }
             let levelName = level.components.last?.level.rawValue ?? "organization"
@@ -42,7 +42,7 @@ public enum Hierarchy {
     }
 
     /// Entities of a level (every level when `nil`) below `parent`, with one of `slugs` when given.
-    public static func list(level: NRN.Level?, under parent: NRN?, slugs: [String] = [], in db: Database) throws -> [NRNEntity] {
+    static func list(level: NRN.Level?, under parent: NRN?, slugs: [String] = [], in db: Database) throws -> [NRNEntity] {
         var sql = "SELECT nrn, name, slug, fields FROM nrn_entity WHERE 1"
         var arguments: StatementArguments = []
         if let level {
@@ -75,7 +75,7 @@ public enum Hierarchy {
 
 extension Hierarchy {
     /// Finds an entity by its level and id (ids are unique within a level, as in nullplatform).
-    public static func find(level: NRN.Level, id: String, in db: Database) throws -> NRNEntity? {
+    static func find(level: NRN.Level, id: String, in db: Database) throws -> NRNEntity? {
         let suffix = "\(level.rawValue)=\(id)"
         guard
             let text = try String.cachedOne(
@@ -88,7 +88,7 @@ extension Hierarchy {
     }
 
     /// The next free id at a level, for entities created without one.
-    public static func nextId(level: NRN.Level, in db: Database) throws -> Int {
+    static func nextId(level: NRN.Level, in db: Database) throws -> Int {
         try Counters.next("nrn_\(level.rawValue)", in: db) + 1000
     }
 }

@@ -5,11 +5,8 @@ import Synchronization
 /// The parsed form of the documents read over and over (the specification, the service and the channels that every
 /// new action reads), each kept with its exact stored text. A read whose text is byte for byte the cached one
 /// reuses the parse, which was the largest single cost of creating an action; any write changes the text, so an
-/// entry is never stale and nothing needs invalidating. The memo is keyed by kind and id and checked against the
-/// text, so it is correct for any number of databases in one process (the tests run many).
+/// entry is never stale and nothing needs invalidating. Each ``AppDatabase`` has its own, bounded.
 final class ParsedDocuments: Sendable {
-    /// One memo for the process: a pure cache of `JSONParser`, bounded, holding nothing a reader could not parse.
-    static let shared = ParsedDocuments(capacity: 256)
 
     private struct Entry {
         let text: String
@@ -19,7 +16,7 @@ final class ParsedDocuments: Sendable {
     private let capacity: Int
     private let entries = Mutex<[String: Entry]>([:])
 
-    init(capacity: Int) {
+    init(capacity: Int = 256) {
         self.capacity = capacity
     }
 

@@ -73,12 +73,12 @@ public enum ProviderRuns {
         return run
     }
 
-    public static func get(_ id: Int, in db: Database) throws -> Run? {
+    static func get(_ id: Int, in db: Database) throws -> Run? {
         try Row.cachedOne(db, sql: "SELECT * FROM provider_run WHERE id = ?", arguments: [id]).map(Run.init(row:))
     }
 
     /// A local run started.
-    public static func start(_ id: Int, status: String, in db: Database) throws {
+    static func start(_ id: Int, status: String, in db: Database) throws {
         try db.run(
             sql: "UPDATE provider_run SET status = ?, started_at = ? WHERE id = ?",
             arguments: [status, ISO8601.string(from: Date()), id]
@@ -86,7 +86,7 @@ public enum ProviderRuns {
     }
 
     /// A local run ended.
-    public static func finish(_ id: Int, status: String, conclusion: String?, exitCode: Int?, log: String, in db: Database) throws {
+    static func finish(_ id: Int, status: String, conclusion: String?, exitCode: Int?, log: String, in db: Database) throws {
         try db.run(
             sql: "UPDATE provider_run SET status = ?, conclusion = ?, exit_code = ?, log = ?, finished_at = ? WHERE id = ?",
             arguments: [status, conclusion, exitCode, log, ISO8601.string(from: Date()), id]
@@ -94,12 +94,12 @@ public enum ProviderRuns {
     }
 
     /// Local runs that never finished: npsim stopped while they were queued or running.
-    public static func unfinishedLocal(in db: Database) throws -> [Run] {
+    static func unfinishedLocal(in db: Database) throws -> [Run] {
         try Row.fetchAll(db, sql: "SELECT * FROM provider_run WHERE checkout IS NOT NULL AND finished_at IS NULL ORDER BY id")
             .map(Run.init(row:))
     }
 
-    public static func list(provider: String?, resource: String?, limit: Int, offset: Int, in db: Database) throws -> (runs: [Run], total: Int) {
+    static func list(provider: String?, resource: String?, limit: Int, offset: Int, in db: Database) throws -> (runs: [Run], total: Int) {
         var filter = SQLFilter()
         filter.equals("provider", provider)
         filter.equals("resource", resource)

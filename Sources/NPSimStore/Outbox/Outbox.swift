@@ -106,15 +106,14 @@ public enum Outbox {
 
     /// Puts deliveries a crash or shutdown left `in_flight` back in the queue; returns how many.
     @discardableResult
-    public static func resumeInterrupted(in db: Database) throws -> Int {
+    static func resumeInterrupted(in db: Database) throws -> Int {
         try db.run(sql: "UPDATE delivery SET status = 'pending' WHERE status = 'in_flight'")
         return db.changesCount
     }
 
     /// Due deliveries, oldest first: `(id, channel id)` pairs for the dispatcher to reserve capacity for.
     /// Channels in `excludingChannels` are left out, so that a saturated channel's backlog cannot crowd out others.
-    public static func due(nowMilliseconds: Int64, limit: Int, excludingChannels: [Int] = [], in db: Database) throws -> [(id: Int64, channelId: Int)]
-    {
+    static func due(nowMilliseconds: Int64, limit: Int, excludingChannels: [Int] = [], in db: Database) throws -> [(id: Int64, channelId: Int)] {
         try Row.cachedAll(
             db,
             sql: """
@@ -126,7 +125,7 @@ public enum Outbox {
     }
 
     /// Whether any delivery is due, of the given channels or (`nil`) of any.
-    public static func hasDue(nowMilliseconds: Int64, channels: [Int]? = nil, in db: Database) throws -> Bool {
+    static func hasDue(nowMilliseconds: Int64, channels: [Int]? = nil, in db: Database) throws -> Bool {
         try Bool.cachedOne(
             db,
             sql: """
@@ -143,7 +142,7 @@ public enum Outbox {
     }
 
     /// Marks deliveries `in_flight` and loads what their targets need. Rows another claimer took are skipped.
-    public static func claim(_ ids: [Int64], in db: Database) throws -> [ClaimedDelivery] {
+    static func claim(_ ids: [Int64], in db: Database, parsed: ParsedDocuments) throws -> [ClaimedDelivery] {
         try ids.compactMap { id in
             try db.run(sql: "UPDATE delivery SET status = 'in_flight' WHERE id = ? AND status = 'pending'", arguments: [id])
             guard db.changesCount == 1,
@@ -166,7 +165,7 @@ public enum Outbox {
                 source: row["source"],
                 event: row["event"],
                 body: Array(row["body"] as Data),
-                channel: try Documents.fetch(.channel, id: String(channelId), in: db)
+                channel: try Documents.fetch(.channel, id: String(channelId), in: db, parsed: parsed)
             )
         }
     }
@@ -216,7 +215,7 @@ public enum Outbox {
     /// Stores an attempt and moves its delivery (and the notification's summary status) on. A `NULL` request body
     /// stands for the notification's envelope (``attemptsSQL`` reads it back from there): storing each webhook's body
     /// again with its attempt made the attempt four times as large.
-    public static func record(_ attempt: PreparedAttempt, in db: Database) throws {
+    static func record(_ attempt: PreparedAttempt, in db: Database) throws {
         try db.run(
             sql: """
                 INSERT INTO attempt (delivery_id, number, started_at, duration_ms, outcome, retried, request, request_body,
@@ -249,7 +248,7 @@ public enum Outbox {
         """
 
     /// Puts a dead or failed delivery back in the queue for an immediate attempt, keeping its history.
-    public static func retry(deliveryId: Int64, now: Date, in db: Database) throws {
+    static func retry(deliveryId: Int64, now: Date, in db: Database) throws {
         guard let status = try String.cachedOne(db, sql: "SELECT status FROM delivery WHERE id = ?", arguments: [deliveryId]) else {
             throw APIError.notFound("delivery", String(deliveryId))
         }
@@ -267,14 +266,14 @@ public enum Outbox {
     ///
     /// Finding the newest `keep` rows walks `keep` index entries; a look at the table's id range first (two rowid
     /// seeks) skips that walk while the table cannot hold more than `keep` rows.
-    public static func pruneAttempts(keep: Int, in db: Database) throws {
+    static func pruneAttempts(keep: Int, in db: Database) throws {
         guard try mayExceed(keep, table: "attempt", key: "id", in: db) else { return }
         try db.run(sql: "DELETE FROM attempt WHERE id <= (SELECT id FROM attempt ORDER BY id DESC LIMIT 1 OFFSET ?)", arguments: [keep])
     }
 
     /// Keeps the newest `keep` notifications, dropping older ones (their deliveries and attempts go with them) unless
     /// a delivery of theirs is still pending or in flight.
-    public static func pruneNotifications(keep: Int, in db: Database) throws {
+    static func pruneNotifications(keep: Int, in db: Database) throws {
         guard try mayExceed(keep, table: "notification", key: "seq", in: db) else { return }
         try db.run(
             sql: """
@@ -350,7 +349,7 @@ extension AppDatabase {
 
     /// Marks deliveries `in_flight` and returns those that still were due.
     public func claimDeliveries(_ ids: [Int64]) async throws -> [ClaimedDelivery] {
-        try await writer.write { db in try Outbox.claim(ids, in: db) }
+        try await writer.write { db in try Outbox.claim(ids, in: db, parsed: parsedDocuments) }
     }
 
     /// Stores attempts (in the group commit, with other writes) and prunes the oldest records now and then.
