@@ -6,6 +6,7 @@ the machines this runs on are noisy.
                               [--fanout-rounds 5] [--compare OLDER_BINARY]
   python3 Benchmarks/bench.py --only instructions [--instructions 2000] [--compare OLDER_BINARY]
   python3 Benchmarks/bench.py --only cpu [--cpu-actions 20000] [--fanout-rounds 5] [--compare OLDER_BINARY]
+  python3 Benchmarks/bench.py --only reset
 
 Needs wrk and nginx (Debian: apt-get install wrk nginx-light), moto_server (pip install 'moto[server]'), for the
 fan-out the client floor (Benchmarks/ClientFloor, a package of its own built by Benchmarks/setup) and, for --only instructions,
@@ -493,13 +494,47 @@ def bench_memory_and_reads(binary, notifications, rows):
     return {"idle_rss_mb": idle, "loaded_rss_mb": loaded, "notifications": notifications, "database_mb": database_mb, "reads": reads}
 
 
+def bench_reset(binary, rounds=20, services=50, restarts=5):
+    """What isolating one test costs: `POST /_npsim/reset` after a test that left `services` services, each with a
+    Create action, its notification and its delivery to nginx, against a restart (npsim stopped, then started on a
+    new database with the fixtures and ready for a token). Medians; only the reset or the restart is timed."""
+    sink = Nginx()
+    npsim = NPSim(binary)
+    resets = []
+    try:
+        npsim.add_webhook(sink.url)
+        for _ in range(rounds):
+            for index in range(services):
+                service = npsim.call("POST", "/service", {"name": f"test-{index}", "specification_id": MYSQL_SPEC,
+                                                          "entity_nrn": APP_NRN, "dimensions": {"environment": "bench"}})["id"]
+                npsim.call("POST", f"/service/{service}/action", {"specification_id": CREATE_MYSQL,
+                                                                  "parameters": {"version": "8.4", "size": "small"}})
+            began = time.perf_counter()
+            removed = npsim.call("POST", "/_npsim/reset", {})["removed"]
+            resets.append((time.perf_counter() - began) * 1000)
+            if removed["services"] != services:
+                raise SystemExit(f"the reset removed {removed['services']} services, not {services}")
+        restart_times = []
+        for _ in range(restarts):
+            began = time.perf_counter()
+            npsim.stop()
+            npsim = NPSim(binary)
+            restart_times.append((time.perf_counter() - began) * 1000)
+    finally:
+        npsim.stop()
+        sink.stop()
+    reset_ms, restart_ms = statistics.median(resets), statistics.median(restart_times)
+    return {"services_per_test": services, "reset_ms": reset_ms, "reset_p_max_ms": max(resets), "restart_ms": restart_ms,
+            "restart_over_reset": restart_ms / reset_ms}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/npsim"))
     parser.add_argument("--fanout-seconds", type=int, default=3)
     parser.add_argument("--memory-notifications", type=int, default=100000)
     parser.add_argument("--rows", type=int, default=10000)
-    parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory", "instructions", "cpu"])
+    parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory", "instructions", "cpu", "reset"])
     parser.add_argument("--cpu-actions", type=int, default=20000, metavar="ACTIONS",
                         help="actions per round of the CPU time per action (with --only cpu; rounds: --fanout-rounds)")
     parser.add_argument("--instructions", type=int, default=2000, metavar="ACTIONS",
@@ -534,6 +569,9 @@ def main():
     if args.only == "cpu":
         results["cpu"] = bench_cpu(args.binary, args.cpu_actions, args.fanout_rounds, args.compare)
         print(json.dumps({"cpu": results["cpu"]}), flush=True)
+    if args.only in (None, "reset"):
+        results["reset"] = bench_reset(args.binary)
+        print(json.dumps({"reset": results["reset"]}), flush=True)
     if args.only in (None, "memory"):
         results["memory"] = bench_memory_and_reads(args.binary, args.memory_notifications, args.rows)
         if args.compare:

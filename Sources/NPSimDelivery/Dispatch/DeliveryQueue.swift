@@ -40,6 +40,11 @@ public final class DeliveryQueue: DeliveryHandoff {
         wakeup.notify()
     }
 
+    /// A reset removed the deliveries waiting in the channels' lines: they are not attempted.
+    public func discardWaiting() {
+        schedule.withLock { $0.discardLines() }
+    }
+
     var free: Int { schedule.withLock { $0.free } }
 
     var saturatedChannels: [Int] { schedule.withLock { $0.saturatedChannels } }

@@ -189,6 +189,15 @@ struct DeliverySchedule {
         lines = [:]
     }
 
+    /// A reset removed the deliveries waiting in line: they are dropped, and their places given back. Attempts under
+    /// way finish.
+    mutating func discardLines() {
+        for (channelId, waiting) in lines {
+            for _ in waiting { unhold(channelId) }
+        }
+        lines = [:]
+    }
+
     // MARK: Bookkeeping
 
     /// Whether a delivery to `channelId` may be attempted now: a slot is free, and none of the channel's deliveries

@@ -86,21 +86,27 @@ public func buildApplication(
         localRunner: localRunner
     )
     let seeder = Seeder(orchestrator: orchestrator)
-    var report = Seeder.Report()
-    for path in configuration.seedPaths {
-        for fixture in try FixtureLoader.load(directory: path) {
-            do {
-                try await seeder.seed(fixture.document, report: &report)
-            } catch let error as APIError {
-                throw APIError(status: error.status, code: error.code, message: "fixture \(fixture.file): \(error.message)")
+    let seedPaths = configuration.seedPaths
+    /// Applies the `--seed` fixtures: at start, and again when a reset asks to keep them.
+    @Sendable func applySeeds() async throws -> Seeder.Report {
+        var report = Seeder.Report()
+        for path in seedPaths {
+            for fixture in try FixtureLoader.load(directory: path) {
+                do {
+                    try await seeder.seed(fixture.document, report: &report)
+                } catch let error as APIError {
+                    throw APIError(status: error.status, code: error.code, message: "fixture \(fixture.file): \(error.message)")
+                }
             }
         }
+        return report
     }
+    let report = try await applySeeds()
     if !report.created.isEmpty { logger.info("seeded \(JSONWriter.string(report.json))") }
 
     let startedAt = Date()
     let keys = KeyDirectory(database: database)
-    let initStatus = InitStatus()
+    let initStatus = InitStatus(expectingScripts: configuration.initDirectory != nil)
     var hostNames = configuration.hostNames + [configuration.host]
     if let tls = configuration.tls { hostNames += tls.certificateNames(host: configuration.host) }
     let siteCheck = SiteCheck(hostNames: hostNames)
@@ -130,6 +136,13 @@ public func buildApplication(
             databasePath: configuration.databasePath,
             initStatus: initStatus,
             secureURL: { await secureAddress?.whenBound() }
+        )
+        .register(on: routes)
+        HarnessController(
+            orchestrator: orchestrator,
+            initStatus: initStatus,
+            applySeeds: applySeeds,
+            discardWaitingDeliveries: deliveryQueue.discardWaiting
         )
         .register(on: routes)
         DashboardController(orchestrator: orchestrator).register(on: routes)

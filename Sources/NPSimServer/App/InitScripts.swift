@@ -48,11 +48,17 @@ struct InitScripts: Service {
     }
 }
 
-/// What the init scripts did, for `/_npsim/health`.
+/// What the init scripts did, for `/_npsim/health` and `/_npsim/ready`.
 public actor InitStatus {
-    private var state = "none"
+    /// `none` (no `--init-dir`), `pending` (not started: the server is not listening yet), `running`, `done` or
+    /// `failed`.
+    private var state: String
     private var scripts: [String: JSONValue] = [:]
     private var order: [String] = []
+
+    init(expectingScripts: Bool) {
+        state = expectingScripts ? "pending" : "none"
+    }
 
     func start(_ names: [String]) {
         state = "running"
@@ -78,5 +84,27 @@ public actor InitStatus {
 
     var json: JSONValue {
         ["status": .string(state), "scripts": .array(order.compactMap { scripts[$0] })]
+    }
+
+    /// Whether every init script has run and succeeded (or there are none), and if not, what is pending or failed.
+    var readiness: (ready: Bool, reason: String?, pending: [String], failed: [String]) {
+        let failed = order.filter { scripts[$0]?["status"] == "failed" }
+        let pending = order.filter { scripts[$0]?["status"] == "pending" }
+        switch state {
+        case "none", "done":
+            return (true, nil, [], [])
+        case "failed":
+            let first = failed.first.flatMap { scripts[$0] }
+            let how = first?["error"]?.stringValue ?? first?["exit_code"]?.intValue.map { "exit code \($0)" } ?? "failed"
+            return (false, "init script \(failed.first ?? "") failed (\(how)); its output is in /_npsim/health", pending, failed)
+        case "pending":
+            return (false, "the init scripts have not started yet", pending, failed)
+        default:
+            let reason =
+                failed.isEmpty
+                ? "waiting for init scripts: \(pending.joined(separator: ", "))"
+                : "init script \(failed[0]) failed; waiting for the others: \(pending.joined(separator: ", "))"
+            return (false, reason, pending, failed)
+        }
     }
 }

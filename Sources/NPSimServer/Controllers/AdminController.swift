@@ -5,7 +5,7 @@ import NPSimHTTP
 import NPSimOrchestrator
 import NPSimStore
 
-/// The emulator's own endpoints under `/_npsim/`: health and seeding a running server.
+/// The emulator's own endpoints under `/_npsim/`: health, the stand-ins' runs, and seeding a running server.
 struct AdminController {
     let orchestrator: Orchestrator
     let seeder: Seeder

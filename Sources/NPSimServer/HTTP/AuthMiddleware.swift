@@ -5,7 +5,7 @@ import NPSimHTTP
 /// Requires `Authorization: Bearer <token>` on nullplatform's routes, as the real API does, and on the emulator's
 /// own routes under `/_npsim/` that change or list anything.
 ///
-/// Open routes: `POST /token`; reading health (`/_npsim/health`), the OpenAPI document and `/metrics`; the
+/// Open routes: `POST /token`; reading health and readiness (`/_npsim/health`, `/_npsim/ready`), the OpenAPI document and `/metrics`; the
 /// provider stand-ins under `/_github`, `/_gitlab` and `/_azure`, which check their own credentials; and the
 /// dashboard at `/` and `/ui`, which needs no token but takes its forms only from its own pages
 /// (``RequestGuardMiddleware`` refuses cross-site posts).
@@ -46,5 +46,5 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     /// What a monitor or a browser reads without a token: nothing in it is a secret or names a record.
-    static let openForReading: Set<String> = ["/metrics", "/_npsim/health", OpenAPIController.path]
+    static let openForReading: Set<String> = ["/metrics", "/_npsim/health", "/_npsim/ready", OpenAPIController.path]
 }

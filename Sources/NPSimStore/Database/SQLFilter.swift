@@ -29,7 +29,12 @@ struct SQLFilter {
 
     /// `organization=ID` and the `LIKE` pattern of everything under it, with `LIKE`'s wildcards escaped.
     static func organizationArguments(_ organization: String) -> StatementArguments {
-        let nrn = "organization=\(organization)"
+        subtreeArguments("organization=\(organization)")
+    }
+
+    /// An NRN and the `LIKE` pattern of everything under it, with `LIKE`'s wildcards escaped, for
+    /// `(column = ? OR column LIKE ? ESCAPE '\')`.
+    static func subtreeArguments(_ nrn: String) -> StatementArguments {
         let escaped = nrn.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
             .replacingOccurrences(of: "_", with: "\\_")
         return [nrn, escaped + ":%"]

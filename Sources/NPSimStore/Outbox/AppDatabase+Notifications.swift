@@ -180,3 +180,44 @@ extension StoreTransaction {
         try Outbox.retry(deliveryId: id, now: now, in: db)
     }
 }
+
+extension StoreTransaction {
+    /// The deliveries of an action's notifications (resends included), oldest first, without their attempts.
+    public func deliveries(ofAction actionId: String) throws -> [JSONObject] {
+        try Row.cachedAll(
+            db,
+            sql: "SELECT delivery.* FROM delivery JOIN notification ON notification.id = notification_id WHERE action_id = ? ORDER BY delivery.id",
+            arguments: [actionId]
+        )
+        .map { try AppDatabase.deliveryJSON($0, includeAttempts: false, in: db) }
+    }
+
+    /// Every delivery, with its notification's `action_id`, of notifications at `nrn` or under it (all without one).
+    public func deliveries(within nrn: NRN?) throws -> [JSONObject] {
+        var sql = "SELECT delivery.*, notification.action_id AS action_id FROM delivery JOIN notification ON notification.id = notification_id"
+        var arguments: StatementArguments = []
+        if let nrn {
+            sql += " WHERE (notification.nrn = ? OR notification.nrn LIKE ? ESCAPE '\\')"
+            arguments = SQLFilter.subtreeArguments(nrn.description)
+        }
+        let rows = try Row.fetchAll(db, sql: sql + " ORDER BY delivery.id", arguments: arguments)
+        return try rows.map { row in
+            var delivery = try AppDatabase.deliveryJSON(row, includeAttempts: false, in: db)
+            delivery["action_id"] = (row["action_id"] as String?).map(JSONValue.string) ?? .null
+            return delivery
+        }
+    }
+
+    /// Every action of the services and links at `nrn` or under it (all without one), oldest first.
+    public func actions(within nrn: NRN?) throws -> [JSONObject] {
+        let kinds = [EntityKind.serviceAction, .linkAction].map(\.rawValue)
+        var sql = "SELECT body FROM document WHERE kind IN (?, ?)"
+        var arguments: StatementArguments = [kinds[0], kinds[1]]
+        if let nrn {
+            sql += " AND parent_id IN (SELECT id FROM document WHERE kind IN (?, ?) AND (nrn = ? OR nrn LIKE ? ESCAPE '\\'))"
+            arguments += [EntityKind.service.rawValue, EntityKind.link.rawValue]
+            arguments += SQLFilter.subtreeArguments(nrn.description)
+        }
+        return try String.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).map(ParsedDocuments.parse)
+    }
+}

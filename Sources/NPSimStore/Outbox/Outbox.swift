@@ -212,21 +212,10 @@ public enum Outbox {
         }
     }
 
-    /// Stores an attempt and moves its delivery (and the notification's summary status) on. A `NULL` request body
+    /// Moves a delivery on and stores its attempt (and the notification's summary status). A `NULL` request body
     /// stands for the notification's envelope (``attemptsSQL`` reads it back from there): storing each webhook's body
     /// again with its attempt made the attempt four times as large.
     static func record(_ attempt: PreparedAttempt, in db: Database) throws {
-        try db.run(
-            sql: """
-                INSERT INTO attempt (delivery_id, number, started_at, duration_ms, outcome, retried, request, request_body,
-                                     response_status, response_headers, response_body, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                attempt.deliveryId, attempt.number, attempt.startedAt, attempt.durationMilliseconds, attempt.outcome, attempt.retried,
-                attempt.request, attempt.requestBody, attempt.responseStatus, attempt.responseHeaders, attempt.responseBody, attempt.error,
-            ]
-        )
         try db.run(
             sql: """
                 UPDATE delivery SET status = ?, attempt_count = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status_code = ?,
@@ -236,6 +225,19 @@ public enum Outbox {
             arguments: [
                 attempt.status.rawValue, attempt.number, attempt.nextAttemptAt, attempt.responseStatus, attempt.error, attempt.result,
                 attempt.updatedAt, attempt.deliveryId,
+            ]
+        )
+        // A reset removed the delivery while it was attempted: its attempt goes with it.
+        guard db.changesCount == 1 else { return }
+        try db.run(
+            sql: """
+                INSERT INTO attempt (delivery_id, number, started_at, duration_ms, outcome, retried, request, request_body,
+                                     response_status, response_headers, response_body, error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                attempt.deliveryId, attempt.number, attempt.startedAt, attempt.durationMilliseconds, attempt.outcome, attempt.retried,
+                attempt.request, attempt.requestBody, attempt.responseStatus, attempt.responseHeaders, attempt.responseBody, attempt.error,
             ]
         )
         try refreshNotificationStatus(deliveryId: attempt.deliveryId, in: db)

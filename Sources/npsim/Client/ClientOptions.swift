@@ -13,8 +13,11 @@ struct ClientOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of tables, for scripts.")
     var json = false
 
-    var resolvedURL: String {
-        (url ?? ProcessInfo.processInfo.environment["NPSIM_URL"] ?? "http://127.0.0.1:4466").trimmingSuffix("/")
+    var resolvedURL: String { Self.url(url) }
+
+    /// The server's URL: the option, else `NPSIM_URL`, else the default address.
+    static func url(_ option: String?) -> String {
+        (option ?? ProcessInfo.processInfo.environment["NPSIM_URL"] ?? "http://127.0.0.1:4466").trimmingSuffix("/")
     }
 
     func connect() async throws -> NPSimClient {

@@ -23,9 +23,14 @@ struct NPSimClient: Sendable {
         NPSimClient(url: url, token: token)
     }
 
+    /// A client without a token, for the open routes (health, readiness) and `--no-auth` servers.
+    static func anonymous(url: String) -> NPSimClient {
+        NPSimClient(url: url, token: nil)
+    }
+
     /// Connects: exchanges `apiKey` for a token, or goes without one when no key is given (a `--no-auth` server).
     static func connect(url: String, apiKey: String?) async throws -> NPSimClient {
-        let anonymous = NPSimClient(url: url, token: nil)
+        let anonymous = Self.anonymous(url: url)
         guard let apiKey, !apiKey.isEmpty else { return anonymous }
         let reply = try await anonymous.send("POST", "/token", ["apikey": .string(apiKey)])
         guard reply.status == 200, let token = reply.json["access_token"]?.stringValue else {
@@ -55,7 +60,12 @@ struct NPSimClient: Sendable {
     }
 
     /// Sends a request and returns its status, its JSON (or text) and the message an error answer carries.
-    func send(_ method: String, _ path: String, _ body: JSONValue?) async throws -> (status: Int, json: JSONValue, message: String) {
+    func send(
+        _ method: String,
+        _ path: String,
+        _ body: JSONValue?,
+        timeout: TimeAmount = .seconds(60)
+    ) async throws -> (status: Int, json: JSONValue, message: String) {
         var request = HTTPClientRequest(url: url + path)
         request.method = .init(rawValue: method)
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -64,7 +74,7 @@ struct NPSimClient: Sendable {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await Self.http.execute(request, timeout: .seconds(60))
+            response = try await Self.http.execute(request, timeout: timeout)
             bytes = try await response.body.collect(upTo: 64 << 20)
         } catch {
             throw CommandFailure("cannot reach npsim at \(url) (\(error)); start it with 'npsim serve', or pass --url / set NPSIM_URL")

@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import NPSimCore
+import NPSimHTTP
+import NPSimOrchestrator
+import NPSimStore
+
+/// What a CI job needs of npsim as its test harness, under `/_npsim/`: readiness, resets between tests, and
+/// expectations checked server-side (see docs/testing-runners.md).
+struct HarnessController {
+    let orchestrator: Orchestrator
+    let initStatus: InitStatus
+    /// Applies the `--seed` fixtures again (a reset with `keep_fixtures`).
+    let applySeeds: @Sendable () async throws -> Seeder.Report
+    /// Drops the deliveries waiting in the dispatcher's memory, whose rows a reset removed.
+    let discardWaitingDeliveries: @Sendable () -> Void
+
+    func register(on routes: Routes) {
+        routes.get("/_npsim/ready", "Ready: 200 once the fixtures and every init script have run, 503 naming what is pending or failed") {
+            _,
+            _ in
+            let readiness = await initStatus.readiness
+            guard readiness.ready else {
+                let body: JSONObject = [
+                    "ready": false, "code": "not_ready", "message": .string(readiness.reason ?? "not ready"),
+                    "pending": .array(readiness.pending.map(JSONValue.string)), "failed": .array(readiness.failed.map(JSONValue.string)),
+                ]
+                return JSONResponse.make(body, status: .serviceUnavailable)
+            }
+            return JSONResponse.make(["ready": true])
+        }
+        routes.post("/_npsim/reset", "Remove services, links, actions, notifications, deliveries and runs (all, or under an NRN)") {
+            request,
+            _ in
+            let body = try await request.jsonBody()
+            let nrn = try body["nrn"].map { value -> NRN in
+                guard let text = value.stringValue, let nrn = try? NRN(parsing: text) else {
+                    throw APIError.validation("nrn must be an NRN such as 'organization=1:account=2:namespace=3', got \(JSONWriter.string(value))")
+                }
+                return nrn
+            }
+            let keepFixtures = try Self.flag(body, "keep_fixtures")
+            let started = ContinuousClock.now
+            let removed = try await orchestrator.database.reset(within: nrn)
+            discardWaitingDeliveries()
+            let reseeded = keepFixtures ? try await applySeeds().json : [:]
+            return JSONResponse.make([
+                "removed": removed.json, "nrn": nrn.map { .string($0.description) } ?? .null, "reseeded": reseeded,
+                "duration_ms": .double((ContinuousClock.now - started).milliseconds),
+            ])
+        }
+        routes.post("/_npsim/expect", "Wait until an expectation holds (or check that it keeps holding); 417 with what was observed if not") {
+            request,
+            _ in
+            let expectation = try Expectation(parsing: try await request.jsonBody())
+            let outcome = try await orchestrator.expect(expectation)
+            var body: JSONObject = [
+                "met": .bool(outcome.met), "expected": .string(expectation.summary),
+                "after_ms": .double(outcome.elapsed.milliseconds.rounded()), "observed": outcome.observed,
+            ]
+            guard outcome.met else {
+                let waited = expectation.during == nil ? "within" : "throughout"
+                let seconds = (expectation.during ?? expectation.timeout).seconds
+                body["code"] = "expectation_failed"
+                body["message"] = .string("expected \(expectation.summary) \(waited) \(seconds) s; see observed for what was found")
+                return JSONResponse.make(body, status: .expectationFailed)
+            }
+            return JSONResponse.make(body)
+        }
+    }
+
+    /// A boolean field of a body, `false` when absent; anything but a boolean is a 400 naming it.
+    static func flag(_ body: JSONValue, _ name: String) throws -> Bool {
+        guard let value = body[name] else { return false }
+        guard case .bool(let flag) = value else { throw APIError.validation("\(name) must be true or false, got \(JSONWriter.string(value))") }
+        return flag
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import NPSimCore
+import Testing
+
+/// npsim as a CI job's test harness, through the real binary: readiness that waits for the init scripts, `npsim wait`
+/// and `npsim healthcheck`, and resets that isolate one test from the next without a restart.
+@Suite struct HarnessTests {
+    /// An init directory with `scripts` (name, shell body), each made executable.
+    static func initDirectory(_ scripts: [(String, String)]) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-init-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, body) in scripts {
+            let path = directory.appendingPathComponent(name).path
+            try ("#!/bin/sh\n" + body).write(toFile: path, atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        }
+        return directory
+    }
+
+    @Test func readinessWaitsForTheInitScriptsAndWaitReturnsOnceReady() async throws {
+        let gate = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-gate-\(UUID().uuidString)")
+        let directory = try Self.initDirectory([
+            // Holds set-up back until the test opens the gate (the script polls; the test does not sleep).
+            ("10-setup", "while [ ! -e '\(gate.path)' ]; do sleep 0.05; done\necho set up\n"),
+            ("20-more", "exit 0\n"),
+        ])
+        defer {
+            try? FileManager.default.removeItem(at: directory)
+            try? FileManager.default.removeItem(at: gate)
+        }
+        let server = try await NPSimProcess(arguments: ["--in-memory", "--init-dir", directory.path])
+        let notReady = try await server.call(.GET, "/_npsim/ready")
+        #expect(notReady.status == 503 && notReady.json["ready"] == false && notReady.json["code"] == "not_ready")
+        #expect(notReady.json["failed"] == [])
+        let probe = try await ClientCommandTests.npsim(["healthcheck"], server: server)
+        #expect(probe.status == 1 && probe.stderr.contains("not ready"), "\(probe.stderr)")
+
+        async let waited = ClientCommandTests.npsim(["wait", "--timeout", "30"], server: server)
+        try await eventually(within: .seconds(30), "the first init script runs") {
+            try await server.call(.GET, "/_npsim/ready").json["pending"]?.arrayValue?.contains("20-more") == true
+        }
+        #expect(try await server.call(.GET, "/_npsim/ready").json["message"]?.stringValue?.contains("10-setup") == true)
+        _ = FileManager.default.createFile(atPath: gate.path, contents: nil)
+        let outcome = try await waited
+        #expect(outcome.status == 0 && outcome.stdout.contains("is ready"), "\(outcome.stderr)")
+        let ready = try await server.call(.GET, "/_npsim/ready")
+        #expect(ready.status == 200 && ready.json["ready"] == true)
+        #expect(try await ClientCommandTests.npsim(["healthcheck"], server: server).status == 0)
+        #expect(try await server.stop() == 0)
+    }
+
+    @Test func waitStopsAtOnceNamingAFailedInitScript() async throws {
+        let directory = try Self.initDirectory([("10-register", "echo cannot register >&2\nexit 3\n"), ("20-after", "exit 0\n")])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try await NPSimProcess(arguments: ["--in-memory", "--init-dir", directory.path])
+        let started = ContinuousClock.now
+        let outcome = try await ClientCommandTests.npsim(["wait", "--timeout", "60"], server: server)
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("will not become ready") && outcome.stderr.contains("10-register") && outcome.stderr.contains("exit code 3"))
+        #expect(ContinuousClock.now - started < .seconds(30), "a failed init script ends the wait; it does not run out its timeout")
+        let reply = try await server.call(.GET, "/_npsim/ready")
+        #expect(reply.status == 503 && reply.json["failed"] == ["10-register"])
+        #expect(try await server.stop() == 0)
+    }
+
+    @Test func waitGivesUpAfterItsTimeoutAndRefusesANonsenseOne() async throws {
+        let closed = "http://127.0.0.1:9"
+        let outcome = try await ClientCommandTests.npsim(["wait", "--url", closed, "--timeout", "0.3"], server: nil)
+        #expect(outcome.status == 1 && outcome.stderr.contains("was not ready after 0.3 s"), "\(outcome.stderr)")
+        for nonsense in ["nan", "inf", "-1", "1e300"] {
+            let refused = try await ClientCommandTests.npsim(["wait", "--url", closed, "--timeout", nonsense], server: nil)
+            #expect(refused.status != 0 && refused.stderr.contains("--timeout"), "\(nonsense): \(refused.stderr)")
+        }
+        let unhealthy = try await ClientCommandTests.npsim(["healthcheck", "--url", closed], server: nil)
+        #expect(unhealthy.status == 1 && unhealthy.stderr.contains("is not ready"))
+    }
+
+    /// A service with a Create action at `nrn`; returns its id once the action's notification exists.
+    static func serviceWithAction(_ server: NPSimProcess, token: String, nrn: String, name: String) async throws -> String {
+        let service = try #require(
+            try await server.call(
+                .POST,
+                "/service",
+                [
+                    "name": .string(name), "specification_id": .string(Fixtures.mysqlSpec), "entity_nrn": .string(nrn),
+                    "dimensions": ["environment": "dev"],
+                ],
+                token: token
+            ).json["id"]?.stringValue
+        )
+        let action = try await server.call(
+            .POST,
+            "/service/\(service)/action",
+            ["specification_id": .string(Fixtures.createMySQL), "parameters": ["version": "8.0", "size": "small"]],
+            token: token
+        )
+        #expect(action.status == 200, "\(action.json)")
+        return service
+    }
+
+    @Test func aResetScopedToANamespaceLeavesTheOthersAndAFullOneKeepsKeysAndFixtures() async throws {
+        let fixture = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-fixture-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: fixture) }
+        try """
+        services:
+          - id: 5e1f0000-0000-4000-8000-000000000001
+            name: seeded-db
+            specification_id: \(Fixtures.mysqlSpec)
+            entity_nrn: "\(Fixtures.appNRN)"
+            dimensions: { environment: dev }
+        """.write(to: fixture, atomically: true, encoding: .utf8)
+        let server = try await NPSimProcess(arguments: [
+            "--in-memory", "--seed", "\(Fixtures.directory)/00-hierarchy.yaml", "--seed", "\(Fixtures.directory)/10-mysql.yaml",
+            "--seed", fixture.path,
+        ])
+        let token = try await server.token()
+        _ = try await server.call(
+            .POST,
+            "/notification/channel",
+            ["nrn": "organization=1", "type": "http", "configuration": ["url": "http://127.0.0.1:9/hook"]],
+            token: token
+        )
+        let other = "organization=1:account=2:namespace=5:application=6"
+        let mine = try await Self.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: "mine")
+        let theirs = try await Self.serviceWithAction(server, token: token, nrn: other, name: "theirs")
+
+        // Only the namespace of application 4 is reset.
+        let scoped = try await server.call(.POST, "/_npsim/reset", ["nrn": "organization=1:account=2:namespace=3"], token: token)
+        #expect(scoped.status == 200, "\(scoped.json)")
+        #expect(scoped.json["removed"]?["services"] == 2 && scoped.json["removed"]?["actions"] == 1)
+        #expect(scoped.json["removed"]?["notifications"] == 1 && scoped.json["removed"]?["deliveries"] == 1)
+        #expect(try await server.call(.GET, "/service/\(mine)", token: token).status == 404)
+        #expect(try await server.call(.GET, "/service/\(theirs)", token: token).status == 200, "another namespace is left alone")
+        let left = try await server.call(.GET, "/notification?limit=50", token: token).json
+        #expect(left["paging"]?["total"] == 1 && left["results"]?.arrayValue?.first?["nrn"]?.stringValue?.hasPrefix(other) == true)
+
+        // A full reset with the fixtures applied again: the seeded service is back, the key and the channel stay.
+        let full = try await server.call(.POST, "/_npsim/reset", ["keep_fixtures": true], token: token)
+        #expect(full.status == 200 && full.json["removed"]?["services"] == 1 && full.json["reseeded"]?["services"] == 1, "\(full.json)")
+        #expect(try await server.call(.GET, "/service/\(theirs)", token: token).status == 404)
+        #expect(try await server.call(.GET, "/service/5e1f0000-0000-4000-8000-000000000001", token: token).status == 200)
+        #expect(try await server.call(.GET, "/notification?limit=50", token: token).json["paging"]?["total"] == 0)
+        #expect(try await server.call(.GET, "/notification/channel", token: token).json["paging"]?["total"] == 1)
+        #expect(try await server.call(.GET, "/service_specification/\(Fixtures.mysqlSpec)", token: token).status == 200)
+
+        // The command line, and bodies it refuses.
+        let command = try await ClientCommandTests.npsim(["reset", "--nrn", other], server: server)
+        #expect(command.status == 0 && command.stdout.contains("removed under \(other): "), "\(command.stderr)")
+        #expect(try await server.call(.POST, "/_npsim/reset", ["nrn": 5], token: token).status == 400)
+        #expect(try await server.call(.POST, "/_npsim/reset", ["nrn": "not an nrn"], token: token).status == 400)
+        #expect(try await server.call(.POST, "/_npsim/reset", ["keep_fixtures": "yes"], token: token).status == 400)
+        #expect(try await server.call(.POST, "/_npsim/reset", [:]).status == 401, "a reset needs a token")
+        #expect(try await server.stop() == 0)
+    }
+}
+
+/// Expectations are checked by the server: a test states what must become true and gets, when it does not, what
+/// did happen.
+@Suite struct ExpectationTests {
+    @Test func expectationsWaitForTheRunnersReportAndSayWhatHappenedWhenItDoesNotCome() async throws {
+        try await withReceivers([{ _ in .status(204) }]) { receivers in
+            let server = try await NPSimProcess(arguments: [
+                "--in-memory", "--seed", "\(Fixtures.directory)/00-hierarchy.yaml", "--seed", "\(Fixtures.directory)/10-mysql.yaml",
+            ])
+            let token = try await server.token()
+            let channel = try #require(
+                try await server.call(
+                    .POST,
+                    "/notification/channel",
+                    ["nrn": "organization=1", "type": "http", "configuration": ["url": .string("http://127.0.0.1:\(receivers[0].port)/hook")]],
+                    token: token
+                ).json["id"]?.intValue
+            )
+            let service = try await HarnessTests.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: "orders")
+            let action = try #require(
+                try await server.call(.GET, "/service/\(service)/action", token: token).json["results"]?.arrayValue?.first?["id"]?.stringValue
+            )
+
+            // The runner reports a moment after the expectation started waiting for it.
+            async let met = server.call(
+                .POST,
+                "/_npsim/expect",
+                ["action": .string(action), "status": "success", "results": ["hostname": "db.local"], "messages": ["provisioned"], "timeout": 20],
+                token: token
+            )
+            let patched = try await server.call(
+                .PATCH,
+                "/service/\(service)/action/\(action)",
+                [
+                    "status": "success", "results": ["hostname": "db.local", "port": 3306],
+                    "messages": [["level": "info", "message": "database provisioned"]],
+                ],
+                token: token
+            )
+            #expect(patched.status == 200, "\(patched.json)")
+            let answer = try await met
+            #expect(answer.status == 200 && answer.json["met"] == true, "\(answer.json)")
+
+            let expectations: [(JSONValue, Int)] = [
+                (["service": .string(service), "status": "active", "attributes": ["hostname": "db.local"]], 200),
+                (["deliveries": ["action": .string(action), "channel": .int(channel), "status": "delivered"], "count": 1, "timeout": 20], 200),
+                (["nothing_else": ["nrn": .string(Fixtures.appNRN), "actions": [.string(action)]], "during": 0.3], 200),
+                // What did not happen, answered with what did.
+                (["deliveries": ["action": .string(action)], "count": 2, "timeout": 0.2], 417),
+                (["nothing_else": ["nrn": .string(Fixtures.appNRN), "actions": []], "during": 0.2], 417),
+                (["action": .string(action), "status": "failed", "timeout": 0.2], 417),
+            ]
+            for (body, status) in expectations {
+                let reply = try await server.call(.POST, "/_npsim/expect", body, token: token)
+                #expect(reply.status == status, "\(JSONWriter.string(body)) -> \(JSONWriter.string(reply.json))")
+            }
+            let failed = try await server.call(
+                .POST,
+                "/_npsim/expect",
+                ["action": .string(action), "status": "failed", "timeout": 0.1],
+                token: token
+            )
+            #expect(failed.json["code"] == "expectation_failed" && failed.json["observed"]?["status"] == "success")
+            let others = try await server.call(.POST, "/_npsim/expect", ["nothing_else": [:], "during": 0.1], token: token)
+            #expect(others.json["observed"]?["other_actions"]?.arrayValue?.first?["id"]?.stringValue == action)
+
+            // The command line exits 0 or 1 and shows what was observed.
+            let cli = try await ClientCommandTests.npsim(
+                ["expect", "action", action, "--status", "success", "--results", #"{"port": 3306}"#],
+                server: server
+            )
+            #expect(cli.status == 0 && cli.stdout.contains("met after"), "\(cli.stderr)")
+            let unmet = try await ClientCommandTests.npsim(
+                ["expect", "deliveries", "--action", action, "--count", "3", "--timeout", "0.2"],
+                server: server
+            )
+            #expect(unmet.status == 1 && unmet.stderr.contains("exactly 3 deliveries") && unmet.stderr.contains("\"count\": 1"), "\(unmet.stderr)")
+
+            // Nonsense is refused before anything waits.
+            for body: JSONValue in [
+                ["action": .string(action), "timeout": 1e308], ["action": .string(action), "timeout": -1], ["service": "a", "action": "b"], [:],
+                ["deliveries": ["action": .string(action)]], ["action": 5], ["nothing_else": ["nrn": "nonsense"]],
+            ] {
+                let refused = try await server.call(.POST, "/_npsim/expect", body, token: token)
+                #expect(refused.status == 400, "\(JSONWriter.string(body)) -> \(JSONWriter.string(refused.json))")
+            }
+            #expect(try await server.stop() == 0)
+        }
+    }
+}
