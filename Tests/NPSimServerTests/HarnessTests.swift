@@ -225,6 +225,11 @@ import Testing
                 server: server
             )
             #expect(cli.status == 0 && cli.stdout.contains("met after"), "\(cli.stderr)")
+            let entity = try await ClientCommandTests.npsim(
+                ["expect", "service", service, "--status", "active", "--attributes", #"{"hostname": "db.local"}"#],
+                server: server
+            )
+            #expect(entity.status == 0, "\(entity.stderr)")
             let unmet = try await ClientCommandTests.npsim(
                 ["expect", "deliveries", "--action", action, "--count", "3", "--timeout", "0.2"],
                 server: server

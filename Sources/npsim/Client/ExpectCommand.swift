@@ -7,7 +7,7 @@ struct ExpectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "expect",
         abstract: "Wait until a service, link, action or the deliveries are as a test expects; exit 1 showing what happened if not.",
-        subcommands: [Entity.self, LinkEntity.self, Action.self, Deliveries.self, NothingElse.self]
+        subcommands: [Instance<ServiceKind>.self, Instance<LinkKind>.self, Action.self, Deliveries.self, NothingElse.self]
     )
 
     /// What every expectation takes: the client, and how long to wait or watch.
@@ -38,35 +38,30 @@ struct ExpectCommand: AsyncParsableCommand {
         }
     }
 
-    struct Entity: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "service", abstract: "A service's status and attributes.")
+    /// A service or a link: the two are expected alike.
+    protocol InstanceKind {
+        static var name: String { get }
+    }
+
+    enum ServiceKind: InstanceKind { static var name: String { "service" } }
+    enum LinkKind: InstanceKind { static var name: String { "link" } }
+
+    struct Instance<Kind: InstanceKind>: AsyncParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(commandName: Kind.name, abstract: "A \(Kind.name)'s status and attributes.")
+        }
+
         @OptionGroup var timing: Timing
-        @Argument(help: "The service's id.") var id: String
+        @Argument(help: "Its id.") var id: String
         @Option(help: "The status it must have.") var status: String?
         @Option(help: "Attributes it must have, as JSON (those named; others may exist).") var attributes: String?
 
         func run() async throws {
-            try await timing.expect(try ExpectCommand.entity("service", id: id, status: status, attributes: attributes))
+            var body: JSONObject = [Kind.name: .string(id)]
+            if let status { body["status"] = .string(status) }
+            if let attributes { body["attributes"] = try ExpectCommand.json(attributes, option: "--attributes") }
+            try await timing.expect(body)
         }
-    }
-
-    struct LinkEntity: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "link", abstract: "A link's status and attributes.")
-        @OptionGroup var timing: Timing
-        @Argument(help: "The link's id.") var id: String
-        @Option(help: "The status it must have.") var status: String?
-        @Option(help: "Attributes it must have, as JSON (those named; others may exist).") var attributes: String?
-
-        func run() async throws {
-            try await timing.expect(try ExpectCommand.entity("link", id: id, status: status, attributes: attributes))
-        }
-    }
-
-    static func entity(_ kind: String, id: String, status: String?, attributes: String?) throws -> JSONObject {
-        var body: JSONObject = [kind: .string(id)]
-        if let status { body["status"] = .string(status) }
-        if let attributes { body["attributes"] = try json(attributes, option: "--attributes") }
-        return body
     }
 
     struct Action: AsyncParsableCommand {
