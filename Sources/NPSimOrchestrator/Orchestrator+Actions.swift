@@ -111,13 +111,17 @@ extension Orchestrator {
             let spec = try db.fetch(.actionSpecification, id: object["specification_id"]?.stringValue ?? "") ?? [:]
             let currentStatus = ActionStatus(rawValue: object["status"]?.stringValue ?? "") ?? .pending
             var nextStatus = currentStatus
+            // What the report changed, for the action's journal.
+            var report: JSONObject = ["fields": .array(changes.map { .string($0.key) })]
             for (key, value) in changes {
                 switch key {
                 case "messages":
                     let added = try Self.normalizedMessages(value, now: now())
                     object["messages"] = .array((object["messages"]?.arrayValue ?? []) + (added.arrayValue ?? []))
+                    report["messages"] = added
                 case "results":
                     guard case .object(let patch) = value else { continue }
+                    report["results"] = SchemaAnnotations.masking(value, secrets: SchemaAnnotations.secretProperties(of: spec["results"]?["schema"]))
                     object["results"] = .object((object["results"]?.objectValue ?? JSONObject()).deepMerged(with: patch))
                     var schema = spec["results"]?["schema"]?.objectValue ?? JSONObject()
                     schema["required"] = nil
@@ -136,12 +140,18 @@ extension Orchestrator {
             object["updated_at"] = .string(timestamp())
             if nextStatus != currentStatus {
                 var entity = try db.require(parent.kind, id: parent.id)
+                let before = entity["status"] ?? .null
                 let type = ActionType(rawValue: object["type"]?.stringValue ?? "") ?? .custom
                 try applyOutcome(of: object, type: type, status: nextStatus, spec: spec, to: &entity, in: db)
                 entity["updated_at"] = object["updated_at"]
                 try db.update(parent.kind, entity)
+                report["status"] = ["from": .string(currentStatus.rawValue), "to": .string(nextStatus.rawValue)]
+                if entity["status"] != before {
+                    report[parent.kind.rawValue] = ["id": .string(parent.id), "status": ["from": before, "to": entity["status"] ?? .null]]
+                }
             }
             try db.update(parent.actionKind, object)
+            try db.recordActionEvent(actionId: id, at: object["updated_at"]?.stringValue ?? "", kind: "reported", detail: .object(report))
             return try present(parent.actionKind, object, options: ReadOptions(includeMessages: true), in: db)
         }
     }
@@ -157,6 +167,21 @@ extension Orchestrator {
     public func getAction(on parent: ActionParent, id: String, options: ReadOptions) async throws -> JSONObject {
         try await database.read { db in
             try present(parent.actionKind, try action(on: parent, id: id, in: db), options: options, in: db)
+        }
+    }
+
+    /// The journal of a service's or link's action (see ``StoreTransaction/journal(of:)``): `{action, events}`.
+    public func journal(ofAction id: String, for tenancy: Tenancy = .everyOrganization) async throws -> JSONObject {
+        try await database.read { db in
+            for kind in [EntityKind.serviceAction, .linkAction] {
+                guard let action = try db.fetch(kind, id: id), try reaches(tenancy, kind, action, in: db) else { continue }
+                let summary: JSONObject = [
+                    "id": .string(id), "kind": .string(kind.rawValue), "name": action["name"] ?? .null, "status": action["status"] ?? .null,
+                    kind == .serviceAction ? "service_id" : "link_id": action[kind == .serviceAction ? "service_id" : "link_id"] ?? .null,
+                ]
+                return ["action": .object(summary), "events": .array(try db.journal(of: action).map(JSONValue.object))]
+            }
+            throw APIError.notFound("action", id)
         }
     }
 

@@ -236,6 +236,26 @@ import Testing
             )
             #expect(unmet.status == 1 && unmet.stderr.contains("exactly 3 deliveries") && unmet.stderr.contains("\"count\": 1"), "\(unmet.stderr)")
 
+            // The journal: the whole chain, in order, in the API, the command line and the dashboard.
+            let journal = try await server.call(.GET, "/_npsim/actions/\(action)/journal", token: token)
+            let events = journal.json["events"]?.arrayValue ?? []
+            #expect(journal.status == 200 && events.count == 4, "\(journal.json)")
+            #expect(events.prefix(2).map { $0["event"] } == ["created", "notified"])
+            #expect(Set(events.dropFirst(2).compactMap { $0["event"]?.stringValue }) == ["attempt", "reported"])
+            let times = events.compactMap { $0["at"]?.stringValue }
+            #expect(times == times.sorted() && times.count == 4)
+            let report = try #require(events.first { $0["event"] == "reported" })
+            #expect(report["detail"]?["status"] == ["from": "pending", "to": "success"])
+            #expect(report["detail"]?["service"]?["status"]?["to"] == "active")
+            let attempt = try #require(events.first { $0["event"] == "attempt" })
+            #expect(attempt["detail"]?["outcome"] == "delivered" && attempt["detail"]?["channel_id"] == .int(channel))
+            #expect(try await server.call(.GET, "/_npsim/actions/nope/journal", token: token).status == 404)
+            let journalCLI = try await ClientCommandTests.npsim(["action", "journal", action], server: server)
+            #expect(journalCLI.status == 0 && journalCLI.stdout.contains("runner reported status pending → success"), "\(journalCLI.stdout)")
+            let html = try await SecretMaskingTests.page(server, "/ui/actions/\(action)")
+            #expect(html.contains("runner reported") && html.contains("delivered") && html.contains("created by"), "\(html.suffix(1500))")
+            #expect(try await SecretMaskingTests.page(server, "/ui/services/\(service)").contains("/ui/actions/\(action)"))
+
             // Nonsense is refused before anything waits.
             for body: JSONValue in [
                 ["action": .string(action), "timeout": 1e308], ["action": .string(action), "timeout": -1], ["service": "a", "action": "b"], [:],

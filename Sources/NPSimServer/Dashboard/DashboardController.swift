@@ -52,6 +52,10 @@ struct DashboardController {
                 return ("/ui/services/\(id)", "started \(action["name"]?.stringValue ?? "the action")", "action-\(action["id"]?.stringValue ?? "")")
             }
         }
+        routes.get("/ui/actions/:id", "Dashboard: an action's timeline, from its creation to the runner's last report") { request, context in
+            let id = try context.pathParameter("id")
+            return try await page(request, "action", "Action") { try await action(id) }
+        }
         routes.get("/ui/notifications", "Dashboard: notifications") { request, _ in
             try await page(request, "notifications", "Notifications") { try await notifications(actionId: request.query("action_id")) }
         }
@@ -261,6 +265,24 @@ struct DashboardController {
             "hasLinks": !links.isEmpty,
             "links": links.map { ["id": Self.text($0["id"]), "name": Self.text($0["name"]), "status": Self.text($0["status"])] },
             "forms": actionSpecifications.reversed().map { ActionForm(specification: $0).view(serviceId: id) },
+        ]
+    }
+
+    private func action(_ id: String) async throws -> [String: Any] {
+        let journal = try await orchestrator.journal(ofAction: id)
+        let action = journal["action"] ?? [:]
+        let parentKind = action["kind"] == "link_action" ? "link" : "service"
+        let parentId = Self.text(action[parentKind + "_id"])
+        return [
+            "id": id, "name": Self.text(action["name"]), "status": Self.text(action["status"]), "parent_kind": parentKind,
+            "parent_link": parentKind == "service" ? "/ui/services/\(parentId)" : "/ui/services",
+            "events": (journal["events"]?.arrayValue ?? []).map { event in
+                let outcome = event["detail"]?["outcome"]?.stringValue
+                return [
+                    "at": Self.text(event["at"]), "event": Self.text(event["event"]), "what": JournalLine.describe(event),
+                    "badge": outcome ?? Self.text(event["event"]),
+                ] as [String: Any]
+            },
         ]
     }
 

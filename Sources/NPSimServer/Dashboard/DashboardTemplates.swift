@@ -2,7 +2,7 @@
 /// `layout`; the sections marked `data-live` are refreshed in place while the page is open.
 enum DashboardTemplates {
     static let all: [String: String] = [
-        "layout": layout, "overview": overview, "specifications": specifications, "services": services, "service": service,
+        "layout": layout, "overview": overview, "specifications": specifications, "services": services, "service": service, "action": action,
         "notifications": notifications, "notification": notification, "channels": channels, "runs": runs, "run": run,
     ]
 
@@ -113,7 +113,7 @@ enum DashboardTemplates {
         </table></div>
         <div class="muted">parameters</div><pre>{{parameters}}</pre>
         <div class="muted">results</div><pre>{{results}}</pre>
-        <p><a href="/ui/notifications?action_id={{id}}">Its notifications</a></p>
+        <p><a href="/ui/actions/{{id}}">Its timeline</a> · <a href="/ui/notifications?action_id={{id}}">Its notifications</a></p>
         </details>
         {{/actions}}
         {{^actions}}<p class="muted">No actions yet.</p>{{/actions}}
@@ -137,6 +137,19 @@ enum DashboardTemplates {
         </form>
         {{/forms}}
         {{^forms}}<p class="muted">The specification has no actions.</p>{{/forms}}
+        {{/content}}{{/layout}}
+        """
+
+    static let action = """
+        {{<layout}}{{$content}}
+        <h1>{{name}}</h1>
+        <section id="timeline" data-live>
+        <p><span class="badge {{status}}">{{status}}</span> <span class="muted"><code>{{id}}</code> · <a href="{{parent_link}}">its {{parent_kind}}</a></span></p>
+        <div class="scroll"><table>
+        <tr><th>At</th><th>Event</th><th>What</th></tr>
+        {{#events}}<tr><td><time datetime="{{at}}">{{at}}</time></td><td><span class="badge {{badge}}">{{event}}</span></td><td class="wrap">{{what}}</td></tr>{{/events}}
+        </table></div>
+        </section>
         {{/content}}{{/layout}}
         """
 

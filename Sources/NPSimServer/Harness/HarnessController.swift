@@ -49,6 +49,11 @@ struct HarnessController {
                 "duration_ms": .double((ContinuousClock.now - started).milliseconds),
             ])
         }
+        routes.get("/_npsim/actions/:id/journal", "An action's whole chain: creation, notifications, attempts and the runner's reports, in order") {
+            _,
+            context in
+            JSONResponse.make(try await orchestrator.journal(ofAction: try context.pathParameter("id"), for: context.tenancy))
+        }
         routes.post("/_npsim/expect", "Wait until an expectation holds (or check that it keeps holding); 417 with what was observed if not") {
             request,
             _ in

@@ -193,6 +193,20 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("v11: what runners report on an action, for its journal") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE action_event (
+                        seq INTEGER PRIMARY KEY,
+                        action_id TEXT NOT NULL,
+                        at TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        detail TEXT NOT NULL
+                    );
+                    CREATE INDEX action_event_action ON action_event (action_id, seq);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -41,11 +41,9 @@ extension AppDatabase {
                 )
                 try db.execute(sql: "DELETE FROM notification WHERE \(within)", arguments: subtree)
                 report.notifications = db.changesCount
-                try db.execute(
-                    sql:
-                        "DELETE FROM document WHERE kind IN \(actions) AND parent_id IN (SELECT id FROM document WHERE kind IN \(instances) AND \(within))",
-                    arguments: subtree
-                )
+                let ofInstances = "kind IN \(actions) AND parent_id IN (SELECT id FROM document WHERE kind IN \(instances) AND \(within))"
+                try db.execute(sql: "DELETE FROM action_event WHERE action_id IN (SELECT id FROM document WHERE \(ofInstances))", arguments: subtree)
+                try db.execute(sql: "DELETE FROM document WHERE \(ofInstances)", arguments: subtree)
                 report.actions = db.changesCount
                 report.services = try count("SELECT COUNT(*) FROM document WHERE kind = ? AND \(within)", [EntityKind.service.rawValue] + subtree)
                 try db.execute(sql: "DELETE FROM document WHERE kind IN \(instances) AND \(within)", arguments: subtree)
@@ -56,6 +54,7 @@ extension AppDatabase {
                 try db.execute(sql: "DELETE FROM delivery")
                 try db.execute(sql: "DELETE FROM notification")
                 report.notifications = db.changesCount
+                try db.execute(sql: "DELETE FROM action_event")
                 try db.execute(sql: "DELETE FROM document WHERE kind IN \(actions)")
                 report.actions = db.changesCount
                 report.services = try count("SELECT COUNT(*) FROM document WHERE kind = ?", [EntityKind.service.rawValue])

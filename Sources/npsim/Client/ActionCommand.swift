@@ -6,7 +6,7 @@ struct ActionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "action",
         abstract: "Run actions on services and links, and wait for them.",
-        subcommands: [Run.self, Wait.self, List.self]
+        subcommands: [Run.self, Wait.self, List.self, Journal.self]
     )
 
     /// Which entity an action belongs to.
@@ -103,6 +103,26 @@ struct ActionCommand: AsyncParsableCommand {
                         TextTable.cell(action["status"]),
                         TextTable.cell(action["created_at"])
                     )
+                }
+                return table.text
+            }
+        }
+    }
+
+    struct Journal: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "journal",
+            abstract: "Show an action's whole chain: its creation, notifications, delivery attempts and the runner's reports."
+        )
+
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "The action id.") var actionId: String
+
+        func run() async throws {
+            client.print(try await client.connect().call("GET", "/_npsim/actions/\(actionId)/journal")) { journal in
+                var table = TextTable("AT", "EVENT", "WHAT")
+                for event in journal["events"]?.arrayValue ?? [] {
+                    table.add(TextTable.cell(event["at"]), TextTable.cell(event["event"]), JournalLine.describe(event))
                 }
                 return table.text
             }

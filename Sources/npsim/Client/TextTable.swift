@@ -1,6 +1,7 @@
 import NPSimCore
 
-/// A plain-text table: a header and rows, columns padded to their widest cell, long cells cut.
+/// A plain-text table: a header and rows, columns padded to their widest cell, long cells cut (but those of the last
+/// column, which has the rest of the line).
 struct TextTable {
     let columns: [String]
     var rows: [[String]] = []
@@ -11,7 +12,11 @@ struct TextTable {
     }
 
     mutating func add(_ cells: String...) {
-        rows.append(cells.map { $0.count > Self.maximumCellWidth ? String($0.prefix(Self.maximumCellWidth - 1)) + "…" : $0 })
+        rows.append(
+            cells.enumerated().map { index, cell in
+                index < columns.count - 1 && cell.count > Self.maximumCellWidth ? String(cell.prefix(Self.maximumCellWidth - 1)) + "…" : cell
+            }
+        )
     }
 
     var text: String {
