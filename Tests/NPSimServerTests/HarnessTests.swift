@@ -268,3 +268,99 @@ import Testing
         }
     }
 }
+
+/// Faults a test injects, through the real binary: into a channel's deliveries, and into npsim's own API.
+@Suite struct FaultTests {
+    @Test func aChannelsFaultsFailTheNextAttemptAndDuplicateTheNextDeliveryAndSaySo() async throws {
+        try await withReceivers([{ _ in .status(204) }]) { receivers in
+            let server = try await NPSimProcess(arguments: [
+                "--in-memory", "--retry-schedule", "100ms,100ms", "--seed", "\(Fixtures.directory)/00-hierarchy.yaml",
+                "--seed", "\(Fixtures.directory)/10-mysql.yaml",
+            ])
+            let token = try await server.token()
+            let channel = try #require(
+                try await server.call(
+                    .POST,
+                    "/notification/channel",
+                    [
+                        "nrn": "organization=1", "type": "http",
+                        "configuration": ["url": .string(receivers[0].url), "signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+                    ],
+                    token: token
+                ).json["id"]?.intValue
+            )
+            let faults = try await server.call(
+                .PUT,
+                "/_npsim/faults/channels/\(channel)",
+                ["fail_next": ["count": 1, "as": 503], "duplicate_next": 1],
+                token: token
+            )
+            #expect(faults.status == 200 && faults.json["channels"]?[String(channel)]?["duplicate_next"] == 1, "\(faults.json)")
+
+            let service = try await HarnessTests.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: "faulty")
+            let action = try #require(
+                try await server.call(.GET, "/service/\(service)/action", token: token).json["results"]?.arrayValue?.first?["id"]?.stringValue
+            )
+            try await eventually(within: .seconds(30), "the retried delivery arrives twice") { await receivers[0].requests.count >= 2 }
+            let received = await receivers[0].requests
+            #expect(received.count == 2, "the first attempt was failed by the fault and never sent")
+            #expect(received[0].headers["webhook-id"] != nil && received[0].headers["webhook-id"] == received[1].headers["webhook-id"])
+            #expect(received[0].body == received[1].body)
+
+            let notification = try #require(
+                try await server.call(.GET, "/notification?action_id=\(action)", token: token).json["results"]?.arrayValue?.first?["id"]?.stringValue
+            )
+            let result = try await server.call(.GET, "/notification/\(notification)/result", token: token).json
+            let attempts = result["results"]?.arrayValue?.first?["attempt_log"]?.arrayValue ?? []
+            #expect(attempts.count == 2)
+            #expect(attempts.first?["outcome"] == "retry" && attempts.first?["response"]?["status"] == 503)
+            #expect(attempts.first?["request"]?["fault"]?.stringValue?.contains("answered 503; nothing was sent") == true)
+            #expect(attempts.last?["outcome"] == "delivered" && attempts.last?["request"]?["fault"]?.stringValue?.contains("sent twice") == true)
+            let journal = try await ClientCommandTests.npsim(["action", "journal", action], server: server)
+            #expect(journal.stdout.contains("[injected: answered 503"), "\(journal.stdout)")
+            #expect(try await server.call(.GET, "/_npsim/faults", token: token).json["channels"] == [:], "the faults were used up")
+
+            // Refused: an unknown channel, unknown faults, nonsense values.
+            #expect(try await server.call(.PUT, "/_npsim/faults/channels/999", ["delay": 1], token: token).status == 404)
+            for body: JSONValue in [
+                ["explode": true], ["fail_next": ["count": 0, "as": 503]], ["fail_next": ["count": 1, "as": 200]],
+                ["delay": -1], ["delay": 1e300], ["duplicate_next": "twice"],
+            ] {
+                let refused = try await server.call(.PUT, "/_npsim/faults/channels/\(channel)", body, token: token)
+                #expect(refused.status == 400, "\(JSONWriter.string(body)) -> \(refused.json)")
+            }
+            #expect(try await server.stop() == 0)
+        }
+    }
+
+    @Test func theRunnersNextReportCanBeRefusedOrLeftUnanswered() async throws {
+        let server = try await NPSimProcess(arguments: [
+            "--in-memory", "--seed", "\(Fixtures.directory)/00-hierarchy.yaml", "--seed", "\(Fixtures.directory)/10-mysql.yaml",
+        ])
+        let token = try await server.token()
+        let service = try await HarnessTests.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: "reported")
+        let action = try #require(
+            try await server.call(.GET, "/service/\(service)/action", token: token).json["results"]?.arrayValue?.first?["id"]?.stringValue
+        )
+        let rule = try await server.call(.POST, "/_npsim/faults/api", ["method": "PATCH", "path_prefix": "/service/", "answer": 429], token: token)
+        #expect(rule.status == 200, "\(rule.json)")
+        let path = "/service/\(service)/action/\(action)"
+        let refused = try await server.call(.PATCH, path, ["status": "in_progress"], token: token)
+        #expect(refused.status == 429 && refused.json["code"] == "injected_fault")
+        #expect(try await server.call(.GET, path, token: token).json["status"] == "pending", "the refused report changed nothing")
+        #expect(try await server.call(.PATCH, path, ["status": "in_progress"], token: token).status == 200, "only the next one was refused")
+
+        _ = try await server.call(.POST, "/_npsim/faults/api", ["path_prefix": "/service/", "answer": "timeout", "seconds": 0.2], token: token)
+        let started = ContinuousClock.now
+        let held = try await server.call(.GET, path, token: token)
+        #expect(held.status == 504 && ContinuousClock.now - started >= .milliseconds(200))
+        let listed = try await server.call(.GET, "/_npsim/faults", token: token).json["api"]?.arrayValue ?? []
+        #expect(listed.map { $0["fired"] } == [1, 1] && listed.map { $0["remaining"] } == [0, 0])
+        #expect(try await server.call(.DELETE, "/_npsim/faults", token: token).json["api"] == [])
+
+        for body: JSONValue in [["path_prefix": "/_npsim/reset", "answer": 500], ["path_prefix": "/service/", "answer": 200], ["answer": 500]] {
+            #expect(try await server.call(.POST, "/_npsim/faults/api", body, token: token).status == 400, "\(JSONWriter.string(body))")
+        }
+        #expect(try await server.stop() == 0)
+    }
+}

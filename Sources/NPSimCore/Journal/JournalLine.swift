@@ -16,9 +16,10 @@ public enum JournalLine {
         case "attempt":
             let status = detail["response_status"]?.intValue.map { " HTTP \($0)" } ?? ""
             let error = detail["error"]?.stringValue.map { ": \($0)" } ?? ""
+            let fault = detail["fault"]?.stringValue.map { " [\($0)]" } ?? ""
             let milliseconds = Int((detail["duration_ms"]?.doubleValue ?? 0).rounded())
             return "delivery \(text(detail["delivery_id"])) attempt \(text(detail["number"])) to channel \(text(detail["channel_id"])) "
-                + "(\(text(detail["channel_type"]))): \(text(detail["outcome"]))\(status) in \(milliseconds) ms\(error)"
+                + "(\(text(detail["channel_type"]))): \(text(detail["outcome"]))\(status) in \(milliseconds) ms\(error)\(fault)"
         case "reported":
             var parts: [String] = []
             if let status = detail["status"] { parts.append("status \(text(status["from"])) → \(text(status["to"]))") }

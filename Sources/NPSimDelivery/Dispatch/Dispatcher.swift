@@ -21,6 +21,8 @@ public struct Dispatcher: Service {
     let makeTargets: @Sendable (HTTPExchanger) -> [String: any DeliveryTarget]
     let metrics: DeliveryMetrics
     let logger: Logger
+    /// Faults a test injected into channels' deliveries.
+    let faults: DeliveryFaults
     /// How many attempts and notifications the outbox keeps, from the policy.
     let retention: AppDatabase.Retention
 
@@ -36,12 +38,14 @@ public struct Dispatcher: Service {
         standInURL: @escaping @Sendable () async -> String,
         reportOnAction: @escaping ActionReporter = { _, _, _, _ in },
         queue: DeliveryQueue,
+        faults: DeliveryFaults = DeliveryFaults(),
         metricsFactory: any MetricsFactory,
         logger: Logger
     ) {
         self.database = database
         self.policy = policy
         self.queue = queue
+        self.faults = faults
         let tokens = InstallationTokens()
         self.makeTargets = { exchanger in
             [
@@ -186,9 +190,11 @@ public struct Dispatcher: Service {
 
     /// Attempts one delivery and concludes what happens next; the caller hands the record to the recorder.
     private func deliver(_ delivery: ClaimedDelivery, to target: any DeliveryTarget) async -> AttemptRecord {
+        let injection = faults.take(channelId: delivery.channelId)
+        if let delay = injection?.delay { try? await Task.sleep(for: delay) }
         let startedAt = Date()
         let clock = ContinuousClock.now
-        let outcome = await target.attempt(delivery)
+        let outcome = await attempt(delivery, on: target, with: injection)
         let elapsed = ContinuousClock.now - clock
         let milliseconds = elapsed.milliseconds
         let (conclusion, note) = queue.conclusion(of: outcome.verdict, attemptNumber: delivery.attemptNumber, at: Date())
@@ -209,5 +215,21 @@ public struct Dispatcher: Service {
             metadata: ["notification": .string(delivery.notificationId)]
         )
         return record
+    }
+
+    /// Runs the target, or what an injected fault makes of the attempt; a duplicate is sent right after a delivered
+    /// attempt, identical, and the attempt's request says so.
+    private func attempt(_ delivery: ClaimedDelivery, on target: any DeliveryTarget, with injection: DeliveryFaults.Injection?) async -> TargetOutcome
+    {
+        if let failure = injection?.fail { return DeliveryFaults.outcome(of: failure, for: delivery) }
+        var outcome = await target.attempt(delivery)
+        guard injection?.duplicate == true, outcome.verdict == .delivered, case .object(var request) = outcome.exchange.request else {
+            return outcome
+        }
+        let second = await target.attempt(delivery)
+        let answer = second.exchange.responseStatus.map { "answered \($0)" } ?? second.exchange.error ?? "no answer"
+        request["fault"] = .string("injected: sent twice, the second identical (the same webhook-id), which \(answer)")
+        outcome.exchange.request = .object(request)
+        return outcome
     }
 }

@@ -36,6 +36,8 @@ public func buildApplication(
         try configuration.databasePath.map { try AppDatabase.file(at: $0, maximumSize: configuration.maximumDatabaseSize) }
         ?? AppDatabase.inMemory()
     let deliveryQueue = DeliveryQueue(policy: configuration.delivery)
+    let deliveryFaults = DeliveryFaults()
+    let apiFaults = APIFaults()
     let orchestrator = Orchestrator(
         database: database,
         agentTags: configuration.agent.tags,
@@ -62,6 +64,7 @@ public func buildApplication(
             _ = try await orchestrator.patchAction(on: Orchestrator.ActionParent(kind: kind, id: parentId), id: id, body: body)
         },
         queue: deliveryQueue,
+        faults: deliveryFaults,
         metricsFactory: PrometheusMetricsFactory(registry: registry),
         logger: logger
     )
@@ -118,6 +121,7 @@ public func buildApplication(
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: RequestGuardMiddleware(check: siteCheck, scheme: scheme))
         router.add(middleware: AuthMiddleware(issuer: issuer, keys: keys, enabled: configuration.authEnabled))
+        router.add(middleware: APIFaultMiddleware(faults: apiFaults))
         let routes = Routes(router: router)
         AuthController(database: database, issuer: issuer, keys: keys).register(on: routes)
         HierarchyController(database: database).register(on: routes)
@@ -142,7 +146,9 @@ public func buildApplication(
             orchestrator: orchestrator,
             initStatus: initStatus,
             applySeeds: applySeeds,
-            discardWaitingDeliveries: deliveryQueue.discardWaiting
+            discardWaitingDeliveries: deliveryQueue.discardWaiting,
+            deliveryFaults: deliveryFaults,
+            apiFaults: apiFaults
         )
         .register(on: routes)
         DashboardController(orchestrator: orchestrator).register(on: routes)

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NPSimCore
+import NPSimDelivery
 import NPSimHTTP
 import NPSimOrchestrator
 import NPSimStore
@@ -14,6 +15,8 @@ struct HarnessController {
     let applySeeds: @Sendable () async throws -> Seeder.Report
     /// Drops the deliveries waiting in the dispatcher's memory, whose rows a reset removed.
     let discardWaitingDeliveries: @Sendable () -> Void
+    let deliveryFaults: DeliveryFaults
+    let apiFaults: APIFaults
 
     func register(on routes: Routes) {
         routes.get("/_npsim/ready", "Ready: 200 once the fixtures and every init script have run, 503 naming what is pending or failed") {
@@ -54,6 +57,28 @@ struct HarnessController {
             context in
             JSONResponse.make(try await orchestrator.journal(ofAction: try context.pathParameter("id"), for: context.tenancy))
         }
+        routes.put("/_npsim/faults/channels/:id", "Inject faults into a channel's deliveries (fail the next, duplicate, delay)") {
+            request,
+            context in
+            let text = try context.pathParameter("id")
+            guard let id = Int(text), try await orchestrator.exists(.channel, id: text, for: context.tenancy) else {
+                throw APIError.notFound("notification channel", text)
+            }
+            deliveryFaults.set(try DeliveryFaults.Plan(parsing: try await request.jsonBody()), channelId: id)
+            return JSONResponse.make(faults)
+        }
+        routes.post("/_npsim/faults/api", "Inject a fault into npsim's own API: the next matching requests get an error or no answer") {
+            request,
+            _ in
+            apiFaults.add(try APIFaults.Rule(parsing: try await request.jsonBody()))
+            return JSONResponse.make(faults)
+        }
+        routes.get("/_npsim/faults", "The faults still to come, per channel and on the API") { _, _ in JSONResponse.make(faults) }
+        routes.delete("/_npsim/faults", "Clear every injected fault") { _, _ in
+            deliveryFaults.clear()
+            apiFaults.clear()
+            return JSONResponse.make(faults)
+        }
         routes.post("/_npsim/expect", "Wait until an expectation holds (or check that it keeps holding); 417 with what was observed if not") {
             request,
             _ in
@@ -72,6 +97,10 @@ struct HarnessController {
             }
             return JSONResponse.make(body)
         }
+    }
+
+    private var faults: JSONValue {
+        ["channels": deliveryFaults.json, "api": apiFaults.json]
     }
 
     /// A boolean field of a body, `false` when absent; anything but a boolean is a 400 naming it.

@@ -51,13 +51,15 @@ extension StoreTransaction {
         )
         for row in attempts {
             let at: String = row["started_at"]
-            let detail: JSONObject = [
+            var detail: JSONObject = [
                 "delivery_id": .int(row["delivery_id"]), "notification_id": .string(row["notification_id"]),
                 "channel_id": (row["channel_id"] as Int?).map(JSONValue.int) ?? .null, "channel_type": .string(row["channel_type"]),
                 "number": .int(row["number"]), "outcome": .string(row["outcome"]),
                 "response_status": (row["response_status"] as Int?).map(JSONValue.int) ?? .null,
                 "duration_ms": .double(row["duration_ms"]), "error": (row["error"] as String?).map(JSONValue.string) ?? .null,
             ]
+            // An attempt a test's fault touched says so in its request.
+            if let fault = try JSONParser.parse(row["request"] as String)["fault"] { detail["fault"] = fault }
             events.append((at, 2, ["at": .string(at), "event": "attempt", "detail": .object(detail)]))
         }
         let reports = try Row.fetchAll(db, sql: "SELECT at, kind, detail FROM action_event WHERE action_id = ? ORDER BY seq", arguments: [actionId])
