@@ -22,7 +22,7 @@ import Testing
             "run-timeout": seconds(server.localRuns.timeout), "agent-timeout": seconds(server.agent.timeout),
             "kill-grace": seconds(server.killGrace), "max-connections": String(server.maximumConnections),
             "idle-timeout": seconds(server.idleTimeout), "log-level": server.logLevel.rawValue, "tls-port": String(TLSSettings().port),
-            "np-cli": server.npCommand.rawValue,
+            "np-cli": server.npCommand.rawValue, "clock": server.clock.rawValue,
         ]
     }
 

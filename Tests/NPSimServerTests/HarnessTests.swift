@@ -364,3 +364,48 @@ import Testing
         #expect(try await server.stop() == 0)
     }
 }
+
+/// `--clock manual`: a test moves npsim's clock ahead instead of waiting for a retry.
+@Suite struct ClockTests {
+    @Test func aRetryTenMinutesAwayFiresAsSoonAsTheClockIsMovedPastIt() async throws {
+        try await withReceivers([{ number in number == 1 ? .status(503) : .status(204) }]) { receivers in
+            let server = try await NPSimProcess(arguments: [
+                "--in-memory", "--clock", "manual", "--retry-schedule", "10m,1h", "--seed", "\(Fixtures.directory)/00-hierarchy.yaml",
+                "--seed", "\(Fixtures.directory)/10-mysql.yaml",
+            ])
+            let token = try await server.token()
+            _ = try await server.call(
+                .POST,
+                "/notification/channel",
+                ["nrn": "organization=1", "type": "http", "configuration": ["url": .string(receivers[0].url)]],
+                token: token
+            )
+            let service = try await HarnessTests.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: "patient")
+            let action = try #require(
+                try await server.call(.GET, "/service/\(service)/action", token: token).json["results"]?.arrayValue?.first?["id"]?.stringValue
+            )
+            let retrying: JSONValue = ["deliveries": ["action": .string(action), "status": "pending"], "count": 1, "timeout": 20]
+            #expect(try await server.call(.POST, "/_npsim/expect", retrying, token: token).status == 200, "the first attempt got a 503")
+            let stillWaiting: JSONValue = ["deliveries": ["action": .string(action), "status": "pending"], "count": 1, "during": 0.5]
+            #expect(try await server.call(.POST, "/_npsim/expect", stillWaiting, token: token).status == 200, "the retry is ten minutes away")
+
+            // Past the retry, jitter included (ten minutes, give or take a fifth).
+            let moved = try await ClientCommandTests.npsim(["clock", "advance", "900"], server: server)
+            #expect(moved.status == 0 && moved.stdout.contains("manual clock at") && moved.stdout.contains("900"), "\(moved.stderr)")
+            let delivered: JSONValue = ["deliveries": ["action": .string(action), "status": "delivered"], "count": 1, "timeout": 10]
+            let answer = try await server.call(.POST, "/_npsim/expect", delivered, token: token)
+            #expect(answer.status == 200, "\(answer.json)")
+            #expect(await receivers[0].requests.count == 2)
+            #expect(try await server.call(.GET, "/_npsim/clock", token: token).json["advanced_seconds"]?.doubleValue == 900)
+            for seconds: JSONValue in [-1, 1e300, "soon"] {
+                #expect(try await server.call(.POST, "/_npsim/clock/advance", ["seconds": seconds], token: token).status == 400)
+            }
+            #expect(try await server.stop() == 0)
+        }
+        // On the system clock, time cannot be moved.
+        let server = try await NPSimProcess(arguments: ["--in-memory"])
+        let refused = try await server.call(.POST, "/_npsim/clock/advance", ["seconds": 60], token: try await server.token())
+        #expect(refused.status == 409 && refused.json["message"]?.stringValue?.contains("--clock manual") == true)
+        #expect(try await server.stop() == 0)
+    }
+}

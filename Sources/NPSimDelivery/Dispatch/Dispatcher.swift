@@ -23,6 +23,8 @@ public struct Dispatcher: Service {
     let logger: Logger
     /// Faults a test injected into channels' deliveries.
     let faults: DeliveryFaults
+    /// npsim's clock (see ``EmulatedClock``): when retries fall due, and the times attempts are stamped with.
+    let now: @Sendable () -> Date
     /// How many attempts and notifications the outbox keeps, from the policy.
     let retention: AppDatabase.Retention
 
@@ -39,6 +41,7 @@ public struct Dispatcher: Service {
         reportOnAction: @escaping ActionReporter = { _, _, _, _ in },
         queue: DeliveryQueue,
         faults: DeliveryFaults = DeliveryFaults(),
+        now: @escaping @Sendable () -> Date = { Date() },
         metricsFactory: any MetricsFactory,
         logger: Logger
     ) {
@@ -46,6 +49,7 @@ public struct Dispatcher: Service {
         self.policy = policy
         self.queue = queue
         self.faults = faults
+        self.now = now
         let tokens = InstallationTokens()
         self.makeTargets = { exchanger in
             [
@@ -172,7 +176,7 @@ public struct Dispatcher: Service {
     private func claim() async throws -> [ClaimedDelivery] {
         let generation = queue.pollStarting()
         let free = queue.free
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = Int64(self.now().timeIntervalSince1970 * 1000)
         let limit = free * 2
         let saturated = queue.saturatedChannels
         // Due deliveries the poll cannot take now: of saturated channels, or of any channel when every slot is taken.
@@ -192,12 +196,12 @@ public struct Dispatcher: Service {
     private func deliver(_ delivery: ClaimedDelivery, to target: any DeliveryTarget) async -> AttemptRecord {
         let injection = faults.take(channelId: delivery.channelId)
         if let delay = injection?.delay { try? await Task.sleep(for: delay) }
-        let startedAt = Date()
+        let startedAt = now()
         let clock = ContinuousClock.now
         let outcome = await attempt(delivery, on: target, with: injection)
         let elapsed = ContinuousClock.now - clock
         let milliseconds = elapsed.milliseconds
-        let (conclusion, note) = queue.conclusion(of: outcome.verdict, attemptNumber: delivery.attemptNumber, at: Date())
+        let (conclusion, note) = queue.conclusion(of: outcome.verdict, attemptNumber: delivery.attemptNumber, at: now())
         let record = AttemptRecord(
             deliveryId: delivery.id,
             number: delivery.attemptNumber,

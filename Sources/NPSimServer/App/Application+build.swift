@@ -38,8 +38,10 @@ public func buildApplication(
     let deliveryQueue = DeliveryQueue(policy: configuration.delivery)
     let deliveryFaults = DeliveryFaults()
     let apiFaults = APIFaults()
+    let clock = EmulatedClock(mode: configuration.clock)
     let orchestrator = Orchestrator(
         database: database,
+        now: clock.now,
         agentTags: configuration.agent.tags,
         strictNRN: configuration.strictNRN,
         handoff: deliveryQueue
@@ -65,6 +67,7 @@ public func buildApplication(
         },
         queue: deliveryQueue,
         faults: deliveryFaults,
+        now: clock.now,
         metricsFactory: PrometheusMetricsFactory(registry: registry),
         logger: logger
     )
@@ -148,7 +151,9 @@ public func buildApplication(
             applySeeds: applySeeds,
             discardWaitingDeliveries: deliveryQueue.discardWaiting,
             deliveryFaults: deliveryFaults,
-            apiFaults: apiFaults
+            apiFaults: apiFaults,
+            clock: clock,
+            wakeDispatcher: deliveryQueue.wake
         )
         .register(on: routes)
         DashboardController(orchestrator: orchestrator).register(on: routes)

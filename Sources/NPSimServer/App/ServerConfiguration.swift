@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NPSimCore
 import NPSimDelivery
 import NPSimStandIns
 
@@ -56,6 +57,8 @@ public struct ServerConfiguration: Sendable {
     public var agent: AgentSettings
     /// Which `np` the processes npsim starts find first on their `PATH`.
     public var npCommand: NPCommandSource
+    /// `--clock`: the wall clock, or one tests move ahead (``EmulatedClock``).
+    public var clock: EmulatedClock.Mode
 
     /// `builtin`: npsim's own `np`, which talks to npsim, so a runner never reaches the real platform by accident;
     /// `system`: whatever `np` the `PATH` npsim was started with has.
@@ -85,9 +88,11 @@ public struct ServerConfiguration: Sendable {
         strictNRN: Bool = false,
         tls: TLSSettings? = nil,
         idleTimeout: Duration = .seconds(60),
-        npCommand: NPCommandSource = .builtin
+        npCommand: NPCommandSource = .builtin,
+        clock: EmulatedClock.Mode = .system
     ) {
         self.npCommand = npCommand
+        self.clock = clock
         self.maximumConnections = maximumConnections
         self.strictNRN = strictNRN
         self.tls = tls

@@ -17,6 +17,9 @@ struct HarnessController {
     let discardWaitingDeliveries: @Sendable () -> Void
     let deliveryFaults: DeliveryFaults
     let apiFaults: APIFaults
+    let clock: EmulatedClock
+    /// Has the dispatcher look for due deliveries now (after the clock moved).
+    let wakeDispatcher: @Sendable () -> Void
 
     func register(on routes: Routes) {
         routes.get("/_npsim/ready", "Ready: 200 once the fixtures and every init script have run, 503 naming what is pending or failed") {
@@ -79,6 +82,18 @@ struct HarnessController {
             apiFaults.clear()
             return JSONResponse.make(faults)
         }
+        routes.get("/_npsim/clock", "npsim's clock: system or manual, its time, and how far tests moved it ahead") { _, _ in
+            JSONResponse.make(clockJSON)
+        }
+        routes.post("/_npsim/clock/advance", "Move a manual clock ahead: retries that fall due fire at once, in order") { request, _ in
+            let body = try await request.jsonBody()
+            guard let seconds = body["seconds"]?.doubleValue else {
+                throw APIError.validation("seconds must be a number, such as {\"seconds\": 600}")
+            }
+            try clock.advance(by: seconds)
+            wakeDispatcher()
+            return JSONResponse.make(clockJSON)
+        }
         routes.post("/_npsim/expect", "Wait until an expectation holds (or check that it keeps holding); 417 with what was observed if not") {
             request,
             _ in
@@ -97,6 +112,10 @@ struct HarnessController {
             }
             return JSONResponse.make(body)
         }
+    }
+
+    private var clockJSON: JSONValue {
+        ["mode": .string(clock.mode.rawValue), "now": .string(ISO8601.string(from: clock.now())), "advanced_seconds": .double(clock.advanced)]
     }
 
     private var faults: JSONValue {

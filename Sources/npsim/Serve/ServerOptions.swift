@@ -68,6 +68,12 @@ struct ServerOptions: ParsableArguments {
     )
     var npCLI: String?
 
+    @Option(
+        help:
+            "system: the wall clock; manual: tests move it ahead with POST /_npsim/clock/advance, and due retries fire at once [default \(Defaults.server.clock.rawValue)]."
+    )
+    var clock: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical [default \(Defaults.server.logLevel.rawValue)].")
     var logLevel: String?
 
@@ -115,8 +121,15 @@ struct ServerOptions: ParsableArguments {
             strictNRN: sources.flag(strictNrn, "strict-nrn"),
             tls: try tls.settings(sources),
             idleTimeout: try sources.seconds(idleTimeout, "idle-timeout") ?? Defaults.server.idleTimeout,
-            npCommand: try npCommand(sources)
+            npCommand: try npCommand(sources),
+            clock: try clockMode(sources)
         )
+    }
+
+    private func clockMode(_ sources: SettingSources) throws -> EmulatedClock.Mode {
+        let text = sources.string(clock, "clock") ?? Defaults.server.clock.rawValue
+        guard let mode = EmulatedClock.Mode(rawValue: text) else { throw ValidationError("--clock must be system or manual, got '\(text)'") }
+        return mode
     }
 
     private func npCommand(_ sources: SettingSources) throws -> ServerConfiguration.NPCommandSource {
