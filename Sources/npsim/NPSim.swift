@@ -10,7 +10,8 @@ struct NPSim: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Serve.self, Demo.self, Apply.self, ServiceCommand.self, ActionCommand.self, NotificationCommand.self, DeliveryCommand.self,
-            RunCommand.self, WaitCommand.self, HealthcheckCommand.self, ResetCommand.self, ExpectCommand.self, ClockCommand.self, TLSCommand.self,
+            RunCommand.self, WaitCommand.self, HealthcheckCommand.self, ResetCommand.self, ExpectCommand.self, ClockCommand.self, TestCommand.self,
+            TLSCommand.self,
             NPCommand.self,
         ],
         defaultSubcommand: Serve.self

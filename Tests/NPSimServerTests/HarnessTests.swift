@@ -409,3 +409,63 @@ import Testing
         #expect(try await server.stop() == 0)
     }
 }
+
+/// `npsim test`: declarative scenarios, each isolated, with JUnit and TAP reports.
+@Suite struct ScenarioTests {
+    @Test func scenariosRunIsolatedWithFaultsAndAClockAndReportAsJUnitAndTAP() async throws {
+        try await withReceivers([{ _ in .status(204) }]) { receivers in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-scenarios-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let file = directory.appendingPathComponent("mysql.yaml")
+            try """
+            scenarios:
+              - name: a duplicate notification and a refused report
+                steps:
+                  - channel: {nrn: "organization=1", type: http, configuration: {url: "\(receivers[0].url)"}}
+                    as: hook
+                  - fault: {channel: $hook, duplicate_next: 1}
+                  - service: {name: orders, specification: mysql, nrn: "\(Fixtures.appNRN)", dimensions: {environment: dev}}
+                    as: db
+                  - action: {on: $db, action: create-mysql, parameters: {version: "8.0", size: small}}
+                    as: create
+                  - expect: {deliveries: {action: $create, status: delivered}, count: 1, timeout: 20}
+                  - api_fault: {method: PATCH, path_prefix: /service/, answer: 429}
+                  - report: {action: $create, status: in_progress, expect_status: 429}
+                  - advance: 60
+                  - report: {action: $create, status: success, results: {hostname: db.local}}
+                  - expect: {action: $create, status: success, results: {hostname: db.local}}
+                  - expect: {service: $db, status: active}
+                  - expect: {nothing_else: {nrn: "\(Fixtures.appNRN)", actions: [$create]}, during: 0.2}
+              - name: starts from nothing and expects what does not happen
+                steps:
+                  - expect: {nothing_else: {}, during: 0.1}
+                  - expect: {service: does-not-exist, status: active, timeout: 0.2}
+            """.write(to: file, atomically: true, encoding: .utf8)
+            let server = try await NPSimProcess(arguments: [
+                "--in-memory", "--clock", "manual", "--seed", "\(Fixtures.directory)/00-hierarchy.yaml", "--seed",
+                "\(Fixtures.directory)/10-mysql.yaml",
+            ])
+            let junit = directory.appendingPathComponent("junit.xml").path
+            let tap = directory.appendingPathComponent("results.tap").path
+            let outcome = try await ClientCommandTests.npsim(["test", file.path, "--junit", junit, "--tap", tap], server: server)
+            #expect(outcome.status == 1, "one scenario fails: \(outcome.stdout)\(outcome.stderr)")
+            #expect(outcome.stdout.contains("✓ 7 report: answered 429") && outcome.stdout.contains("1 of 2 scenarios passed"), "\(outcome.stdout)")
+            #expect(await receivers[0].requests.count == 2, "the create notification was sent twice")
+
+            let xml = try String(contentsOfFile: junit, encoding: .utf8)
+            #expect(xml.contains(#"<testsuites name="npsim" tests="2" failures="1""#), "\(xml)")
+            #expect(xml.contains(#"name="a duplicate notification and a refused report""#))
+            #expect(xml.contains(#"<failure message="step 2 (expect): expected service does-not-exist is active"#), "\(xml)")
+            let results = try String(contentsOfFile: tap, encoding: .utf8)
+            #expect(results.hasPrefix("TAP version 13\n1..2\nok 1 - ") && results.contains("not ok 2 - "), "\(results)")
+
+            // A file npsim cannot read as scenarios is refused before anything runs.
+            let broken = directory.appendingPathComponent("broken.yaml")
+            try "name: no steps\n".write(to: broken, atomically: true, encoding: .utf8)
+            let refused = try await ClientCommandTests.npsim(["test", broken.path], server: server)
+            #expect(refused.status == 1 && refused.stderr.contains("needs a name and a non-empty list of steps"), "\(refused.stderr)")
+            #expect(try await server.stop() == 0)
+        }
+    }
+}
