@@ -7,6 +7,7 @@ the machines this runs on are noisy.
   python3 Benchmarks/bench.py --only instructions [--instructions 2000] [--compare OLDER_BINARY]
   python3 Benchmarks/bench.py --only cpu [--cpu-actions 20000] [--fanout-rounds 5] [--compare OLDER_BINARY]
   python3 Benchmarks/bench.py --only reset
+  python3 Benchmarks/bench.py --only scenarios
 
 Needs wrk and nginx (Debian: apt-get install wrk nginx-light), moto_server (pip install 'moto[server]'), for the
 fan-out the client floor (Benchmarks/ClientFloor, a package of its own built by Benchmarks/setup) and, for --only instructions,
@@ -528,13 +529,40 @@ def bench_reset(binary, rounds=20, services=50, restarts=5):
             "restart_over_reset": restart_ms / reset_ms}
 
 
+def bench_scenarios(binary, count=100):
+    """A 100-scenario suite run by `npsim test`: each scenario is isolated by a reset, creates a service, starts its
+    Create action, reports success as the runner would and expects the action and the service to reach their end."""
+    npsim = NPSim(binary)
+    directory = tempfile.mkdtemp(prefix="npsim-scenarios-")
+    try:
+        path = os.path.join(directory, "suite.json")
+        steps = [
+            {"service": {"name": "db", "specification": "mysql", "nrn": APP_NRN, "dimensions": {"environment": "bench"}}, "as": "db"},
+            {"action": {"on": "$db", "action": "create-mysql", "parameters": {"version": "8.4", "size": "small"}}, "as": "create"},
+            {"report": {"action": "$create", "status": "success", "results": {"hostname": "db.local"}}},
+            {"expect": {"action": "$create", "status": "success"}},
+            {"expect": {"service": "$db", "status": "active"}},
+        ]
+        with open(path, "w") as f:
+            json.dump({"scenarios": [{"name": f"scenario {n}", "steps": steps} for n in range(count)]}, f)
+        began = time.perf_counter()
+        run = subprocess.run([binary, "test", path, "--url", npsim.url, "--api-key", "bench"], capture_output=True, text=True, timeout=600)
+        seconds = time.perf_counter() - began
+        if run.returncode != 0:
+            raise SystemExit(f"the scenario suite failed:\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+    finally:
+        npsim.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+    return {"scenarios": count, "seconds": seconds, "ms_per_scenario": seconds * 1000 / count}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/npsim"))
     parser.add_argument("--fanout-seconds", type=int, default=3)
     parser.add_argument("--memory-notifications", type=int, default=100000)
     parser.add_argument("--rows", type=int, default=10000)
-    parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory", "instructions", "cpu", "reset"])
+    parser.add_argument("--only", choices=["fanout", "latency", "cold", "memory", "instructions", "cpu", "reset", "scenarios"])
     parser.add_argument("--cpu-actions", type=int, default=20000, metavar="ACTIONS",
                         help="actions per round of the CPU time per action (with --only cpu; rounds: --fanout-rounds)")
     parser.add_argument("--instructions", type=int, default=2000, metavar="ACTIONS",
@@ -572,6 +600,9 @@ def main():
     if args.only in (None, "reset"):
         results["reset"] = bench_reset(args.binary)
         print(json.dumps({"reset": results["reset"]}), flush=True)
+    if args.only in (None, "scenarios"):
+        results["scenarios"] = bench_scenarios(args.binary)
+        print(json.dumps({"scenarios": results["scenarios"]}), flush=True)
     if args.only in (None, "memory"):
         results["memory"] = bench_memory_and_reads(args.binary, args.memory_notifications, args.rows)
         if args.compare:

@@ -319,6 +319,8 @@ import Testing
             let journal = try await ClientCommandTests.npsim(["action", "journal", action], server: server)
             #expect(journal.stdout.contains("[injected: answered 503"), "\(journal.stdout)")
             #expect(try await server.call(.GET, "/_npsim/faults", token: token).json["channels"] == [:], "the faults were used up")
+            let page = try await SecretMaskingTests.page(server, "/ui/notifications/\(notification)")
+            #expect(page.contains(#"<span class="badge fault">fault</span>"#) && page.contains("answered 503; nothing was sent"))
 
             // Refused: an unknown channel, unknown faults, nonsense values.
             #expect(try await server.call(.PUT, "/_npsim/faults/channels/999", ["delay": 1], token: token).status == 404)

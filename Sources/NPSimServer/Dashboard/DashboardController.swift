@@ -306,6 +306,7 @@ struct DashboardController {
                     "request_body": Self.prettyBody(attempt["request_body"]), "last": index == attempts.count - 1,
                 ]
                 if let error = attempt["error"]?.stringValue { view["error"] = error }
+                if let fault = attempt["request"]?["fault"]?.stringValue { view["fault"] = fault }
                 if let response = attempt["response"], response != .null {
                     view["status_code"] = Self.text(response["status"])
                     var shown = response.objectValue ?? JSONObject()

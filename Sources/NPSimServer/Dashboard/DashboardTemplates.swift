@@ -181,7 +181,8 @@ enum DashboardTemplates {
         {{#result}}<div class="muted">result</div><pre>{{result}}</pre>{{/result}}
         {{#attempts}}
         <details {{#last}}open{{/last}}>
-        <summary>Attempt {{number}}: <span class="badge {{outcome}}">{{outcome}}</span> {{#status_code}}HTTP {{status_code}}{{/status_code}} <span class="muted">{{duration_ms}} ms · <time datetime="{{started_at}}">{{started_at}}</time></span></summary>
+        <summary>Attempt {{number}}: <span class="badge {{outcome}}">{{outcome}}</span> {{#status_code}}HTTP {{status_code}}{{/status_code}} <span class="muted">{{duration_ms}} ms · <time datetime="{{started_at}}">{{started_at}}</time></span>{{#fault}} <span class="badge fault">fault</span>{{/fault}}</summary>
+        {{#fault}}<p class="notice">{{fault}}</p>{{/fault}}
         {{#error}}<p class="error">{{error}}</p>{{/error}}
         <div class="muted">request</div><pre>{{request}}</pre>
         <div class="muted">request body</div><pre>{{request_body}}</pre>
