@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import NPSimCore
 import Testing
 
@@ -469,5 +470,43 @@ import Testing
             #expect(refused.status == 1 && refused.stderr.contains("needs a name and a non-empty list of steps"), "\(refused.stderr)")
             #expect(try await server.stop() == 0)
         }
+    }
+}
+
+/// `npsim snapshot save|load`: a copy of what npsim holds, put back later; keys and settings stay.
+@Suite struct SnapshotTests {
+    @Test func aSnapshotBringsBackWhatAResetRemovedAndOneFromANewerNpsimIsRefused() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-snapshot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try await NPSimProcess(arguments: [
+            "--db", directory.appendingPathComponent("npsim.sqlite").path, "--seed", "\(Fixtures.directory)/00-hierarchy.yaml",
+            "--seed", "\(Fixtures.directory)/10-mysql.yaml",
+        ])
+        let token = try await server.token()
+        let service = try await HarnessTests.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: "kept")
+        let file = directory.appendingPathComponent("state.sqlite").path
+        let saved = try await ClientCommandTests.npsim(["snapshot", "save", file], server: server)
+        #expect(saved.status == 0 && saved.stdout.contains("saved"), "\(saved.stderr)")
+
+        _ = try await server.call(.POST, "/_npsim/reset", [:], token: token)
+        #expect(try await server.call(.GET, "/service/\(service)", token: token).status == 404)
+        let loaded = try await ClientCommandTests.npsim(["snapshot", "load", file], server: server)
+        #expect(loaded.status == 0 && loaded.stdout.contains("1 notification"), "\(loaded.stdout)\(loaded.stderr)")
+        #expect(try await server.call(.GET, "/service/\(service)", token: token).json["name"] == "kept", "the token from before still works")
+        #expect(try await server.call(.GET, "/notification", token: token).json["paging"]?["total"] == 1)
+
+        // A snapshot with a migration this npsim does not know, and bytes that are no database.
+        let future = try DatabaseQueue(path: file)
+        try await future.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99: from the future')") }
+        try await future.close()
+        let refused = try await ClientCommandTests.npsim(["snapshot", "load", file], server: server)
+        #expect(refused.status == 1 && refused.stderr.contains("newer npsim"), "\(refused.stderr)")
+        let garbage = directory.appendingPathComponent("garbage.sqlite").path
+        try "not a database".write(toFile: garbage, atomically: true, encoding: .utf8)
+        let nonsense = try await ClientCommandTests.npsim(["snapshot", "load", garbage], server: server)
+        #expect(nonsense.status == 1 && nonsense.stderr.contains("(400)"), "\(nonsense.stderr)")
+        #expect(try await server.call(.GET, "/service/\(service)", token: token).status == 200, "a refused load changed nothing")
+        #expect(try await server.stop() == 0)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import NPSimCore
 import NPSimDelivery
 import NPSimHTTP
@@ -94,6 +95,24 @@ struct HarnessController {
             wakeDispatcher()
             return JSONResponse.make(clockJSON)
         }
+        routes.get("/_npsim/snapshot", "A consistent copy of the database, as an SQLite file") { _, _ in
+            let data = try await orchestrator.database.snapshot()
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/vnd.sqlite3", .contentDisposition: "attachment; filename=\"npsim-snapshot.sqlite\""],
+                body: .init(byteBuffer: ByteBuffer(bytes: data))
+            )
+        }
+        routes.put("/_npsim/snapshot", "Load a snapshot: everything but keys and settings is replaced by its contents") { request, _ in
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: Self.largestSnapshot) } catch is NIOTooManyBytesError {
+                throw APIError.payloadTooLarge(limit: Self.largestSnapshot)
+            }
+            let loaded = try await orchestrator.database.load(snapshot: Data(body.readableBytesView))
+            discardWaitingDeliveries()
+            wakeDispatcher()
+            return JSONResponse.make(["loaded": .object(JSONObject(loaded.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))])
+        }
         routes.post("/_npsim/expect", "Wait until an expectation holds (or check that it keeps holding); 417 with what was observed if not") {
             request,
             _ in
@@ -113,6 +132,9 @@ struct HarnessController {
             return JSONResponse.make(body)
         }
     }
+
+    /// The largest snapshot `PUT /_npsim/snapshot` takes.
+    static let largestSnapshot = 512 << 20
 
     private var clockJSON: JSONValue {
         ["mode": .string(clock.mode.rawValue), "now": .string(ISO8601.string(from: clock.now())), "advanced_seconds": .double(clock.advanced)]

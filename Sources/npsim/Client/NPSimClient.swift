@@ -66,21 +66,36 @@ struct NPSimClient: Sendable {
         _ body: JSONValue?,
         timeout: TimeAmount = .seconds(60)
     ) async throws -> (status: Int, json: JSONValue, message: String) {
+        let (status, bytes) = try await exchange(
+            method,
+            path,
+            body: body.map { JSONWriter.bytes($0) },
+            contentType: "application/json",
+            timeout: timeout
+        )
+        let json = bytes.readableBytes == 0 ? JSONValue.null : (try? JSONParser.parse(bytes.readableBytesView)) ?? .string(String(buffer: bytes))
+        let message = json["message"]?.stringValue ?? JSONWriter.string(json)
+        return (status, json, message)
+    }
+
+    /// Sends bytes (a snapshot) or nothing, and returns the status and the bytes of the answer, at most 1 GiB.
+    func exchange(
+        _ method: String,
+        _ path: String,
+        body: [UInt8]?,
+        contentType: String,
+        timeout: TimeAmount = .seconds(60)
+    ) async throws -> (status: Int, bytes: ByteBuffer) {
         var request = HTTPClientRequest(url: url + path)
         request.method = .init(rawValue: method)
-        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Content-Type", value: contentType)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body { request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(body))) }
-        let response: HTTPClientResponse
-        let bytes: ByteBuffer
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            response = try await Self.http.execute(request, timeout: timeout)
-            bytes = try await response.body.collect(upTo: 64 << 20)
+            let response = try await Self.http.execute(request, timeout: timeout)
+            return (Int(response.status.code), try await response.body.collect(upTo: 1 << 30))
         } catch {
             throw CommandFailure("cannot reach npsim at \(url) (\(error)); start it with 'npsim serve', or pass --url / set NPSIM_URL")
         }
-        let json = bytes.readableBytes == 0 ? JSONValue.null : (try? JSONParser.parse(bytes.readableBytesView)) ?? .string(String(buffer: bytes))
-        let message = json["message"]?.stringValue ?? JSONWriter.string(json)
-        return (Int(response.status.code), json, message)
     }
 }
