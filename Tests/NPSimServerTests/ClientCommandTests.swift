@@ -12,7 +12,14 @@ import Testing
     }
 
     /// Runs `npsim ARGUMENTS` to its end; output goes through files, so nothing blocks on a full pipe.
-    static func npsim(_ arguments: [String], server: NPSimProcess?, apiKey: String? = nil) async throws -> Outcome {
+    static func npsim(
+        _ arguments: [String],
+        server: NPSimProcess?,
+        apiKey: String? = nil,
+        environment extra: [String: String] = [:]
+    ) async throws
+        -> Outcome
+    {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -25,6 +32,7 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["NPSIM_URL"] = server?.url
         environment["NPSIM_API_KEY"] = apiKey ?? server?.apiKey
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)

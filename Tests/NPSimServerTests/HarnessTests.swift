@@ -510,3 +510,42 @@ import Testing
         #expect(try await server.stop() == 0)
     }
 }
+
+/// The example scenarios of `fixtures/scenarios/`, run by `npsim test` against the example runners.
+@Suite struct ExampleScenarioTests {
+    /// The example scenario of `fixtures/scenarios/`, with the example webhook runner: a failed attempt, a
+    /// duplicate delivery and a refused report, under the manual clock; the runner copes with each.
+    @Test func theExampleWebhookRunnerCopesWithADuplicateAndARefusedReport() async throws {
+        let state = RunnerTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: state) }
+        let server = try await NPSimProcess(arguments: [
+            "--in-memory", "--clock", "manual", "--seed", "\(Fixtures.directory)/00-hierarchy.yaml", "--seed", "\(Fixtures.directory)/10-mysql.yaml",
+        ])
+        let (runner, runnerURL) = try await launchServer(
+            executable: RunnerTests.runners.appendingPathComponent("webhook/runner.py").path,
+            arguments: [],
+            environment: ["NP_API_URL": server.url, "NP_API_KEY": server.apiKey, "PORT": "0", "STATE_DIR": state.path]
+        )
+        defer { runner.forceStop() }
+        let junit = state.appendingPathComponent("junit.xml").path
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let outcome = try await ClientCommandTests.npsim(
+            ["test", "\(Fixtures.directory)/scenarios/webhook-runner.yaml", "--junit", junit],
+            server: server,
+            environment: ["RUNNER_URL": runnerURL]
+        )
+        #expect(outcome.status == 0, "\(outcome.stdout)\(outcome.stderr)")
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.contains(#"tests="1" failures="0""#) && !xml.contains("<failure"), "\(xml)")
+        let token = try await server.token()
+        let action = try #require(
+            try await server.call(.GET, "/notification?limit=1", token: token).json["results"]?.arrayValue?.first?["action_id"]?.stringValue
+        )
+        let journal = try await server.call(.GET, "/_npsim/actions/\(action)/journal", token: token).json["events"]?.arrayValue ?? []
+        let attempts = journal.filter { $0["event"] == "attempt" }
+        #expect(attempts.count == 2 && attempts.last?["detail"]?["fault"]?.stringValue?.contains("sent twice") == true)
+        let messages = journal.compactMap { $0["detail"]?["messages"]?.arrayValue }.flatMap { $0 }.compactMap { $0["message"]?.stringValue }
+        #expect(messages.filter { $0.hasPrefix("create: MySQL") }.count == 1, "the duplicate was handled once: \(messages)")
+        #expect(try await server.stop() == 0)
+    }
+}

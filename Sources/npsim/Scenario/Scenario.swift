@@ -5,7 +5,8 @@ import NPSimCore
 ///
 /// A file holds one scenario (`name`, `steps`) or several (`scenarios: [...]`). Each step is an object with one of
 /// `seed`, `channel`, `service`, `action`, `report`, `fault`, `api_fault`, `advance`, `expect`, and optionally
-/// `as: NAME`, which binds the id of what the step created; later steps refer to it as `$NAME` or `${NAME}`.
+/// `as: NAME`, which binds the id of what the step created; later steps refer to it as `$NAME` or `${NAME}`, and to
+/// an environment variable as `${env:NAME}`.
 struct Scenario: Sendable {
     struct Step: Sendable {
         let kind: String

@@ -74,7 +74,15 @@ struct ScenarioRunner {
             return result
         }
 
+        /// A bound id, or with `env:NAME` the environment variable NAME (a runner's URL, say).
         private func bound(_ name: String) throws -> String {
+            if name.hasPrefix("env:") {
+                let variable = String(name.dropFirst(4))
+                guard let value = ProcessInfo.processInfo.environment[variable] else {
+                    throw CommandFailure("${env:\(variable)} is not set in npsim test's environment")
+                }
+                return value
+            }
             guard let id = bindings[name] else {
                 throw CommandFailure("$\(name) is not bound; an earlier step must create it with 'as: \(name)'")
             }
