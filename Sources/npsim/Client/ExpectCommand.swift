@@ -25,16 +25,8 @@ struct ExpectCommand: AsyncParsableCommand {
             var body = condition
             body["timeout"] = .double(timeout)
             if let during { body["during"] = .double(during) }
-            let wait = (during ?? timeout).isFinite ? min(max(during ?? timeout, 0), 600) : 0
-            let reply = try await client.connect().send("POST", "/_npsim/expect", .object(body), timeout: .seconds(Int64(wait) + 30))
-            switch reply.status {
-            case 200:
-                client.print(reply.json) { "met after \(Int($0["after_ms"]?.doubleValue ?? 0)) ms: \($0["expected"]?.stringValue ?? "")" }
-            case 417:
-                throw CommandFailure("\(reply.message)\nobserved: \(JSONWriter.string(reply.json["observed"] ?? .null, pretty: true))")
-            default:
-                throw CommandFailure("POST /_npsim/expect failed (\(reply.status)): \(reply.message)")
-            }
+            let met = try await client.connect().expect(.object(body))
+            client.print(met) { "met after \(Int($0["after_ms"]?.doubleValue ?? 0)) ms: \($0["expected"]?.stringValue ?? "")" }
         }
     }
 

@@ -169,13 +169,7 @@ struct ScenarioRunner {
             let clock = try await api.call("POST", "/_npsim/clock/advance", ["seconds": .double(seconds)])
             return "clock at \(TextTable.cell(clock["now"]))"
         default:  // expect
-            let wait = min(max(body["during"]?.doubleValue ?? body["timeout"]?.doubleValue ?? 10, 0), 600)
-            let reply = try await api.send("POST", "/_npsim/expect", body, timeout: .seconds(Int64(wait) + 30))
-            switch reply.status {
-            case 200: return TextTable.cell(reply.json["expected"])
-            case 417: throw CommandFailure("\(reply.message)\nobserved: \(JSONWriter.string(reply.json["observed"] ?? .null))")
-            default: throw CommandFailure("POST /_npsim/expect answered \(reply.status): \(reply.message)")
-            }
+            return TextTable.cell(try await api.expect(body)["expected"])
         }
     }
 }
