@@ -243,3 +243,39 @@ extension Orchestrator {
         )
     }
 }
+
+extension Orchestrator {
+    /// Every action at `nrn` or under it (all without one) that `tenancy` reaches, oldest first, each with its
+    /// deliveries counted by status and the last delivery error: what a failed CI job shows first.
+    public func actionOverview(within nrn: NRN?, for tenancy: Tenancy = .everyOrganization) async throws -> [JSONObject] {
+        try await database.read { db in
+            var deliveries: [String: [JSONObject]] = [:]
+            for delivery in try db.deliveries(within: nrn) {
+                guard let action = delivery["action_id"]?.stringValue else { continue }
+                deliveries[action, default: []].append(delivery)
+            }
+            var overview: [JSONObject] = []
+            for action in try db.actions(within: nrn) {
+                let kind: EntityKind = action["link_id"]?.stringValue != nil ? .linkAction : .serviceAction
+                let parentKind: EntityKind = kind == .linkAction ? .link : .service
+                let parentField = kind == .linkAction ? "link_id" : "service_id"
+                guard let id = action["id"]?.stringValue,
+                    let parent = try db.fetch(parentKind, id: action[parentField]?.stringValue ?? ""),
+                    try reaches(tenancy, parentKind, parent, in: db)
+                else { continue }
+                let own = deliveries[id] ?? []
+                var counts: [String: Int] = [:]
+                for delivery in own { counts[delivery["status"]?.stringValue ?? "unknown", default: 0] += 1 }
+                let lastError = own.last { $0["last_error"]?.stringValue != nil }?["last_error"] ?? .null
+                overview.append([
+                    "id": .string(id), "kind": .string(kind.rawValue), parentField: action[parentField] ?? .null,
+                    "parent_name": parent["name"] ?? .null, "name": action["name"] ?? .null, "status": action["status"] ?? .null,
+                    "created_at": action["created_at"] ?? .null, "updated_at": action["updated_at"] ?? .null,
+                    "deliveries": .object(JSONObject(counts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
+                    "last_delivery_error": lastError,
+                ])
+            }
+            return overview
+        }
+    }
+}

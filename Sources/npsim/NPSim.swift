@@ -11,7 +11,7 @@ struct NPSim: AsyncParsableCommand {
         subcommands: [
             Serve.self, Demo.self, Apply.self, ServiceCommand.self, ActionCommand.self, NotificationCommand.self, DeliveryCommand.self,
             RunCommand.self, WaitCommand.self, HealthcheckCommand.self, ResetCommand.self, ExpectCommand.self, ClockCommand.self, TestCommand.self,
-            SnapshotCommand.self,
+            SnapshotCommand.self, DiagnoseCommand.self,
             TLSCommand.self,
             NPCommand.self,
         ],

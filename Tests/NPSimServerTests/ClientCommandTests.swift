@@ -11,7 +11,7 @@ import Testing
         let stderr: String
     }
 
-    /// Runs `npsim ARGUMENTS` to its end; output goes through files, so nothing blocks on a full pipe.
+    /// Runs `npsim ARGUMENTS` to its end, against `server` (its URL and key in the environment).
     static func npsim(
         _ arguments: [String],
         server: NPSimProcess?,
@@ -20,26 +20,37 @@ import Testing
     ) async throws
         -> Outcome
     {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let (out, err) = (directory.appendingPathComponent("out"), directory.appendingPathComponent("err"))
+        var environment = ["NPSIM_URL": server?.url, "NPSIM_API_KEY": apiKey ?? server?.apiKey].compactMapValues { $0 }
+        environment.merge(extra) { $1 }
+        return try await run(NPSimProcess.binary, arguments, environment: environment)
+    }
+
+    /// Runs a program to its end with this process's environment and `environment` over it; output goes through
+    /// files, so nothing blocks on a full pipe.
+    static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment extra: [String: String] = [:],
+        directory: URL? = nil,
+        within deadline: Duration = .seconds(60)
+    ) async throws -> Outcome {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("npsim-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let (out, err) = (scratch.appendingPathComponent("out"), scratch.appendingPathComponent("err"))
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: NPSimProcess.binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["NPSIM_URL"] = server?.url
-        environment["NPSIM_API_KEY"] = apiKey ?? server?.apiKey
-        environment.merge(extra) { $1 }
-        process.environment = environment
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+        process.currentDirectoryURL = directory
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
-        do { try await exited(process, within: .seconds(60)) } catch {
+        do { try await exited(process, within: deadline) } catch {
             process.terminate()
-            throw TestFailure("npsim \(arguments.joined(separator: " ")) did not end within 60 s")
+            throw TestFailure("\(executable) \(arguments.joined(separator: " ")) did not end within \(deadline)")
         }
         return Outcome(
             status: process.terminationStatus,

@@ -56,6 +56,15 @@ struct HarnessController {
                 "duration_ms": .double((ContinuousClock.now - started).milliseconds),
             ])
         }
+        routes.get("/_npsim/actions", "Every action (under ?nrn=), oldest first, with its deliveries counted by status and the last delivery error") {
+            request,
+            context in
+            let nrn = try request.query("nrn").map { text in
+                do { return try NRN(parsing: text) } catch { throw APIError.validation("nrn: \(error)") }
+            }
+            let actions = try await orchestrator.actionOverview(within: nrn, for: context.tenancy)
+            return JSONResponse.make(["results": .array(actions.map(JSONValue.object))])
+        }
         routes.get("/_npsim/actions/:id/journal", "An action's whole chain: creation, notifications, attempts and the runner's reports, in order") {
             _,
             context in
