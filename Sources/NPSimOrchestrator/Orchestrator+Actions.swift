@@ -185,6 +185,15 @@ extension Orchestrator {
         }
     }
 
+    /// Adds an event to the journal of action `id`, if there is such an action (a request an injected fault refused
+    /// may name one that does not exist).
+    public func journal(event kind: String, detail: JSONObject, onAction id: String) async throws {
+        try await database.write { db in
+            guard try db.fetch(.serviceAction, id: id) != nil || db.fetch(.linkAction, id: id) != nil else { return }
+            try db.recordActionEvent(actionId: id, at: timestamp(), kind: kind, detail: .object(detail))
+        }
+    }
+
     /// An action, checked to belong to the parent in the path.
     func action(on parent: ActionParent, id: String, in db: StoreTransaction) throws -> JSONObject {
         _ = try require(parent.kind, id: parent.id, for: parent.tenancy, in: db)

@@ -96,15 +96,15 @@ public struct Orchestrator: Sendable {
         }
     }
 
-    /// Whether a channel with the same `nrn`, `type` and `description` exists (how fixtures stay idempotent,
+    /// The channel with the same `nrn`, `type` and `description`, if one exists (how fixtures stay idempotent,
     /// since channel ids are assigned by the server).
-    public func channelExists(like body: JSONValue) async throws -> Bool {
+    public func existingChannel(like body: JSONValue) async throws -> JSONObject? {
         try await database.read { db in
             var query = DocumentQuery(kind: .channel)
             query.exactNRN = body["nrn"]?.stringValue
             query.types = body["type"]?.stringValue.map { [$0] } ?? []
             query.limit = 1000
-            return try db.list(query).items.contains { $0["description"] == body["description"] }
+            return try db.list(query).items.first { $0["description"] == body["description"] }
         }
     }
 

@@ -41,6 +41,7 @@ import Testing
         case .delivered: #expect(expected == "delivered")
         case .retryable: #expect(expected == "retryable")
         case .permanent: #expect(expected == "permanent")
+        case .postponed: Issue.record("only an injected fault postpones an attempt")
         }
     }
 

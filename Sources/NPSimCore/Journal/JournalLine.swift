@@ -32,6 +32,8 @@ public enum JournalLine {
             }
             return "runner reported "
                 + (parts.isEmpty ? (detail["fields"]?.arrayValue ?? []).map(text).joined(separator: ", ") : parts.joined(separator: ", "))
+        case "api_fault":
+            return "\(text(detail["method"])) \(text(detail["path"])): \(text(detail["fault"]))"
         default:
             return JSONWriter.string(detail)
         }

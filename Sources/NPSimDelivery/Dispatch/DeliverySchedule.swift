@@ -146,6 +146,8 @@ struct DeliverySchedule {
                 return (.dead, "dead-lettered after \(attemptNumber) attempts: \(reason)")
             }
             return (.retry(atMilliseconds: Int64(next.timeIntervalSince1970 * 1000)), "retried: \(reason)")
+        case .postponed(let reason, let until):
+            return (.retry(atMilliseconds: Int64(until.timeIntervalSince1970 * 1000)), "postponed: \(reason)")
         }
     }
 

@@ -194,7 +194,7 @@ public struct Dispatcher: Service {
 
     /// Attempts one delivery and concludes what happens next; the caller hands the record to the recorder.
     private func deliver(_ delivery: ClaimedDelivery, to target: any DeliveryTarget) async -> AttemptRecord {
-        let injection = faults.take(channelId: delivery.channelId)
+        let injection = faults.take(channelId: delivery.channelId, deliveryId: delivery.id, now: now())
         if let delay = injection?.delay { try? await Task.sleep(for: delay) }
         let startedAt = now()
         let clock = ContinuousClock.now
@@ -222,11 +222,23 @@ public struct Dispatcher: Service {
     }
 
     /// Runs the target, or what an injected fault makes of the attempt; a duplicate is sent right after a delivered
-    /// attempt, identical, and the attempt's request says so.
+    /// attempt, identical, and the attempt's request says so. A signature fault applies to `http` channels only (the
+    /// only ones that sign), which the route that sets it checks.
     private func attempt(_ delivery: ClaimedDelivery, on target: any DeliveryTarget, with injection: DeliveryFaults.Injection?) async -> TargetOutcome
     {
         if let failure = injection?.fail { return DeliveryFaults.outcome(of: failure, for: delivery) }
-        var outcome = await target.attempt(delivery)
+        if let (until, fault) = injection?.postpone {
+            return TargetOutcome(
+                verdict: .postponed(note: "an injected fault", until: until),
+                exchange: AttemptExchange(request: ["fault": .string(fault)], requestBody: delivery.body)
+            )
+        }
+        var outcome: TargetOutcome
+        if let signature = injection?.signature, let http = target as? HTTPTarget {
+            outcome = await http.attempt(delivery, signature: signature)
+        } else {
+            outcome = await target.attempt(delivery)
+        }
         guard injection?.duplicate == true, outcome.verdict == .delivered, case .object(var request) = outcome.exchange.request else {
             return outcome
         }

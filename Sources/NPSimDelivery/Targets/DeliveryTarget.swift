@@ -1,3 +1,4 @@
+import Foundation
 import NPSimCore
 import NPSimStore
 
@@ -17,6 +18,9 @@ public struct TargetOutcome: Sendable {
         case retryable(note: String, retryAfter: Duration?)
         /// Retrying cannot help.
         case permanent(note: String)
+        /// Not attempted now, but at `until`, whatever the retry schedule says: what an injected drop or reorder
+        /// fault makes of an attempt.
+        case postponed(note: String, until: Date)
     }
 
     public var verdict: Verdict

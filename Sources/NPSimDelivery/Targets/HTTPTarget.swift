@@ -20,6 +20,12 @@ struct HTTPTarget: DeliveryTarget {
     }
 
     func attempt(_ delivery: ClaimedDelivery) async -> TargetOutcome {
+        await attempt(delivery, signature: nil)
+    }
+
+    /// An attempt whose signature a test's fault spoils (`nil`: signed as it should be); its request record says
+    /// how, or that the channel does not sign.
+    func attempt(_ delivery: ClaimedDelivery, signature fault: DeliveryFaults.SignatureFault?) async -> TargetOutcome {
         let configuration = delivery.channel?["configuration"]?.objectValue ?? JSONObject()
         let url = configuration["url"]?.stringValue ?? ""
         var headers: [(String, String)] = []
@@ -36,21 +42,32 @@ struct HTTPTarget: DeliveryTarget {
             headers.append((name, value))
             masked[name] = .string(value)
         }
-        if let secret = configuration["signing_secret"]?.stringValue ?? serverSecret {
+        let secret = configuration["signing_secret"]?.stringValue ?? serverSecret
+        if let secret {
             let id = "msg_\(delivery.notificationId)"
-            let timestamp = Int(Date().timeIntervalSince1970)
-            let signature = WebhookSigner(secret: secret).signature(id: id, timestamp: timestamp, body: delivery.body)
+            var timestamp = Int(Date().timeIntervalSince1970)
+            if case .stale(let age)? = fault { timestamp -= Int(age.seconds) }
+            // A tampered signature is a real HMAC, of other bytes: well-formed, and wrong.
+            let signed = fault == .tampered ? delivery.body + Array(" ".utf8) : delivery.body
+            let signature = WebhookSigner(secret: secret).signature(id: id, timestamp: timestamp, body: signed)
             for (name, value) in [("webhook-id", id), ("webhook-timestamp", String(timestamp)), ("webhook-signature", signature)] {
                 headers.append((name, value))
                 masked[name] = .string(value)
             }
         }
-        let requestRecord: JSONValue = ["method": "POST", "url": .string(ChannelType.maskedURL(url)), "headers": .object(masked)]
+        var requestRecord: JSONObject = ["method": "POST", "url": .string(ChannelType.maskedURL(url)), "headers": .object(masked)]
+        if let fault {
+            requestRecord["fault"] = .string(
+                secret == nil
+                    ? "injected: \(fault.words) was asked for, but the channel signs nothing (no signing_secret, no --webhook-secret)"
+                    : "injected: sent with \(fault.words)"
+            )
+        }
         guard delivery.channel != nil else {
             return TargetOutcome(
                 verdict: .permanent(note: "channel deleted"),
                 exchange: AttemptExchange(
-                    request: requestRecord,
+                    request: .object(requestRecord),
                     requestBody: delivery.body,
                     error: "channel \(delivery.channelId) was deleted before the notification could be delivered"
                 )
@@ -62,7 +79,7 @@ struct HTTPTarget: DeliveryTarget {
             return TargetOutcome(
                 verdict: Self.verdict(status: response.status, retryAfter: response.headers.first(name: "retry-after")),
                 exchange: AttemptExchange(
-                    request: requestRecord,
+                    request: .object(requestRecord),
                     requestBody: delivery.body,
                     responseStatus: response.status,
                     responseHeaders: response.headersJSON,
@@ -74,7 +91,7 @@ struct HTTPTarget: DeliveryTarget {
             return TargetOutcome(
                 verdict: .retryable(note: "no response: \(failure.description)", retryAfter: nil),
                 exchange: AttemptExchange(
-                    request: requestRecord,
+                    request: .object(requestRecord),
                     requestBody: delivery.body,
                     error: failure.description
                 )

@@ -36,8 +36,7 @@ public func buildApplication(
         try configuration.databasePath.map { try AppDatabase.file(at: $0, maximumSize: configuration.maximumDatabaseSize) }
         ?? AppDatabase.inMemory()
     let deliveryQueue = DeliveryQueue(policy: configuration.delivery)
-    let deliveryFaults = DeliveryFaults()
-    let apiFaults = APIFaults()
+    let faults = InjectedFaults(deliveries: DeliveryFaults(), api: APIFaults())
     let clock = EmulatedClock(mode: configuration.clock)
     let orchestrator = Orchestrator(
         database: database,
@@ -66,7 +65,7 @@ public func buildApplication(
             _ = try await orchestrator.patchAction(on: Orchestrator.ActionParent(kind: kind, id: parentId), id: id, body: body)
         },
         queue: deliveryQueue,
-        faults: deliveryFaults,
+        faults: faults.deliveries,
         now: clock.now,
         metricsFactory: PrometheusMetricsFactory(registry: registry),
         logger: logger
@@ -91,7 +90,7 @@ public func buildApplication(
         localRuns: configuration.localRuns,
         localRunner: localRunner
     )
-    let seeder = Seeder(orchestrator: orchestrator)
+    let seeder = Seeder(orchestrator: orchestrator, faults: faults)
     let seedPaths = configuration.seedPaths
     /// Applies the `--seed` fixtures: at start, and again when a reset asks to keep them.
     @Sendable func applySeeds() async throws -> Seeder.Report {
@@ -124,7 +123,7 @@ public func buildApplication(
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: RequestGuardMiddleware(check: siteCheck, scheme: scheme))
         router.add(middleware: AuthMiddleware(issuer: issuer, keys: keys, enabled: configuration.authEnabled))
-        router.add(middleware: APIFaultMiddleware(faults: apiFaults))
+        router.add(middleware: APIFaultMiddleware(faults: faults.api, orchestrator: orchestrator))
         let routes = Routes(router: router)
         AuthController(database: database, issuer: issuer, keys: keys).register(on: routes)
         HierarchyController(database: database).register(on: routes)
@@ -150,8 +149,7 @@ public func buildApplication(
             initStatus: initStatus,
             applySeeds: applySeeds,
             discardWaitingDeliveries: deliveryQueue.discardWaiting,
-            deliveryFaults: deliveryFaults,
-            apiFaults: apiFaults,
+            faults: faults,
             clock: clock,
             wakeDispatcher: deliveryQueue.wake
         )

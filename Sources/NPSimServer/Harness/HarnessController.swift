@@ -16,8 +16,7 @@ struct HarnessController {
     let applySeeds: @Sendable () async throws -> Seeder.Report
     /// Drops the deliveries waiting in the dispatcher's memory, whose rows a reset removed.
     let discardWaitingDeliveries: @Sendable () -> Void
-    let deliveryFaults: DeliveryFaults
-    let apiFaults: APIFaults
+    let faults: InjectedFaults
     let clock: EmulatedClock
     /// Has the dispatcher look for due deliveries now (after the clock moved).
     let wakeDispatcher: @Sendable () -> Void
@@ -73,24 +72,20 @@ struct HarnessController {
         routes.put("/_npsim/faults/channels/:id", "Inject faults into a channel's deliveries (fail the next, duplicate, delay)") {
             request,
             context in
-            let text = try context.pathParameter("id")
-            guard let id = Int(text), try await orchestrator.exists(.channel, id: text, for: context.tenancy) else {
-                throw APIError.notFound("notification channel", text)
-            }
-            deliveryFaults.set(try DeliveryFaults.Plan(parsing: try await request.jsonBody()), channelId: id)
-            return JSONResponse.make(faults)
+            let channel = try await orchestrator.get(.channel, id: try context.pathParameter("id"), for: context.tenancy)
+            try faults.set(try faults.plan(try await request.jsonBody(), forChannelOfType: channel["type"]?.stringValue), on: channel)
+            return JSONResponse.make(faults.json)
         }
         routes.post("/_npsim/faults/api", "Inject a fault into npsim's own API: the next matching requests get an error or no answer") {
             request,
             _ in
-            apiFaults.add(try APIFaults.Rule(parsing: try await request.jsonBody()))
-            return JSONResponse.make(faults)
+            try faults.addAPIFault(try await request.jsonBody())
+            return JSONResponse.make(faults.json)
         }
-        routes.get("/_npsim/faults", "The faults still to come, per channel and on the API") { _, _ in JSONResponse.make(faults) }
+        routes.get("/_npsim/faults", "The faults still to come, per channel and on the API") { _, _ in JSONResponse.make(faults.json) }
         routes.delete("/_npsim/faults", "Clear every injected fault") { _, _ in
-            deliveryFaults.clear()
-            apiFaults.clear()
-            return JSONResponse.make(faults)
+            faults.clear()
+            return JSONResponse.make(faults.json)
         }
         routes.get("/_npsim/clock", "npsim's clock: system or manual, its time, and how far tests moved it ahead") { _, _ in
             JSONResponse.make(clockJSON)
@@ -147,10 +142,6 @@ struct HarnessController {
 
     private var clockJSON: JSONValue {
         ["mode": .string(clock.mode.rawValue), "now": .string(ISO8601.string(from: clock.now())), "advanced_seconds": .double(clock.advanced)]
-    }
-
-    private var faults: JSONValue {
-        ["channels": deliveryFaults.json, "api": apiFaults.json]
     }
 
     /// A boolean field of a body, `false` when absent; anything but a boolean is a 400 naming it.

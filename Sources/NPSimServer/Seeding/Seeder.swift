@@ -10,22 +10,21 @@ import NPSimStore
 /// A fixture document may hold, in this order: `hierarchy` (`[{nrn, name, slug}]`), `service_specifications`
 /// (each with optional `action_specifications` and `link_specifications`, which may carry their own
 /// `action_specifications`), `providers`, `nrn_settings` (`[{nrn, values: {"namespace.key": value}}]`), `channels`,
-/// `services` and `links`.
-public struct Seeder: Sendable {
+/// `services` and `links`, and `api_faults` (each as `POST /_npsim/faults/api` takes it). A channel may carry
+/// `faults` (as `PUT /_npsim/faults/channels/{id}` takes them), set each time the fixture is applied, so that a
+/// reset that keeps the fixtures arms them again.
+struct Seeder: Sendable {
     let orchestrator: Orchestrator
+    let faults: InjectedFaults
 
-    public init(orchestrator: Orchestrator) {
-        self.orchestrator = orchestrator
+    struct Report: Sendable {
+        var created: [String: Int] = [:]
+        var json: JSONValue { .object(JSONObject(created.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })) }
     }
 
-    public struct Report: Sendable {
-        public var created: [String: Int] = [:]
-        public var json: JSONValue { .object(JSONObject(created.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })) }
-    }
-
-    public func seed(_ document: JSONValue, report: inout Report) async throws {
+    func seed(_ document: JSONValue, report: inout Report) async throws {
         guard case .object(let object) = document else { throw APIError.validation("a fixture must be a JSON or YAML object") }
-        let known: Set<String> = ["hierarchy", "service_specifications", "providers", "nrn_settings", "channels", "services", "links"]
+        let known: Set<String> = ["hierarchy", "service_specifications", "providers", "nrn_settings", "channels", "services", "links", "api_faults"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw APIError.validation("fixture key '\(unknown)' is unknown; use \(known.sorted().joined(separator: ", "))")
         }
@@ -51,10 +50,19 @@ public struct Seeder: Sendable {
             try await orchestrator.database.patchNRNSettings(nrn, values)
             report.created["nrn_settings", default: 0] += 1
         }
-        for channel in object["channels"]?.arrayValue ?? [] {
-            if try await orchestrator.channelExists(like: channel) { continue }
-            _ = try await orchestrator.createChannel(body: channel)
-            report.created["channels", default: 0] += 1
+        for entry in object["channels"]?.arrayValue ?? [] {
+            guard case .object(var body) = entry else { throw APIError.validation("fixture entries must be objects") }
+            let plan = try body["faults"].map { try faults.plan($0, forChannelOfType: body["type"]?.stringValue) }
+            body["faults"] = nil
+            var channel = try await orchestrator.existingChannel(like: .object(body))
+            if channel == nil {
+                channel = try await orchestrator.createChannel(body: .object(body))
+                report.created["channels", default: 0] += 1
+            }
+            if let plan, let channel {
+                try faults.set(plan, on: channel)
+                report.created["channel_faults", default: 0] += 1
+            }
         }
         for (key, kind) in [("services", EntityKind.service), ("links", .link)] {
             for entry in object[key]?.arrayValue ?? [] {
@@ -66,6 +74,10 @@ public struct Seeder: Sendable {
                     : try await orchestrator.createLink(body: .object(body), id: id)
                 report.created[key, default: 0] += 1
             }
+        }
+        for rule in object["api_faults"]?.arrayValue ?? [] {
+            try faults.addAPIFault(rule)
+            report.created["api_faults", default: 0] += 1
         }
     }
 
