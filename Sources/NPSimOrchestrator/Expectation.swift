@@ -60,8 +60,11 @@ public struct Expectation: Sendable {
             guard let count = object["count"]?.intValue, count >= 0 else {
                 throw APIError.validation("deliveries needs count, a whole number of 0 or more")
             }
+            // A scenario's `$CHANNEL` arrives as text: "3" is channel 3 too.
             let channel = try of["channel"].map { value -> Int in
-                guard let id = value.intValue else { throw APIError.validation("deliveries.channel must be a channel's integer id") }
+                guard let id = value.intValue ?? value.stringValue.flatMap({ Int($0) }) else {
+                    throw APIError.validation("deliveries.channel must be a channel's integer id")
+                }
                 return id
             }
             condition = .deliveries(

@@ -47,7 +47,8 @@ struct ScenarioRunner {
         var bindings: [String: String] = [:]
         var actionPaths: [String: String] = [:]
 
-        /// `value` with every `$NAME` and `${NAME}` in its strings replaced by the bound id.
+        /// `value` with every `$NAME` and `${NAME}` in its strings replaced by the bound id; `$$` is a `$` (for
+        /// text npsim or a runner substitutes later, such as an agent command's `$${NOTIFICATION_CONTEXT}`).
         func resolve(_ value: JSONValue) throws -> JSONValue {
             switch value {
             case .string(let text):
@@ -61,17 +62,30 @@ struct ScenarioRunner {
             }
         }
 
+        /// Left to right, so that what a name stands for is never read again.
         private func substitute(_ text: String) throws -> String {
             if text.hasPrefix("$"), !text.hasPrefix("${"),
                 !text.dropFirst().contains(where: { !$0.isLetter && !$0.isNumber && $0 != "_" && $0 != "-" })
             {
                 return try bound(String(text.dropFirst()))
             }
-            var result = text
-            while let open = result.range(of: "${"), let close = result[open.upperBound...].firstIndex(of: "}") {
-                result.replaceSubrange(open.lowerBound...close, with: try bound(String(result[open.upperBound..<close])))
+            var result = ""
+            var rest = text[...]
+            while let dollar = rest.firstIndex(of: "$") {
+                result += rest[..<dollar]
+                let after = rest[rest.index(after: dollar)...]
+                if after.hasPrefix("$") {
+                    result += "$"
+                    rest = after.dropFirst()
+                } else if after.hasPrefix("{"), let close = after.firstIndex(of: "}") {
+                    result += try bound(String(after[after.index(after: after.startIndex)..<close]))
+                    rest = after[after.index(after: close)...]
+                } else {
+                    result += "$"
+                    rest = after
+                }
             }
-            return result
+            return result + rest
         }
 
         /// A bound id, or with `env:NAME` the environment variable NAME (a runner's URL, say).
@@ -104,9 +118,27 @@ struct ScenarioRunner {
             let reply = try await api.call("POST", "/_npsim/seed", .array(documents))
             return JSONWriter.string(reply["created"] ?? [:])
         case "channel":
-            let channel = try await api.call("POST", "/notification/channel", body)
+            // A reset keeps channels, so a channel an earlier scenario (or run, or a fixture) created is taken
+            // again, as fixtures take theirs: the same nrn, type and description. What else the step gives
+            // (configuration, filters) is brought up to date; a step with only those three binds the channel as is.
+            let nrn = body["nrn"]?.stringValue ?? ""
+            let type = body["type"]?.stringValue ?? ""
+            let query = "nrn=\(nrn.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&type=\(type)&limit=1000"
+            let existing = try await api.call("GET", "/notification/channel?\(query)")["results"]?.arrayValue?.first { channel in
+                channel["nrn"]?.stringValue == nrn && channel["description"] == body["description"]
+            }
+            let identity: Set<String> = ["nrn", "type", "description"]
+            let channel: JSONValue
+            if let existing, let id = existing["id"]?.intValue {
+                let changes = (body.objectValue ?? JSONObject()).keys.contains { !identity.contains($0) }
+                channel = changes ? try await api.call("PATCH", "/notification/channel/\(id)", body) : existing
+            } else if (body.objectValue ?? JSONObject()).keys.allSatisfy(identity.contains) {
+                throw CommandFailure("no \(type) channel at \(nrn) is described '\(body["description"]?.stringValue ?? "")' to take; give its configuration to create it")
+            } else {
+                channel = try await api.call("POST", "/notification/channel", body)
+            }
             state.bind(step.binding, to: channel["id"]?.intValue.map(String.init))
-            return "channel \(TextTable.cell(channel["id"]))"
+            return "channel \(TextTable.cell(channel["id"]))\(existing == nil ? "" : " (existing)")"
         case "service":
             var request = body.objectValue ?? JSONObject()
             if let specification = request["specification"]?.stringValue {
