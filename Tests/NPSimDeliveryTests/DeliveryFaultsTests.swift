@@ -26,9 +26,18 @@ import Testing
         #expect(held == [2300, 2200, 2100])
         #expect(faults.json["1"]?["holding"] == 3)
         #expect(faults.take(channelId: 1, deliveryId: 4, now: start.addingTimeInterval(0.5))?.postpone == nil, "the window took 3")
-        for id in [3, 2, 1] {
-            #expect(faults.take(channelId: 1, deliveryId: Int64(id), now: start.addingTimeInterval(3))?.postpone == nil, "a resend goes")
+        // A late dispatcher finds all three due at once: each resend waits until the newer ones were attempted.
+        let turns = try [1, 2, 3].map { id in
+            let resend = try #require(faults.take(channelId: 1, deliveryId: Int64(id), now: start.addingTimeInterval(3)))
+            #expect(resend.postpone == nil, "a resend is not held again")
+            return try #require(resend.turn)
         }
+        #expect(turns.map(faults.mayGo) == [false, false, true])
+        faults.finished(turns[2])
+        #expect(turns.map(faults.mayGo) == [false, true, true])
+        faults.finished(turns[1])
+        #expect(faults.mayGo(turns[0]))
+        faults.finished(turns[0])
         #expect(faults.json == [:], "the fault is used up")
     }
 

@@ -72,7 +72,10 @@ import Testing
         )
         try await Self.run("agent-runner.yaml", scenarios: 2, server: server, environment: ["STATE_DIR": state.path])
         let token = try await server.token()
-        #expect(try await server.call(.GET, "/notification/channel?nrn=organization%3D1%3Aaccount%3D2", token: token).json["results"]?.arrayValue?.count == 1)
+        #expect(
+            try await server.call(.GET, "/notification/channel?nrn=organization%3D1%3Aaccount%3D2", token: token).json["results"]?.arrayValue?.count
+                == 1
+        )
         let journal = try await Self.lastJournal(server)
         let attempts = journal.filter { $0["event"] == "attempt" }
         #expect(attempts.count == 1 && attempts.first?["detail"]?["fault"]?.stringValue?.contains("sent twice") == true, "\(attempts)")

@@ -69,7 +69,7 @@ extension FaultTests {
             let reorder = try await server.call(
                 .PUT,
                 "/_npsim/faults/channels/\(channel)",
-                ["reorder_next": ["count": 3, "window": 1]],
+                ["reorder_next": ["count": 3, "window": 3]],
                 token: token
             )
             #expect(reorder.status == 200, "\(reorder.json)")

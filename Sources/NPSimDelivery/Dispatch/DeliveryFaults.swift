@@ -76,8 +76,8 @@ public final class DeliveryFaults: Sendable {
         /// Each attempt waits this long first.
         public var delay: Duration?
 
-        /// The reorder window under way: when it closes, how many deliveries it took, and those not resent yet.
-        fileprivate var window: (closesAt: Date, taken: Int, waiting: Set<Int64>)?
+        /// The reorder window under way.
+        fileprivate var window: Window?
 
         public init(parsing body: JSONValue) throws {
             guard case .object(let object) = body else { throw APIError.validation("faults must be a JSON object") }
@@ -151,7 +151,7 @@ public final class DeliveryFaults: Sendable {
             object["fail_next"] = failNext.map { ["count": .int($0.count), "as": $0.as.json] } ?? .null
             object["drop_next"] = dropNext.map { ["count": .int($0.count), "resend_after": .double($0.resendAfter.seconds)] } ?? .null
             object["reorder_next"] = reorderNext.map { ["count": .int($0.count), "window": .double($0.window.seconds)] } ?? .null
-            object["holding"] = .int(window?.waiting.count ?? 0)
+            object["holding"] = .int(window.map { $0.held.count - $0.finished.count } ?? 0)
             switch signatureNext {
             case (let count, .tampered)?: object["tamper_signature_next"] = .int(count)
             case (let count, .stale(let age))?: object["stale_signature_next"] = ["count": .int(count), "age": .double(age.seconds)]
@@ -183,6 +183,29 @@ public final class DeliveryFaults: Sendable {
         }
     }
 
+    /// A reorder window: the deliveries it held, and how far their resends got. A resend goes once every delivery
+    /// held after it has been attempted, so the newest arrive first even when the dispatcher, late, finds them all
+    /// due at once.
+    fileprivate struct Window: Sendable {
+        var closesAt: Date
+        /// Held, in the order they arrived.
+        var held: [Int64] = []
+        /// Resends that started, and those whose attempt ended.
+        var resent: Set<Int64> = []
+        var finished: Set<Int64> = []
+
+        func mayGo(_ deliveryId: Int64) -> Bool {
+            guard let position = held.firstIndex(of: deliveryId) else { return true }
+            return held[(position + 1)...].allSatisfy(finished.contains)
+        }
+    }
+
+    /// The resend of a delivery a reorder window held: the dispatcher waits for its turn, and says when it ended.
+    struct Turn: Sendable {
+        let channelId: Int
+        let deliveryId: Int64
+    }
+
     /// What the faults make of one attempt.
     struct Injection: Sendable {
         var fail: Failure?
@@ -191,6 +214,7 @@ public final class DeliveryFaults: Sendable {
         var duplicate = false
         var signature: SignatureFault?
         var delay: Duration?
+        var turn: Turn?
     }
 
     /// How far apart the deliveries of a reordered window are resent, so that they arrive in the order chosen.
@@ -223,10 +247,10 @@ public final class DeliveryFaults: Sendable {
             guard var plan = plans[channelId] else { return nil }
             defer { plans[channelId] = plan.isEmpty ? nil : plan }
             var injection = Injection(delay: plan.delay)
-            if plan.window?.waiting.remove(deliveryId) != nil {
-                // The resend of a held delivery, after the window closed: it goes as it is, and once every held one
-                // has gone, the fault is over.
-                if plan.window?.waiting.isEmpty == true { (plan.window, plan.reorderNext) = (nil, nil) }
+            if let window = plan.window, window.held.contains(deliveryId), !window.resent.contains(deliveryId) {
+                // The resend of a held delivery, after the window closed: it goes as it is, in its turn.
+                plan.window?.resent.insert(deliveryId)
+                injection.turn = Turn(channelId: channelId, deliveryId: deliveryId)
                 return injection
             }
             if let (count, failure) = plan.failNext {
@@ -265,13 +289,34 @@ public final class DeliveryFaults: Sendable {
             plan.reorderNext = nil
             return nil
         }
-        let position = (plan.window?.taken ?? 0) + 1
-        plan.window = (closesAt, position, (plan.window?.waiting ?? []).union([deliveryId]))
+        var window = plan.window ?? Window(closesAt: closesAt)
+        window.held.append(deliveryId)
+        plan.window = window
+        let position = window.held.count
         if position == reorder.count { plan.reorderNext = nil }
         let until = closesAt.addingTimeInterval(Double(reorder.count - position) * reorderSpacing.seconds)
         return (
             until,
             "injected: held for a reordered window of \(reorder.count), number \(position) to arrive, resent newest first at \(ISO8601.string(from: until))"
         )
+    }
+
+    /// Whether a held delivery's resend may go: every delivery held after it was attempted (or the window is gone).
+    func mayGo(_ turn: Turn) -> Bool {
+        plans.withLock { plans in plans[turn.channelId]?.window?.mayGo(turn.deliveryId) ?? true }
+    }
+
+    /// A held delivery's resend was attempted; once every one was, the fault is over.
+    func finished(_ turn: Turn) {
+        plans.withLock { plans in
+            guard var plan = plans[turn.channelId], var window = plan.window, window.held.contains(turn.deliveryId) else { return }
+            window.finished.insert(turn.deliveryId)
+            if window.finished.count == window.held.count {
+                (plan.window, plan.reorderNext) = (nil, nil)
+            } else {
+                plan.window = window
+            }
+            plans[turn.channelId] = plan.isEmpty ? nil : plan
+        }
     }
 }

@@ -196,6 +196,8 @@ public struct Dispatcher: Service {
     private func deliver(_ delivery: ClaimedDelivery, to target: any DeliveryTarget) async -> AttemptRecord {
         let injection = faults.take(channelId: delivery.channelId, deliveryId: delivery.id, now: now())
         if let delay = injection?.delay { try? await Task.sleep(for: delay) }
+        if let turn = injection?.turn { await waitForTurn(turn) }
+        defer { if let turn = injection?.turn { faults.finished(turn) } }
         let startedAt = now()
         let clock = ContinuousClock.now
         let outcome = await attempt(delivery, on: target, with: injection)
@@ -219,6 +221,16 @@ public struct Dispatcher: Service {
             metadata: ["notification": .string(delivery.notificationId)]
         )
         return record
+    }
+
+    /// Waits, at most ``DeliveryFaults/reorderSpacing`` x 50, until the deliveries a reorder window held after this one
+    /// were attempted. Only a test's reorder fault comes here, and only when the dispatcher found several of the
+    /// window's resends due at once; a short poll keeps that path simple.
+    private func waitForTurn(_ turn: DeliveryFaults.Turn) async {
+        let deadline = ContinuousClock.now + DeliveryFaults.reorderSpacing * 50
+        while !faults.mayGo(turn), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     /// Runs the target, or what an injected fault makes of the attempt; a duplicate is sent right after a delivered

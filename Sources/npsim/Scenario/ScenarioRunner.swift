@@ -133,7 +133,9 @@ struct ScenarioRunner {
                 let changes = (body.objectValue ?? JSONObject()).keys.contains { !identity.contains($0) }
                 channel = changes ? try await api.call("PATCH", "/notification/channel/\(id)", body) : existing
             } else if (body.objectValue ?? JSONObject()).keys.allSatisfy(identity.contains) {
-                throw CommandFailure("no \(type) channel at \(nrn) is described '\(body["description"]?.stringValue ?? "")' to take; give its configuration to create it")
+                throw CommandFailure(
+                    "no \(type) channel at \(nrn) is described '\(body["description"]?.stringValue ?? "")' to take; give its configuration to create it"
+                )
             } else {
                 channel = try await api.call("POST", "/notification/channel", body)
             }
