@@ -44,7 +44,8 @@ extension FaultTests {
 
     @Test func aDroppedDeliveryIsResentLaterAndAReorderedWindowArrivesNewestFirst() async throws {
         try await withReceivers([{ _ in .status(204) }]) { receivers in
-            let (server, token, channel) = try await Self.serverWithChannel(to: receivers[0].url)
+            // The manual clock closes the reorder window when the test says, however slow the machine.
+            let (server, token, channel) = try await Self.serverWithChannel(to: receivers[0].url, arguments: ["--clock", "manual"])
             let drop = try await server.call(
                 .PUT,
                 "/_npsim/faults/channels/\(channel)",
@@ -69,7 +70,7 @@ extension FaultTests {
             let reorder = try await server.call(
                 .PUT,
                 "/_npsim/faults/channels/\(channel)",
-                ["reorder_next": ["count": 3, "window": 3]],
+                ["reorder_next": ["count": 3, "window": 60]],
                 token: token
             )
             #expect(reorder.status == 200, "\(reorder.json)")
@@ -77,6 +78,12 @@ extension FaultTests {
             for name in ["first", "second", "third"] {
                 services.append(try await HarnessTests.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: name))
             }
+            try await eventually(within: .seconds(15), "the window holds all three") {
+                try await server.call(.GET, "/_npsim/faults", token: token).json["channels"]?[String(channel)]?["holding"] == 3
+            }
+            #expect(await receivers[0].requests.count == 1, "nothing of the window was sent yet")
+            // All three fall due at once: each goes once the newer ones arrived.
+            #expect(try await server.call(.POST, "/_npsim/clock/advance", ["seconds": 61], token: token).status == 200)
             try await eventually(within: .seconds(15), "the window is sent") { await receivers[0].requests.count == 4 }
             var accepted: [String] = []
             for service in services { accepted.append(try await Self.webhookId(server, token: token, service: service)) }
