@@ -4,8 +4,9 @@ import Testing
 
 /// The example scenarios of `fixtures/scenarios/`, each run by `npsim test` against the real binary with its example
 /// runner, as their headers say to: the runners cope with the faults injected (duplicates, lost and late
-/// notifications, refused and unanswered reports), and the JUnit file says so.
-@Suite struct ExampleScenarioTests {
+/// notifications, refused and unanswered reports), and the JUnit file says so. One at a time: each starts npsim
+/// and a runner that starts processes of its own (act, bash, `np`), which the rest of the suite competes with.
+@Suite(.serialized) struct ExampleScenarioTests {
     static let root = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent()
 
     /// Runs a scenario file with `npsim test --junit` against `server` and checks that every scenario passed.
