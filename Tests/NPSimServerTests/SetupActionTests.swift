@@ -238,4 +238,34 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: artifacts.path).isEmpty, "a passing job uploads nothing")
         try await eventually(within: .seconds(15), "npsim \(pid) stopped") { kill(pid, 0) != 0 }
     }
+
+    @Test func anNPSimThatCannotStartFailsTheStepAtOnceWithItsLog() async throws {
+        let repository = try await Self.repository(
+            workflow: """
+                on: push
+                jobs:
+                  integration:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - uses: actions/checkout@v4
+                      - uses: ./setup-npsim
+                        with:
+                          binary: \(NPSimProcess.binary)
+                          seed: fixtures/no-such-fixture.yaml
+                          port: '\(try Self.freePort())'
+                          timeout: '120'
+                      - run: echo "this step must not run"
+                """
+        )
+        let doubles = try Self.doubles()
+        defer { for directory in [repository, doubles] { try? FileManager.default.removeItem(at: directory) } }
+        let started = ContinuousClock.now
+        let act = try await Self.runWorkflow(in: repository, doubles: doubles, environment: [:])
+        let output = act.stdout + act.stderr
+        #expect(act.status != 0)
+        #expect(ContinuousClock.now - started < .seconds(60), "the step did not wait out its 120 s timeout")
+        #expect(output.contains("ended before it was ready"), "\(output.suffix(3000))")
+        #expect(output.contains("fixtures/no-such-fixture.yaml' does not exist"), "npsim's log is printed: \(output.suffix(3000))")
+        #expect(!output.contains("| this step must not run"))
+    }
 }

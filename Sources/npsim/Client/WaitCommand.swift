@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 
 /// `npsim wait`: returns once npsim is ready (listening, its fixtures applied, every init script run), so that a CI
-/// job's next step never races its set-up. Exits 1 at once when an init script failed, naming it, and after
-/// `--timeout` with what npsim was still waiting for.
+/// job's next step never races its set-up. Exits 1 at once when an init script failed, naming it, or when the
+/// npsim process given with `--pid` ended (a fixture it refused, a port in use), and after `--timeout` with what
+/// npsim was still waiting for.
 struct WaitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wait",
@@ -15,6 +16,9 @@ struct WaitCommand: AsyncParsableCommand {
 
     @Option(help: "Give up after this many seconds.")
     var timeout: Double = 60
+
+    @Option(help: "The process id of the npsim started for this: fail at once if it ends before it is ready.")
+    var pid: Int32?
 
     func run() async throws {
         let base = ClientOptions.url(url)
@@ -32,11 +36,27 @@ struct WaitCommand: AsyncParsableCommand {
             case .notYet(let reason), .unreachable(let reason):
                 waitingFor = reason
             }
+            if let pid, Self.hasEnded(pid) {
+                throw CommandFailure("npsim (process \(pid)) ended before it was ready at \(base); its output says why")
+            }
             guard ContinuousClock.now < deadline else {
                 throw CommandFailure("npsim at \(base) was not ready after \(timeout) s: \(waitingFor)")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+    }
+}
+
+extension WaitCommand {
+    /// Whether process `pid` is gone, or ended and not yet reaped: a CI step's shell that started npsim in the
+    /// background reaps it only after `npsim wait` returns, so until then it is a zombie, which `kill(pid, 0)` still
+    /// finds.
+    static func hasEnded(_ pid: Int32) -> Bool {
+        if kill(pid, 0) != 0, errno == ESRCH { return true }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let name = stat.lastIndex(of: ")") else {
+            return false
+        }
+        return stat[stat.index(after: name)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 }
 
