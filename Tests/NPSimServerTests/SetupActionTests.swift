@@ -32,6 +32,20 @@ import Testing
         return directory
     }
 
+    /// A workflow of one job on `ubuntu-latest` that checks the repository out, then runs `steps` (YAML list items,
+    /// indented as a job's steps).
+    static func job(_ steps: String) -> String {
+        """
+        on: push
+        jobs:
+          integration:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+        \(steps)
+        """
+    }
+
     /// Test doubles of the two actions GitHub hosts, as act's `--local-repository` takes them.
     static func doubles() throws -> URL {
         let directory = try scratchDirectory("npsim-action-doubles")
@@ -133,13 +147,8 @@ import Testing
     @Test func aFailedJobKeepsASnapshotTheJournalsAndASummaryAndStopsNPSim() async throws {
         let port = try Self.freePort()
         let repository = try await Self.repository(
-            workflow: """
-                on: push
-                jobs:
-                  integration:
-                    runs-on: ubuntu-latest
-                    steps:
-                      - uses: actions/checkout@v4
+            workflow: Self.job(
+                """
                       - uses: ./setup-npsim
                         with:
                           binary: \(NPSimProcess.binary)
@@ -158,6 +167,7 @@ import Testing
                       - if: failure()
                         run: cat "$GITHUB_STEP_SUMMARY"
                 """
+            )
         )
         let (doubles, artifacts) = (try Self.doubles(), try scratchDirectory("npsim-artifacts"))
         defer { for directory in [repository, doubles, artifacts] { try? FileManager.default.removeItem(at: directory) } }
@@ -190,13 +200,8 @@ import Testing
     @Test func withoutABinaryTheCachedBuildRunsAndAJobThatPassesUploadsNothing() async throws {
         let port = try Self.freePort()
         let repository = try await Self.repository(
-            workflow: """
-                on: push
-                jobs:
-                  integration:
-                    runs-on: ubuntu-latest
-                    steps:
-                      - uses: actions/checkout@v4
+            workflow: Self.job(
+                """
                       - id: npsim
                         uses: ./setup-npsim
                         with:
@@ -213,7 +218,8 @@ import Testing
                         uses: ./setup-npsim/diagnose
                         with:
                           upload: 'false'
-                """,
+                """
+            ),
             sources: true
         )
         let (doubles, artifacts, cache) = (try Self.doubles(), try scratchDirectory("npsim-artifacts"), try scratchDirectory("npsim-cache"))
@@ -241,13 +247,8 @@ import Testing
 
     @Test func anNPSimThatCannotStartFailsTheStepAtOnceWithItsLog() async throws {
         let repository = try await Self.repository(
-            workflow: """
-                on: push
-                jobs:
-                  integration:
-                    runs-on: ubuntu-latest
-                    steps:
-                      - uses: actions/checkout@v4
+            workflow: Self.job(
+                """
                       - uses: ./setup-npsim
                         with:
                           binary: \(NPSimProcess.binary)
@@ -256,6 +257,7 @@ import Testing
                           timeout: '120'
                       - run: echo "this step must not run"
                 """
+            )
         )
         let doubles = try Self.doubles()
         defer { for directory in [repository, doubles] { try? FileManager.default.removeItem(at: directory) } }
