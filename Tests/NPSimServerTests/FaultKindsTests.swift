@@ -105,24 +105,31 @@ extension FaultTests {
                 return request.headers["webhook-signature"] == signer.signature(id: id, timestamp: timestamp, body: request.body)
             }
 
-            #expect(try await server.call(.PUT, "/_npsim/faults/channels/\(channel)", ["tamper_signature_next": 1], token: token).status == 200)
-            _ = try await HarnessTests.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: "tampered")
-            try await eventually(within: .seconds(10), "the tampered delivery arrives") { await receivers[0].requests.count == 1 }
-            let tampered = try #require(await receivers[0].requests.first)
-            #expect(!signatureHolds(tampered), "the signature does not match what was sent")
-            #expect(tampered.headers["webhook-signature"]?.hasPrefix("v1,") == true, "but it is well-formed")
+            // Tampered and sent twice: both copies carry the bad signature, and the attempt names both faults.
+            let tamper: JSONValue = ["tamper_signature_next": 1, "duplicate_next": 1]
+            #expect(try await server.call(.PUT, "/_npsim/faults/channels/\(channel)", tamper, token: token).status == 200)
+            let service = try await HarnessTests.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: "tampered")
+            try await eventually(within: .seconds(10), "the tampered delivery arrives twice") { await receivers[0].requests.count == 2 }
+            for tampered in await receivers[0].requests {
+                #expect(!signatureHolds(tampered), "the signature does not match what was sent")
+                #expect(tampered.headers["webhook-signature"]?.hasPrefix("v1,") == true, "but it is well-formed")
+            }
+            let notification = String(try await Self.webhookId(server, token: token, service: service).dropFirst(4))
+            let result = try await server.call(.GET, "/notification/\(notification)/result", token: token).json
+            let fault = result["results"]?.arrayValue?.first?["attempt_log"]?.arrayValue?.first?["request"]?["fault"]?.stringValue ?? ""
+            #expect(fault.contains("tampered webhook-signature") && fault.contains("sent twice"), "\(fault)")
 
             let stale: JSONValue = ["stale_signature_next": ["count": 1, "age": 600]]
             #expect(try await server.call(.PUT, "/_npsim/faults/channels/\(channel)", stale, token: token).status == 200)
             _ = try await HarnessTests.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: "stale")
-            try await eventually(within: .seconds(10), "the stale delivery arrives") { await receivers[0].requests.count == 2 }
+            try await eventually(within: .seconds(10), "the stale delivery arrives") { await receivers[0].requests.count == 3 }
             let old = try #require(await receivers[0].requests.last)
             #expect(signatureHolds(old), "a stale signature is a true one, of an old timestamp")
             let age = Date().timeIntervalSince1970 - Double(old.headers["webhook-timestamp"].flatMap { Int($0) } ?? 0)
             #expect(age >= 595 && age <= 620, "\(age) s old")
 
             _ = try await HarnessTests.serviceWithAction(server, token: token, nrn: Fixtures.appNRN, name: "honest")
-            try await eventually(within: .seconds(10), "the next delivery arrives") { await receivers[0].requests.count == 3 }
+            try await eventually(within: .seconds(10), "the next delivery arrives") { await receivers[0].requests.count == 4 }
             #expect(signatureHolds(try #require(await receivers[0].requests.last)), "the faults were used up")
 
             let agent = try #require(

@@ -245,18 +245,20 @@ public struct Dispatcher: Service {
                 exchange: AttemptExchange(request: ["fault": .string(fault)], requestBody: delivery.body)
             )
         }
-        var outcome: TargetOutcome
-        if let signature = injection?.signature, let http = target as? HTTPTarget {
-            outcome = await http.attempt(delivery, signature: signature)
-        } else {
-            outcome = await target.attempt(delivery)
+        // Both copies of a duplicate are signed alike, a spoiled signature included.
+        func send() async -> TargetOutcome {
+            if let signature = injection?.signature, let http = target as? HTTPTarget { return await http.attempt(delivery, signature: signature) }
+            return await target.attempt(delivery)
         }
+        var outcome = await send()
         guard injection?.duplicate == true, outcome.verdict == .delivered, case .object(var request) = outcome.exchange.request else {
             return outcome
         }
-        let second = await target.attempt(delivery)
+        let second = await send()
         let answer = second.exchange.responseStatus.map { "answered \($0)" } ?? second.exchange.error ?? "no answer"
-        request["fault"] = .string("injected: sent twice, the second identical (the same webhook-id), which \(answer)")
+        // A signature fault on the same attempt keeps its word.
+        let earlier = request["fault"]?.stringValue.map { "\($0); " } ?? ""
+        request["fault"] = .string(earlier + "injected: sent twice, the second identical (the same webhook-id), which \(answer)")
         outcome.exchange.request = .object(request)
         return outcome
     }

@@ -69,7 +69,8 @@ struct HarnessController {
             context in
             JSONResponse.make(try await orchestrator.journal(ofAction: try context.pathParameter("id"), for: context.tenancy))
         }
-        routes.put("/_npsim/faults/channels/:id", "Inject faults into a channel's deliveries (fail the next, duplicate, delay)") {
+        routes.put("/_npsim/faults/channels/:id", "Inject faults into a channel's deliveries (fail, drop, reorder, duplicate, bad signatures, delay)")
+        {
             request,
             context in
             let channel = try await orchestrator.get(.channel, id: try context.pathParameter("id"), for: context.tenancy)
