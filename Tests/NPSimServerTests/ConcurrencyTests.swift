@@ -46,7 +46,7 @@ import Testing
                         ]
                         for (path, body) in requests {
                             do {
-                                let reply = try await server.call(.PATCH, path, body, token: token)
+                                let reply = try await server.call(.PATCH, path, body, token: token, via: NPSimProcess.concurrentClient)
                                 if reply.status != 200 { failures.append("\(reply.status) \(JSONWriter.string(reply.json))") }
                             } catch {
                                 failures.append("\(error)")
@@ -86,7 +86,8 @@ import Testing
                             .POST,
                             "/service/\(service)/action",
                             ["specification_id": .string(Fixtures.getCredentials), "parameters": ["ttl_minutes": .int(ttl)]],
-                            token: token
+                            token: token,
+                            via: NPSimProcess.concurrentClient
                         )
                         return (index, reply?.status ?? 0)
                     }

@@ -251,8 +251,8 @@ import Testing
                 return ContinuousClock.now - clock
             }
             // About 10 ms each on an idle machine; a backtracking engine takes minutes on this input. The bound leaves
-            // room for a machine busy with the rest of the suite.
-            for try await elapsed in group { #expect(elapsed < .seconds(10)) }
+            // room for 2 cores busy with the rest of the suite, where 20 writes have taken up to 13 s.
+            for try await elapsed in group { #expect(elapsed < .seconds(30)) }
         }
         // A matching value routes through the filter (to a dead port; the routing is what counts).
         let matching = try await server.runAction(

@@ -70,9 +70,15 @@ final class NPSimProcess: Sendable {
         if process.isRunning { process.terminate() }
     }
 
-    /// One HTTP request to the process.
-    func call(_ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, token: String? = nil) async throws -> (status: Int, json: JSONValue) {
-        try await jsonExchange(Self.client, method, url + path, body, token: token)
+    /// One HTTP request to the process; `client` is ``client`` unless a test sends many requests at once.
+    func call(
+        _ method: HTTPMethod,
+        _ path: String,
+        _ body: JSONValue? = nil,
+        token: String? = nil,
+        via client: HTTPClient = NPSimProcess.client
+    ) async throws -> (status: Int, json: JSONValue) {
+        try await jsonExchange(client, method, url + path, body, token: token)
     }
 
     /// A client that fails at once on a refused connection: the shared client retries connecting until the
@@ -81,6 +87,16 @@ final class NPSimProcess: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(2)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// A client for a test that sends hundreds of requests at once: one connection each, as that many clients would
+    /// open, instead of queueing them behind the shared client's few connections (where, on a machine busy with the
+    /// rest of the suite, the last would run out their deadline before npsim even saw them).
+    static let concurrentClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        configuration.timeout.connect = .seconds(10)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
