@@ -4,7 +4,7 @@ import Testing
 /// `docs/architecture.md` states the module graph; `Package.swift` is the module graph. They stay equal, and only
 /// the store speaks SQL.
 @Suite struct ArchitectureTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Fixtures.repositoryRoot
 
     static func text(_ path: String) throws -> String {
         try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)

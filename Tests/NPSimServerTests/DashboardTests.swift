@@ -6,15 +6,7 @@ import Testing
 /// The dashboard as a person sees it: pages loaded in a real headless Chromium (Debian's `chromium`), with the
 /// example agent runner doing real work behind them; and its forms, posted as a browser posts them.
 @Suite(.serialized) struct DashboardTests {
-    static var chromium: String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for name in ["chromium", "chromium-browser", "google-chrome"] {
-            for directory in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
-                return "\(directory)/\(name)"
-            }
-        }
-        return nil
-    }
+    static var chromium: String? { executableOnPath("chromium", "chromium-browser", "google-chrome") }
 
     /// The DOM of `url` after its scripts ran for `budget` of virtual time, in a phone-sized window.
     static func dom(_ url: String, budget: Int = 5000, width: Int = 390) async throws -> String {

@@ -61,8 +61,7 @@ import Testing
         let unchecked = Set(stated.keys).subtracting(applied.keys).subtracting(["github-app-id", "log-format"])
         #expect(unchecked.isEmpty, "defaults in --help that no test compares with the code: \(unchecked.sorted())")
 
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let docs = try String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let docs = try String(contentsOf: Fixtures.repositoryRoot.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         for (flag, value) in applied {
             let row = docs.split(separator: "\n").first { $0.hasPrefix("| `--\(flag)`") || $0.hasPrefix("| `--\(flag) ") }
             let cells = row?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } ?? []

@@ -9,7 +9,7 @@ import Testing
 /// and the volume map, must serve the fixtures, pass the `HEALTHCHECK`, and close the loop with the compose
 /// file's example runner.
 @Suite struct DockerTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Fixtures.repositoryRoot
 
     struct Dockerfile {
         var buildCommands: [String] = []

@@ -7,7 +7,6 @@ import Testing
 /// notifications, refused and unanswered reports), and the JUnit file says so. One at a time: each starts npsim
 /// and a runner that starts processes of its own (act, bash, `np`), which the rest of the suite competes with.
 @Suite(.serialized) struct ExampleScenarioTests {
-    static let root = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent()
 
     /// Runs a scenario file with `npsim test --junit` against `server` and checks that every scenario passed.
     static func run(_ file: String, scenarios: Int, server: NPSimProcess, environment: [String: String] = [:]) async throws {
@@ -69,7 +68,7 @@ import Testing
                 "--in-memory", "--clock", "manual", "--agent-tag", "environment=dev", "--seed", "fixtures/00-hierarchy.yaml", "--seed",
                 "fixtures/10-mysql.yaml",
             ],
-            directory: Self.root.path
+            directory: Fixtures.repositoryRoot.path
         )
         try await Self.run("agent-runner.yaml", scenarios: 2, server: server, environment: ["STATE_DIR": state.path])
         let token = try await server.token()
@@ -96,7 +95,7 @@ import Testing
                 "gitlab:1=fixtures/runners", "--checkout", "github:my-github-org/services-terraform=fixtures/runners",
             ],
             environment: ["STATE_DIR": state.path],
-            directory: Self.root.path
+            directory: Fixtures.repositoryRoot.path
         )
         try await Self.run("pipeline-runners.yaml", scenarios: 2, server: server)
         let journal = try await Self.lastJournal(server)
@@ -115,7 +114,7 @@ import Testing
                 "fixtures/30-providers.yaml", "--seed", "fixtures/runners/object-store/specs/object-store.yaml",
             ],
             environment: ["PATH": RealRunnerTests.pathWithoutNP(), "OBJECT_STORE_STATE_DIR": state.path],
-            directory: Self.root.path
+            directory: Fixtures.repositoryRoot.path
         )
         try await Self.run("object-store-runner.yaml", scenarios: 1, server: server)
         let journal = try await Self.lastJournal(server)

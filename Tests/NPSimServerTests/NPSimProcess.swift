@@ -17,8 +17,7 @@ final class NPSimProcess: Sendable {
 
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["NPSIM_BINARY"] { return path }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/npsim").path
+        return Fixtures.repositoryRoot.appendingPathComponent(".build/debug/npsim").path
     }
 
     /// Starts npsim and waits (with a deadline, not a sleep) until it prints the URL it listens on.
@@ -131,6 +130,17 @@ func jsonExchange(
     let response = try await client.execute(request, timeout: .seconds(30))
     let bytes = try await response.body.collect(upTo: 16 << 20)
     return (Int(response.status.code), bytes.readableBytes == 0 ? .null : try JSONParser.parse(bytes.readableBytesView))
+}
+
+/// The first of `names` that is an executable in a directory of `PATH`, as a shell would find it.
+func executableOnPath(_ names: String...) -> String? {
+    let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+    for name in names {
+        for directory in directories where FileManager.default.isExecutableFile(atPath: "\(directory)/\(name)") {
+            return "\(directory)/\(name)"
+        }
+    }
+    return nil
 }
 
 /// A new empty directory under the system's temporary one, for a test's database, scripts or certificates.

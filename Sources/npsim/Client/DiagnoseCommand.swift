@@ -26,8 +26,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
 
         let health = try await npsim.call("GET", "/_npsim/health")
         try Self.write(health, to: root.appendingPathComponent("health.json"))
-        let (status, snapshot) = try await npsim.exchange("GET", "/_npsim/snapshot", body: nil, contentType: "application/json", timeout: .minutes(5))
-        guard status == 200 else { throw CommandFailure("GET /_npsim/snapshot failed (\(status)): \(String(buffer: snapshot))") }
+        let snapshot = try await npsim.snapshot()
         try Data(snapshot.readableBytesView).write(to: root.appendingPathComponent("npsim.sqlite"))
         let actions = try await npsim.call("GET", "/_npsim/actions")["results"]?.arrayValue ?? []
         try Self.write(.array(actions), to: root.appendingPathComponent("actions.json"))

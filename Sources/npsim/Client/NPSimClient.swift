@@ -78,6 +78,13 @@ struct NPSimClient: Sendable {
         return (status, json, message)
     }
 
+    /// A consistent copy of npsim's database (`GET /_npsim/snapshot`), an SQLite file's bytes.
+    func snapshot() async throws -> ByteBuffer {
+        let (status, bytes) = try await exchange("GET", "/_npsim/snapshot", body: nil, contentType: "application/json", timeout: .minutes(5))
+        guard status == 200 else { throw CommandFailure("GET /_npsim/snapshot failed (\(status)): \(String(buffer: bytes))") }
+        return bytes
+    }
+
     /// Sends bytes (a snapshot) or nothing, and returns the status and the bytes of the answer, at most 1 GiB.
     func exchange(
         _ method: String,

@@ -16,14 +16,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         @Argument(help: "Where to write it.") var file: String
 
         func run() async throws {
-            let (status, bytes) = try await client.connect().exchange(
-                "GET",
-                "/_npsim/snapshot",
-                body: nil,
-                contentType: "application/json",
-                timeout: .minutes(5)
-            )
-            guard status == 200 else { throw CommandFailure("GET /_npsim/snapshot failed (\(status)): \(String(buffer: bytes))") }
+            let bytes = try await client.connect().snapshot()
             guard FileManager.default.createFile(atPath: file, contents: Data(bytes.readableBytesView)) else {
                 throw CommandFailure("cannot write \(file)")
             }
